@@ -1,0 +1,121 @@
+"""Fashion-MNIST GAN Explorer: the Gradio Space. Only UI wiring lives here; the work is in gan/.
+
+Run locally: python app.py  (http://127.0.0.1:7860). Every tab is also a named API endpoint
+(/sample, /sweep, /importance, /compare) for gradio_client; see README.md.
+"""
+import functools
+import logging
+import os
+import secrets
+
+import gradio as gr
+import torch
+
+from gan import explore
+from gan.demo import ARCH_NAMES, Demo
+from gan.sampling import SEED_MAX
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
+CONCURRENCY = int(os.environ.get("GAN_CONCURRENCY", "4"))
+ARCH_CHOICES = [(name, arch) for arch, name in ARCH_NAMES.items()]
+INTRO = """# Fashion-MNIST GAN Explorer
+Two small GANs from a course report on GANs, an **MLP** and a **CNN** (DCGAN-style), trained on
+Fashion-MNIST. A **seed** is the identity of a sample: the same seed gives the same 8 images in every
+tab and API call. Each image is labelled by a separate Fashion-MNIST classifier."""
+
+
+def user_errors(fn):
+    """Bad input -> gr.Error with the message (what is allowed); the server keeps serving."""
+    @functools.wraps(fn)
+    def wrapper(*args):
+        try:
+            return fn(*args)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise gr.Error(str(e)[:300]) from None
+    return wrapper
+
+
+def random_seed() -> int:
+    return secrets.randbelow(SEED_MAX + 1)  # no global RNG state
+
+
+def build(state: Demo) -> gr.Blocks:
+    speeds = {arch: state.speed_ms(arch) for arch in state.models}
+    table, hist = state.model_table(speeds), state.class_hist()
+
+    def seed_box(value=114514):
+        return gr.Number(value=value, label=f"seed (0 to {SEED_MAX})", minimum=0, maximum=SEED_MAX, step=1)
+
+    @user_errors
+    def sweep(arch, seed, index, positions, values, mode):
+        base, grid, stats = state.sweep(arch, seed, index, positions, values, mode)
+        columns = len(explore.parse_values(values))
+        return base, gr.Gallery(value=grid, columns=columns), stats, stats
+
+    with gr.Blocks(title="Fashion-MNIST GAN Explorer") as demo:
+        gr.Markdown(INTRO)
+        with gr.Tab("Sample"):
+            with gr.Row():
+                arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
+                seed = seed_box()
+                dice = gr.Button("🎲 random seed", scale=0)
+                go = gr.Button("Generate 8 images", variant="primary", scale=0)
+            gallery = gr.Gallery(label="8 images from this seed", columns=8, height="auto", format="png")
+            dice.click(random_seed, None, seed, api_visibility="private")
+            go.click(user_errors(state.sample), [arch, seed], gallery, api_name="sample")
+
+        with gr.Tab("Latent sweep"):
+            gr.Markdown("Change **one latent dimension** of one of the seed's 8 latents, as in the report: "
+                        "`set` puts z[p] = v, `add` adds v. Small values barely change the image; large "
+                        "ones (±10) change the garment and darken it. The plots measure that.")
+            with gr.Row():
+                s_arch = gr.Radio(ARCH_CHOICES, value="mlp", label="model")
+                s_seed = seed_box()
+                s_index = gr.Slider(0, 7, value=0, step=1, label="index (which of the 8 latents)")
+                s_mode = gr.Radio(list(explore.MODES), value="set", label="mode")
+            with gr.Row():
+                s_pos = gr.Textbox(explore.DEFAULT_POSITIONS, label="positions (0-99, up to 16)")
+                s_vals = gr.Textbox(explore.DEFAULT_VALUES, label="values (|v| ≤ 1000, up to 16)")
+                s_go = gr.Button("Sweep", variant="primary", scale=0)
+            with gr.Row():
+                s_base = gr.Image(label="base image", height=224, width=224, scale=0, format="png")
+                s_grid = gr.Gallery(label="one row per position, one column per value", columns=7,
+                                    height="auto", format="png")
+            with gr.Row():
+                s_bright = gr.LinePlot(x="value", y="brightness", color="position",
+                                       title="mean brightness (0-255) vs value")
+                s_change = gr.LinePlot(x="value", y="change", color="position",
+                                       title="mean pixel change vs the base image")
+            s_go.click(sweep, [s_arch, s_seed, s_index, s_pos, s_vals, s_mode],
+                       [s_base, s_grid, s_bright, s_change], api_name="sweep")
+            gr.Markdown("### Which positions matter\nEdit each of the 100 positions in turn to one value "
+                        "and measure how much the image changes.")
+            with gr.Row():
+                i_value = gr.Number(value=explore.DEFAULT_IMPORTANCE_VALUE, label="value (|v| ≤ 1000)")
+                i_go = gr.Button("Measure all 100 positions", variant="primary", scale=0)
+            i_bars = gr.BarPlot(x="position", y="change", title="mean pixel change per position")
+            i_top = gr.Gallery(label="the 8 positions that change the image most", columns=8, height="auto",
+                               format="png")
+            i_go.click(user_errors(state.importance), [s_arch, s_seed, s_index, i_value, s_mode],
+                       [i_bars, i_top], api_name="importance")
+
+        with gr.Tab("MLP vs CNN"):
+            with gr.Row():
+                c_seed = seed_box()
+                c_dice = gr.Button("🎲 random seed", scale=0)
+                c_go = gr.Button("Compare", variant="primary", scale=0)
+            with gr.Row():
+                c_mlp = gr.Gallery(label="MLP", columns=4, height="auto", format="png")
+                c_cnn = gr.Gallery(label="CNN", columns=4, height="auto", format="png")
+            gr.Dataframe(table, label="the two models (metrics on 10k samples, see README)", interactive=False)
+            gr.BarPlot(hist, x="class", y="share", color="model", title="classes of 10k generated samples")
+            c_dice.click(random_seed, None, c_seed, api_visibility="private")
+            c_go.click(user_errors(state.compare), [c_seed], [c_mlp, c_cnn], api_name="compare")
+    return demo
+
+
+demo = build(Demo.load())
+
+if __name__ == "__main__":
+    demo.queue(default_concurrency_limit=CONCURRENCY).launch()

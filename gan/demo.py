@@ -1,0 +1,141 @@
+"""What the Space computes, as plain functions over models loaded once: no Gradio in here.
+
+Each handler validates its input (ValueError with a message saying what is allowed), then
+returns numpy images, captions and pandas tables that app.py hands to Gradio components.
+"""
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from gan import explore, hub, weights
+from gan.data import CLASSES, to_float
+from gan.evaluation import classify
+from gan.sampling import N_IMAGES, check_seed, generate, latents, sample, upscale
+
+log = logging.getLogger("gan.demo")
+ARCH_NAMES = {"mlp": "MLP", "cnn": "CNN"}
+UPSCALE = 8  # 28x28 -> 224x224, nearest neighbour: crisp pixels
+
+
+@dataclass(frozen=True)
+class Model:
+    arch: str
+    G: torch.nn.Module
+    source: str
+    summary: dict = field(default_factory=dict)
+    history: list = field(default_factory=list)
+    folder: str = ""
+
+
+def load_model(arch: str) -> Model:
+    """Resolve (Hub, cache, bundled) and load strictly; a bad Hub file falls back to bundled."""
+    folder, source = hub.resolve(arch)
+    try:
+        G = weights.load_generator(arch, folder)
+    except weights.WeightsError as e:
+        if folder == weights.bundled_dir(arch):
+            raise
+        log.error("%s; falling back to the bundled weights", e)
+        folder, source = weights.bundled_dir(arch), f"bundled weights/ (hub file unusable: {e})"
+        G = weights.load_generator(arch, folder)
+    log.info("%s generator from %s", arch, source)
+    return Model(arch, G, source, weights.read_json(folder, "summary.json", {}) or {},
+                 weights.read_json(folder, "history.json", []) or [], str(folder))
+
+
+def check_arch(arch) -> str:
+    if arch not in ARCH_NAMES:
+        raise ValueError(f"arch must be one of {', '.join(ARCH_NAMES)}, got {str(arch)[:40]!r}")
+    return arch
+
+
+class Demo:
+    """The loaded models and the classifier; read-only after construction (safe across threads)."""
+
+    def __init__(self, models: dict, classifier):
+        self.models = models
+        self.classifier = classifier
+
+    @classmethod
+    def load(cls, archs=tuple(ARCH_NAMES)):
+        return cls({a: load_model(a) for a in archs}, weights.load_classifier())
+
+    def G(self, arch):
+        return self.models[check_arch(arch)].G
+
+    def labels(self, images_u8: np.ndarray) -> list:
+        """'Trouser 97%' for each uint8 (N, 28, 28) image, from the metric classifier."""
+        _, probs = classify(self.classifier, to_float(torch.from_numpy(images_u8).unsqueeze(1)))
+        return [f"{CLASSES[p.argmax()]} {100 * p.max():.0f}%" for p in probs]
+
+    def gallery(self, images_u8, captions) -> list:
+        return [(upscale(img, UPSCALE), f"{c} · {l}") for img, c, l in zip(images_u8, captions, self.labels(images_u8))]
+
+    # ---------------------------------------------------------------- Sample
+    def sample(self, arch, seed) -> list:
+        seed = check_seed(seed)
+        imgs = sample(self.G(arch), seed, N_IMAGES)
+        return self.gallery(imgs, [f"seed {seed} · #{i}" for i in range(N_IMAGES)])
+
+    # ---------------------------------------------------------------- Latent sweep
+    def sweep(self, arch, seed, index, positions, values, mode):
+        G, seed, index = self.G(arch), check_seed(seed), explore.check_index(index)
+        pos, vals = explore.parse_positions(positions), explore.parse_values(values)
+        base, grid, brightness, change = explore.sweep(G, seed, index, pos, vals, explore.check_mode(mode))
+        op = "=" if mode == "set" else "+="
+        caps = [f"z[{p}]{op}{v:g}" for p in pos for v in vals]
+        stats = pd.DataFrame([{"position": f"z[{p}]", "value": v, "brightness": float(brightness[i, j]),
+                               "change": float(change[i, j])}
+                              for i, p in enumerate(pos) for j, v in enumerate(vals)])
+        base_caption = f"seed {seed} · #{index} · {self.labels(base[None])[0]}"
+        return (upscale(base, UPSCALE), base_caption), self.gallery(grid.reshape(-1, *base.shape), caps), stats
+
+    def importance(self, arch, seed, index, value, mode):
+        G, seed, index = self.G(arch), check_seed(seed), explore.check_index(index)
+        value = explore.parse_values(str(value))[0] if not isinstance(value, (int, float)) \
+            else explore.parse_values(repr(float(value)))[0]
+        change, order, imgs = explore.importance(G, seed, index, value, explore.check_mode(mode))
+        bars = pd.DataFrame({"position": np.arange(len(change)), "change": change.astype(float)})
+        op = "=" if mode == "set" else "+="
+        return bars, self.gallery(imgs, [f"z[{p}]{op}{value:g} · Δ {change[p]:.1f}" for p in order])
+
+    # ---------------------------------------------------------------- MLP vs CNN
+    def speed_ms(self, arch, repeats: int = 20) -> float:
+        """Median milliseconds for G to make 8 images (measured, not stored)."""
+        G, z = self.G(arch), latents(0, N_IMAGES)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            generate(G, z)
+            times.append(1000 * (time.perf_counter() - t0))
+        return float(np.median(times))
+
+    def model_table(self, speeds: dict) -> pd.DataFrame:
+        rows = {}
+        for arch, m in self.models.items():
+            s, met = m.summary, m.summary.get("metrics", {})
+            rows[ARCH_NAMES[arch]] = {
+                "parameters (G)": f"{sum(p.numel() for p in m.G.parameters()):,}",
+                "training epochs": str(s.get("epochs", "?")),
+                "training time": f"{s['wall_seconds'] / 60:.1f} min" if "wall_seconds" in s else "?",
+                "ms for 8 images": f"{speeds[arch]:.2f}",
+                **{k: f"{met[key]:.3f}" for k, key in (("FD ↓", "fd"), ("precision ↑", "precision"),
+                                                          ("recall ↑", "recall"), ("coverage ↑", "coverage"),
+                                                          ("classifier IS ↑", "is")) if key in met},
+                "weights": m.source,
+            }
+        df = pd.DataFrame(rows)
+        return df.reset_index(names="")
+
+    def class_hist(self) -> pd.DataFrame:
+        return pd.DataFrame([{"class": c, "share": float(h), "model": ARCH_NAMES[a]}
+                             for a, m in self.models.items()
+                             for c, h in zip(CLASSES, m.summary.get("metrics", {}).get("class_hist", []))])
+
+    def compare(self, seed):
+        seed = check_seed(seed)
+        return tuple(self.sample(arch, seed) for arch in ARCH_NAMES)

@@ -1,0 +1,79 @@
+"""Score a generator (or train the metric classifier) from the command line.
+
+Examples:
+  python -m gan.evaluate --arch cnn                          # bundled CNN, 10k samples
+  python -m gan.evaluate --arch mlp --weights runs/mlp-tuned --json mlp.json
+  python -m gan.evaluate --train-classifier                  # rebuild weights/classifier
+"""
+import argparse
+import json
+import sys
+import time
+
+import torch
+
+from gan import weights
+from gan.data import CLASSES
+from gan.evaluation import Evaluator, test_accuracy, train_classifier
+from gan.io import write_json
+
+ROWS = [("fd", "FD (lower is better)"), ("precision", "precision k=3"), ("recall", "recall k=3"),
+        ("density", "density k=5"), ("coverage", "coverage k=5"), ("is", "classifier IS"),
+        ("kl_uniform", "class KL to uniform"), ("unsure", "share unsure (p<0.5)")]
+
+
+def table(results: dict) -> str:
+    """results: name -> metrics dict; a markdown table, one column per name."""
+    names = list(results)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for key, label in ROWS:
+        lines.append(f"| {label} | " + " | ".join(f"{results[n][key]:.3f}" for n in names) + " |")
+    for c, cls in enumerate(CLASSES):
+        lines.append(f"| % {cls} | " + " | ".join(f"{100 * results[n]['class_hist'][c]:.1f}" for n in names) + " |")
+    return "\n".join(lines)
+
+
+def evaluate_folder(arch: str, folder=None, n: int = 10_000, data_dir=None) -> dict:
+    G = weights.load_generator(arch, folder)
+    ev = Evaluator(weights.load_classifier(), data_dir)
+    t0 = time.time()
+    result = ev.generator(G, n)
+    result["seconds"] = round(time.time() - t0, 1)
+    return result
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog="\n".join(__doc__.splitlines()[2:]),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--arch", choices=["mlp", "cnn"])
+    p.add_argument("--weights", help="model folder or Hub repo id (default: the bundled weights/<arch>)")
+    p.add_argument("--n", type=int, default=10_000, help="generated samples (and real test images)")
+    p.add_argument("--json", help="also write the results here")
+    p.add_argument("--data-dir")
+    p.add_argument("--train-classifier", action="store_true", help="train and save weights/classifier")
+    p.add_argument("--epochs", type=int, default=6, help="classifier epochs")
+    args = p.parse_args(argv)
+    if args.train_classifier:
+        model, acc = train_classifier(epochs=args.epochs, data_dir=args.data_dir)
+        folder = weights.save_classifier(model)
+        write_json(folder / "summary.json", {"test_accuracy": acc, "epochs": args.epochs,
+                                             "torch": torch.__version__})
+        print(f"saved {folder} (test accuracy {acc:.4f})")
+        return 0
+    if not args.arch:
+        p.error("--arch is required (or --train-classifier)")
+    if not 2 <= args.n <= 10_000:
+        p.error("--n must be between 2 and 10000 (the test split has 10k images)")
+    folder = args.weights
+    if folder and not weights.Path(folder).exists():
+        from gan.hub import resolve  # a Hub repo id
+        folder = resolve(args.arch, folder)
+    result = evaluate_folder(args.arch, folder, args.n, args.data_dir)
+    print(table({args.arch: result}))
+    if args.json:
+        write_json(args.json, {"arch": args.arch, "weights": str(folder or weights.bundled_dir(args.arch)), **result})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

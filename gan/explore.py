@@ -1,0 +1,102 @@
+"""The report's latent experiments as pure functions: uint8 images and numbers, no UI.
+
+z is a seed's latent row `index` (0..7, the report's 8 images); an edit sets z[p] = v (the
+report's experiment) or adds v to it. Brightness is the mean pixel (0..255); change is the mean
+absolute pixel difference to the unedited base image.
+"""
+import math
+import re
+
+import numpy as np
+import torch
+
+from gan.sampling import N_IMAGES, generate, latents, to_uint8
+
+Z_POSITIONS = 100
+MAX_ITEMS = 16        # at most this many positions or values per sweep
+MAX_ABS_VALUE = 1000.0
+MODES = ("set", "add")
+DEFAULT_POSITIONS = "10, 60, 80"                     # the report's positions
+DEFAULT_VALUES = "-10, -3, -0.3, 0, 0.3, 3, 10"      # small (0.3) to large (10), both signs
+DEFAULT_IMPORTANCE_VALUE = 10.0
+
+
+def parse_list(text, what: str, kind=float, lo=None, hi=None) -> list:
+    """'10, 60, 80' -> [10, 60, 80]; ValueError saying what is allowed otherwise."""
+    if not isinstance(text, str):
+        raise ValueError(f"{what} must be text like '1, 2, 3'")
+    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
+    if not parts:
+        raise ValueError(f"{what}: give at least one number, e.g. '10, 60, 80'")
+    if len(parts) > MAX_ITEMS:
+        raise ValueError(f"{what}: at most {MAX_ITEMS} numbers, got {len(parts)}")
+    out = []
+    for p in parts:
+        if len(p) > 32 or not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", p):
+            raise ValueError(f"{what}: {p[:32]!r} is not a number")
+        v = float(p)
+        if kind is int:
+            if not v.is_integer():
+                raise ValueError(f"{what}: {p!r} is not a whole number")
+            v = int(v)
+        if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ValueError(f"{what}: {p!r} is outside {lo}..{hi}")
+        out.append(v)
+    return out
+
+
+def parse_positions(text) -> list:
+    return parse_list(text, "positions", int, 0, Z_POSITIONS - 1)
+
+
+def parse_values(text) -> list:
+    return parse_list(text, "values", float, -MAX_ABS_VALUE, MAX_ABS_VALUE)
+
+
+def check_index(index) -> int:
+    if isinstance(index, bool) or not isinstance(index, (int, float, np.integer)) \
+            or not float(index).is_integer() or not 0 <= index < N_IMAGES:
+        raise ValueError(f"index must be a whole number from 0 to {N_IMAGES - 1}, got {index!r}")
+    return int(index)
+
+
+def check_mode(mode) -> str:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    return mode
+
+
+def base_latent(seed, index, z_dim: int) -> torch.Tensor:
+    """The seed's latent number `index` (1, z_dim): the same row Sample shows as #index."""
+    return latents(seed, N_IMAGES, z_dim)[check_index(index)].unsqueeze(0)
+
+
+def edited(z: torch.Tensor, positions, values, mode: str) -> torch.Tensor:
+    """(P*V, z_dim): row p*V + v is z with z[positions[p]] set to (or increased by) values[v]."""
+    P, V = len(positions), len(values)
+    zs = z.repeat(P * V, 1)
+    pos = torch.tensor(positions).repeat_interleave(V)
+    val = torch.tensor(values, dtype=z.dtype).repeat(P)
+    rows = torch.arange(P * V)
+    zs[rows, pos] = val if mode == "set" else zs[rows, pos] + val
+    return zs
+
+
+def sweep(G, seed, index, positions, values, mode: str = "set"):
+    """-> base uint8 (28, 28), grid uint8 (P, V, 28, 28), brightness (P, V), change (P, V)."""
+    check_mode(mode)
+    z = base_latent(seed, index, G.z_dim)
+    imgs = to_uint8(generate(G, torch.cat([z, edited(z, positions, values, mode)])))
+    base, grid = imgs[0], imgs[1:].reshape(len(positions), len(values), *imgs.shape[1:])
+    brightness = grid.mean(axis=(2, 3))
+    change = np.abs(grid.astype(np.int16) - base.astype(np.int16)).mean(axis=(2, 3))
+    return base, grid, brightness, change
+
+
+def importance(G, seed, index, value: float, mode: str = "set", top: int = 8):
+    """Change caused by editing each of the 100 positions to `value`:
+    -> change (100,), the top positions (descending), their images uint8 (top, 28, 28)."""
+    _, grid, _, change = sweep(G, seed, index, list(range(G.z_dim)), [value], mode)
+    change = change[:, 0]
+    order = np.argsort(-change, kind="stable")[:top]
+    return change, order, grid[order, 0]

@@ -1,0 +1,64 @@
+"""Seeds -> latents -> images. A seed is the identity of a sample.
+
+Latents are drawn on the CPU from a local torch.Generator, so image i of seed s is the same
+whatever n, batch size, device, process or caller; generators run in eval mode (BatchNorm uses
+running statistics, so an image never depends on its batch) under torch.inference_mode().
+"""
+import numpy as np
+import torch
+
+SEED_MAX = 2**32 - 1
+N_IMAGES = 8  # the report's "8 images from a chosen seed"
+
+
+def check_seed(seed) -> int:
+    """An int in 0..2**32-1, else ValueError saying what is allowed."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        if isinstance(seed, float) and seed.is_integer():
+            seed = int(seed)
+        else:
+            raise ValueError(f"seed must be a whole number from 0 to {SEED_MAX}, got {seed!r}")
+    if not 0 <= int(seed) <= SEED_MAX:
+        raise ValueError(f"seed must be a whole number from 0 to {SEED_MAX}, got {seed}")
+    return int(seed)
+
+
+def latents(seed: int, n: int = N_IMAGES, z_dim: int = 100) -> torch.Tensor:
+    """(n, z_dim) float32 standard normal on the CPU; row i depends only on (seed, i)."""
+    g = torch.Generator(device="cpu").manual_seed(check_seed(seed))
+    return torch.randn(n, z_dim, generator=g)
+
+
+@torch.inference_mode()
+def generate(G, z: torch.Tensor) -> torch.Tensor:
+    """Images (N, 1, 28, 28) in [-1, 1] for latents z, on G's device, G in eval mode."""
+    assert not G.training, "generate() needs the generator in eval mode"
+    device = next(G.parameters()).device
+    return G(z.to(device)).float().cpu()
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """The one tensor -> pixels conversion: [-1, 1] float (N, 1, H, W) -> uint8 (N, H, W)."""
+    x = (images.detach().cpu().float() * 127.5 + 128.0).clamp(0, 255).to(torch.uint8)
+    return x[:, 0].numpy()
+
+
+def sample(G, seed: int, n: int = N_IMAGES) -> np.ndarray:
+    """uint8 (n, 28, 28): the first n images of a seed."""
+    return to_uint8(generate(G, latents(seed, n, G.z_dim)))
+
+
+def upscale(img: np.ndarray, factor: int = 8) -> np.ndarray:
+    """Nearest-neighbour upscale of a uint8 (H, W) image, so 28x28 stays crisp."""
+    return np.kron(img, np.ones((factor, factor), dtype=np.uint8))
+
+
+def grid(images: np.ndarray, cols: int = 8, pad: int = 2) -> np.ndarray:
+    """uint8 (N, H, W) -> one uint8 image with the N tiles in rows of `cols`."""
+    n, h, w = images.shape
+    rows = -(-n // cols)
+    out = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad), dtype=np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = img
+    return out

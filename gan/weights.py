@@ -1,0 +1,119 @@
+"""The one loader (and saver) of model folders, used by the app, the tests, the CLIs and training.
+
+A model folder, as train.py writes it and the Hub serves it:
+    config.json, model.safetensors      the generator (EMA weights), via PyTorchModelHubMixin
+    discriminator/config.json, discriminator/model.safetensors
+    summary.json                        recipe, epochs, wall time, machine, metrics
+    history.json, samples/epoch_NNN.png the training story
+Loading is strict: a missing or unexpected key, a wrong shape, a damaged file or a folder of the
+other architecture raises WeightsError naming the file.
+"""
+import copy
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+from gan.models import ARCHS
+
+log = logging.getLogger(__name__)
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"  # the bundled weights
+MODEL_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+D_SUBDIR = "discriminator"
+
+
+class WeightsError(RuntimeError):
+    """A model folder is missing, damaged or of the wrong architecture; the message names the file."""
+
+
+def bundled_dir(arch: str) -> Path:
+    return WEIGHTS_DIR / arch
+
+
+def _save_one(model, folder: Path, config: dict) -> None:
+    """save_pretrained into a temp folder, then rename each file into place (atomic per file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model = copy.deepcopy(model).to("cpu", memory_format=torch.contiguous_format)  # safetensors needs this
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".save-") as tmp:
+        model.save_pretrained(tmp, config=config)
+        for name in (MODEL_FILE, CONFIG_FILE):
+            os.replace(Path(tmp) / name, folder / name)
+
+
+def save(folder, arch: str, G, D=None) -> Path:
+    """Write G (and D) as a model folder; other files in it are left alone."""
+    folder = Path(folder)
+    _save_one(G, folder, {"arch": arch, "z_dim": G.z_dim})
+    if D is not None:
+        _save_one(D, folder / D_SUBDIR, {"arch": arch})
+    return folder
+
+
+def _load_one(cls, folder: Path, arch: str, device: str):
+    model_file, config_file = folder / MODEL_FILE, folder / CONFIG_FILE
+    for f in (config_file, model_file):
+        if not f.is_file():
+            raise WeightsError(f"{f} is missing: retrain with train.py or restore the file")
+    try:
+        config = json.loads(config_file.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise WeightsError(f"{config_file} is not valid JSON ({e})") from None
+    if config.get("arch") != arch:
+        raise WeightsError(f"{config_file} is for arch {config.get('arch')!r}, not {arch!r}")
+    try:
+        model = cls.from_pretrained(str(folder), strict=True, map_location=device)
+    except Exception as e:  # safetensors header errors, missing/unexpected keys, shape mismatches
+        msg = " ".join(str(e).split())[:400] or type(e).__name__
+        raise WeightsError(f"{model_file} could not be loaded into the {arch} "
+                           f"{getattr(cls, 'report_name', cls.__name__).lower()}: {msg}") from None
+    return model.eval()
+
+
+def load_generator(arch: str, folder=None, device: str = "cpu"):
+    """The generator of a model folder (default: the bundled one), in eval mode."""
+    if arch not in ARCHS:
+        raise ValueError(f"unknown arch {arch!r}: choose one of {', '.join(ARCHS)}")
+    folder = Path(folder) if folder is not None else bundled_dir(arch)
+    if not folder.is_dir():
+        raise WeightsError(f"weights folder {folder} does not exist: train with "
+                           f"`python train.py --arch {arch} --out {folder}` or restore weights/")
+    return _load_one(ARCHS[arch][0], folder, arch, device)
+
+
+def load_discriminator(arch: str, folder=None, device: str = "cpu"):
+    folder = Path(folder) if folder is not None else bundled_dir(arch)
+    return _load_one(ARCHS[arch][1], folder / D_SUBDIR, arch, device)
+
+
+def save_classifier(model, folder=None) -> Path:
+    folder = Path(folder) if folder is not None else WEIGHTS_DIR / "classifier"
+    _save_one(model, folder, {"arch": "classifier"})
+    return folder
+
+
+def load_classifier(folder=None, device: str = "cpu"):
+    """The metric classifier (default: the bundled weights/classifier), in eval mode."""
+    from gan.evaluation import Classifier  # the classifier is only needed where metrics are
+    return _load_one(Classifier, Path(folder) if folder is not None else WEIGHTS_DIR / "classifier",
+                     "classifier", device)
+
+
+def read_json(folder, name: str, default=None):
+    """A JSON side file of a model folder (summary.json, history.json), or `default`."""
+    path = Path(folder) / name
+    if not path.is_file():
+        return default
+    try:
+        return json.loads(path.read_text())
+    except ValueError as e:
+        raise WeightsError(f"{path} is not valid JSON ({e})") from None
+
+
+def copy_folder(src, dst) -> None:
+    """Copy a model folder, skipping training checkpoints."""
+    shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("checkpoint*", ".*"))

@@ -1,0 +1,39 @@
+"""Train one of the report's GANs on Fashion-MNIST. Flags mirror gan.training.Config.
+
+Examples:
+  python train.py --arch mlp                          # tuned recipe, writes runs/mlp-tuned/
+  python train.py --arch cnn --out weights/cnn        # retrain the bundled CNN
+  python train.py --arch cnn --recipe textbook        # the DCGAN textbook reference row
+  python train.py --arch cnn --resume                 # continue after Ctrl-C or a crash
+  python train.py --arch mlp --dry-run                # a few steps on 512 images (CI)
+"""
+import argparse
+import dataclasses
+import sys
+
+from gan.training import Config, train
+
+
+def parse_args(argv=None) -> Config:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n".join(__doc__.splitlines()[2:]))
+    for f in dataclasses.fields(Config):
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in (bool, "bool"):
+            p.add_argument(flag, action="store_true")
+        else:
+            typ = {"int": int, "float": float, "str": str}.get(f.type, f.type)
+            choices = {"arch": ["mlp", "cnn"], "recipe": ["tuned", "textbook"]}.get(f.name)
+            p.add_argument(flag, type=typ, default=f.default, choices=choices)
+    return Config(**vars(p.parse_args(argv)))
+
+
+def main(argv=None):
+    cfg = parse_args(argv)
+    summary = train(cfg)
+    return 0 if summary is not None else 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
