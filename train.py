@@ -29,10 +29,30 @@ def parse_args(argv=None) -> Config:
     return Config(**vars(p.parse_args(argv)))
 
 
+def evaluator(data_dir):
+    """FD and friends from the bundled metric classifier; None (with a note) if it is missing."""
+    from gan import weights
+    from gan.evaluation import Evaluator
+    try:
+        ev = Evaluator(weights.load_classifier(), data_dir)
+    except weights.WeightsError as e:
+        print(f"no evaluation: {e} (python -m gan.evaluate --train-classifier builds it)")
+        return None
+    return ev.generator
+
+
 def main(argv=None):
     cfg = parse_args(argv)
-    summary = train(cfg)
-    return 0 if summary is not None else 130
+    if cfg.push_to_hub:
+        from gan.hub import require_token
+        require_token()  # fail now, not after the training
+    summary = train(cfg, evaluator(cfg.data_dir))
+    if summary is None:
+        return 130  # stopped by Ctrl-C / SIGTERM; the checkpoint is saved
+    if cfg.push_to_hub:
+        from gan.hub import push
+        print("pushed:", push(summary["out"], cfg.push_to_hub))
+    return 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Examples:
   python -m gan.evaluate --arch cnn                          # bundled CNN, 10k samples
   python -m gan.evaluate --arch mlp --weights runs/mlp-tuned --json mlp.json
   python -m gan.evaluate --train-classifier                  # rebuild weights/classifier
+  python -m gan.evaluate --reference --json weights/reference.json   # the README's results table
 """
 import argparse
 import json
@@ -14,7 +15,7 @@ import torch
 
 from gan import weights
 from gan.data import CLASSES
-from gan.evaluation import Evaluator, test_accuracy, train_classifier
+from gan.evaluation import Evaluator, reference_rows, train_classifier
 from gan.io import write_json
 
 ROWS = [("fd", "FD (lower is better)"), ("precision", "precision k=3"), ("recall", "recall k=3"),
@@ -42,6 +43,18 @@ def evaluate_folder(arch: str, folder=None, n: int = 10_000, data_dir=None) -> d
     return result
 
 
+def reference_table(n: int, data_dir=None) -> dict:
+    """Reference rows, then each bundled model folder (weights/<name> with a config.json arch)."""
+    ev = Evaluator(weights.load_classifier(), data_dir)
+    results = reference_rows(ev, data_dir, n)
+    for folder in sorted(weights.WEIGHTS_DIR.iterdir()):
+        arch = (weights.read_json(folder, weights.CONFIG_FILE, {}) or {}).get("arch")
+        if arch in ("mlp", "cnn"):
+            results[f"{folder.name} ({(weights.read_json(folder, 'summary.json', {}) or {}).get('recipe', '?')})"] = \
+                ev.generator(weights.load_generator(arch, folder), n)
+    return results
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog="\n".join(__doc__.splitlines()[2:]),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,6 +65,8 @@ def main(argv=None):
     p.add_argument("--data-dir")
     p.add_argument("--train-classifier", action="store_true", help="train and save weights/classifier")
     p.add_argument("--epochs", type=int, default=6, help="classifier epochs")
+    p.add_argument("--reference", action="store_true",
+                   help="score real data, a corruption ladder and every folder in weights/ (the README table)")
     args = p.parse_args(argv)
     if args.train_classifier:
         model, acc = train_classifier(epochs=args.epochs, data_dir=args.data_dir)
@@ -60,8 +75,14 @@ def main(argv=None):
                                              "torch": torch.__version__})
         print(f"saved {folder} (test accuracy {acc:.4f})")
         return 0
+    if args.reference:
+        results = reference_table(args.n, args.data_dir)
+        print(table(results))
+        if args.json:
+            write_json(args.json, results)
+        return 0
     if not args.arch:
-        p.error("--arch is required (or --train-classifier)")
+        p.error("--arch is required (or --train-classifier, --reference)")
     if not 2 <= args.n <= 10_000:
         p.error("--n must be between 2 and 10000 (the test split has 10k images)")
     folder = args.weights

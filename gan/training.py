@@ -31,10 +31,13 @@ CHECKPOINT = "checkpoint.pt"
 
 # Per-recipe defaults; a flag left at None takes the recipe's value.
 RECIPES = {
-    "textbook": {"mlp": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20),
-                 "cnn": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20)},
-    "tuned": {"mlp": dict(lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=256, ema_decay=0.999, r1_gamma=1.0, epochs=100),
-              "cnn": dict(lr_g=4e-4, lr_d=4e-4, beta1=0.5, batch_size=128, ema_decay=0.999, r1_gamma=0.5, epochs=12)},
+    "textbook": {"mlp": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0, r1_every=1, epochs=20),
+                 "cnn": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0, r1_every=1,
+                             epochs=20)},
+    "tuned": {"mlp": dict(lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=256, ema_decay=0.999, r1_gamma=1.0, r1_every=1,
+                          epochs=100),
+              "cnn": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.999, r1_gamma=0.1, r1_every=4,
+                          epochs=10)},
 }
 
 
@@ -50,6 +53,7 @@ class Config:
     beta1: float = None
     ema_decay: float = None        # 0 = no EMA: save G itself
     r1_gamma: float = None         # R1 penalty weight on real images; 0 = off
+    r1_every: int = None           # lazy R1: apply it (scaled up) every N D steps, as StyleGAN2 does
     seed: int = 0
     data_dir: str = None           # Fashion-MNIST idx files; default: see gan/data.py
     out: str = None                # default: runs/<arch>-<recipe>
@@ -58,8 +62,8 @@ class Config:
     limit: int = 0                 # use only the first N training images (0 = all)
     device: str = "auto"           # auto = cuda when present, else cpu
     threads: int = 0               # CPU threads (0 = all cores)
-    eval_every: int = 0            # FD on eval_n samples every N epochs (0 = only at the end)
-    eval_n: int = 2000
+    eval_every: int = 0            # FD on eval_n samples every N epochs (0 = about 10 times a run)
+    eval_n: int = 2000             # samples per cheap in-training evaluation (the final one uses 10k)
     push_to_hub: str = None        # USER/REPO to publish to after training
 
     def resolved(self) -> "Config":
@@ -77,6 +81,8 @@ class Config:
             cfg.out = f"runs/{cfg.arch}-{cfg.recipe}" + ("-dry" if cfg.dry_run else "")
         if cfg.device == "auto":
             cfg.device = "cuda" if torch.cuda.is_available() else "cpu"
+        if cfg.eval_every == 0:
+            cfg.eval_every = max(1, cfg.epochs // 10)
         if cfg.epochs < 1 or cfg.batch_size < 1:
             raise ValueError("--epochs and --batch-size must be at least 1")
         return cfg
@@ -160,8 +166,9 @@ class Stop(Exception):
     pass
 
 
-def train(cfg: Config, evaluate_fn=None, on_done=None) -> dict:
-    """Train per cfg; returns the summary. evaluate_fn(G, n) -> metrics dict (optional)."""
+def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
+    """Train per cfg; returns the summary (None if stopped). evaluate_fn(G, n) -> metrics dict
+    (optional): FD every cfg.eval_every epochs on cfg.eval_n samples, all metrics at the end."""
     cfg = cfg.resolved()
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -234,7 +241,8 @@ def train(cfg: Config, evaluate_fn=None, on_done=None) -> dict:
                 fake = G(z)
                 # (1) D step: maximize log D(x) + log(1 - D(G(z)))
                 opt_d.zero_grad(set_to_none=True)
-                d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), cfg.r1_gamma)
+                r1 = cfg.r1_gamma * cfg.r1_every if i % cfg.r1_every == 0 else 0.0
+                d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), r1)
                 d_loss.backward()
                 opt_d.step()
                 # (2) G step: maximize log D(G(z)) (non-saturating)
@@ -254,8 +262,8 @@ def train(cfg: Config, evaluate_fn=None, on_done=None) -> dict:
                    "seconds": round(secs, 2), "img_per_s": round(steps * bs / secs, 1), "wall": round(wall, 1)}
             sampler = sampling_copy(ema, cfg)
             write_png(out / "samples" / f"epoch_{epoch + 1:03d}.png", grid(to_uint8(generate(sampler, grid_z))))
-            last = epoch + 1 == cfg.epochs
-            if evaluate_fn and (last or (cfg.eval_every and (epoch + 1) % cfg.eval_every == 0)):
+            weights.save(out / "snapshots" / f"epoch_{epoch + 1:03d}", cfg.arch, sampler)  # for FD curves
+            if evaluate_fn and ((epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.epochs):
                 row["fd"] = evaluate_fn(sampler, cfg.eval_n)["fd"]
             history.append(row)
             print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
@@ -275,9 +283,10 @@ def train(cfg: Config, evaluate_fn=None, on_done=None) -> dict:
         "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("out", "data_dir", "resume", "push_to_hub")},
         "epochs": cfg.epochs, "wall_seconds": round(wall, 1),
         "machine": f"{platform.machine()} {platform.processor() or ''} {torch.get_num_threads()} threads, {cfg.device}".strip(),
-        "torch": torch.__version__, "img_per_s": round(sum(r["img_per_s"] for r in history) / len(history), 1),
+        "out": str(out), "torch": torch.__version__, "img_per_s": round(sum(r["img_per_s"] for r in history) / len(history), 1),
     }
+    if evaluate_fn:
+        sampler = sampling_copy(ema, cfg)
+        summary["metrics"] = evaluate_fn(sampler, min(final_n, cfg.eval_n) if cfg.dry_run else final_n)
     write_json(out / "summary.json", summary)
-    if on_done:
-        on_done(out, summary)
     return summary

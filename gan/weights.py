@@ -8,7 +8,9 @@ A model folder, as train.py writes it and the Hub serves it:
 Loading is strict: a missing or unexpected key, a wrong shape, a damaged file or a folder of the
 other architecture raises WeightsError naming the file.
 """
+import contextlib
 import copy
+import io
 import json
 import logging
 import os
@@ -66,7 +68,8 @@ def _load_one(cls, folder: Path, arch: str, device: str):
     if config.get("arch") != arch:
         raise WeightsError(f"{config_file} is for arch {config.get('arch')!r}, not {arch!r}")
     try:
-        model = cls.from_pretrained(str(folder), strict=True, map_location=device)
+        with contextlib.redirect_stdout(io.StringIO()):  # the mixin prints "Loading weights from ..."
+            model = cls.from_pretrained(str(folder), strict=True, map_location=device)
     except Exception as e:  # safetensors header errors, missing/unexpected keys, shape mismatches
         msg = " ".join(str(e).split())[:400] or type(e).__name__
         raise WeightsError(f"{model_file} could not be loaded into the {arch} "
@@ -116,4 +119,4 @@ def read_json(folder, name: str, default=None):
 
 def copy_folder(src, dst) -> None:
     """Copy a model folder, skipping training checkpoints."""
-    shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("checkpoint*", ".*"))
+    shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("checkpoint*", "snapshots", ".*"))

@@ -1,0 +1,101 @@
+"""The Space: Blocks build, every endpoint through gradio_client on a live server, bad input, concurrency."""
+import concurrent.futures as cf
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan import weights
+from gan.sampling import sample
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    from gradio_client import Client
+    return Client(server, verbose=False)
+
+
+def pixels(item) -> np.ndarray:
+    """A gallery item or image path from gradio_client -> uint8 (28, 28) (undo the 8x upscale)."""
+    path = item["image"] if isinstance(item, dict) else item
+    img = np.asarray(Image.open(path).convert("L"))
+    assert img.shape == (224, 224)
+    return img[::8, ::8]
+
+
+def test_blocks_build_without_launch():
+    import app
+    import gradio as gr
+    assert isinstance(app.demo, gr.Blocks)
+    names = {d.api_name for d in app.demo.fns.values() if d.api_name}
+    assert {"sample", "sweep", "importance", "compare"} <= names
+
+
+def test_sample_endpoint(client):
+    items = client.predict("cnn", 114514, api_name="/sample")
+    assert len(items) == 8
+    assert items[3]["caption"].startswith("seed 114514 · #3 · ")
+    assert "%" in items[3]["caption"]
+    expected = sample(weights.load_generator("cnn"), 114514, 8)
+    assert all(np.array_equal(pixels(it), e) for it, e in zip(items, expected))
+    again = client.predict("cnn", 114514, api_name="/sample")
+    assert all(np.array_equal(pixels(a), pixels(b)) for a, b in zip(items, again))
+
+
+def test_sweep_endpoint_grid_and_base(client):
+    base, grid, bright, change = client.predict("mlp", 114514, 3, "10, 60, 80", "-10, -3, -0.3, 0, 0.3, 3, 10",
+                                                "set", api_name="/sweep")
+    assert len(grid) == 3 * 7
+    assert grid[0]["caption"].startswith("z[10]=-10") and grid[-1]["caption"].startswith("z[80]=10")
+    samples = client.predict("mlp", 114514, api_name="/sample")
+    assert np.array_equal(pixels(base), pixels(samples[3]))
+    # an "add" sweep at value 0 is the base image, and equals Sample and Compare pixel for pixel
+    _, grid0, _, _ = client.predict("mlp", 114514, 3, "5, 50", "0", "add", api_name="/sweep")
+    mlp_cmp, _ = client.predict(114514, api_name="/compare")
+    for item in grid0:
+        assert np.array_equal(pixels(item), pixels(samples[3]))
+    assert np.array_equal(pixels(mlp_cmp[3]), pixels(samples[3]))
+
+
+def test_importance_endpoint(client):
+    bars, top = client.predict("cnn", 7, 0, 10, "set", api_name="/importance")
+    assert len(top) == 8 and top[0]["caption"].startswith("z[")
+
+
+def test_compare_endpoint(client):
+    mlp, cnn = client.predict(42, api_name="/compare")
+    assert len(mlp) == len(cnn) == 8
+    s = client.predict("cnn", 42, api_name="/sample")
+    assert all(np.array_equal(pixels(a), pixels(b)) for a, b in zip(cnn, s))
+
+
+@pytest.mark.parametrize("endpoint,args,message", [
+    ("/sample", ("cnn", -1), "seed must be a whole number from 0 to 4294967295"),
+    ("/sample", ("cnn", 2**40), "seed must be a whole number"),
+    ("/sample", ("cnn", 1.5), "seed must be a whole number"),
+    ("/sample", ("gan", 1), "arch must be one of mlp, cnn"),
+    ("/sweep", ("mlp", 1, 9, "10", "1", "set"), "index must be a whole number from 0 to 7"),
+    ("/sweep", ("mlp", 1, 0, "100", "1", "set"), "positions: '100' is outside 0..99"),
+    ("/sweep", ("mlp", 1, 0, "10", "abc", "set"), "values: 'abc' is not a number"),
+    ("/sweep", ("mlp", 1, 0, "10", "nan", "set"), "not a number"),
+    ("/sweep", ("mlp", 1, 0, "10", "inf", "set"), "not a number"),
+    ("/sweep", ("mlp", 1, 0, "10", "1001", "set"), "outside -1000.0..1000.0"),
+    ("/sweep", ("mlp", 1, 0, ",".join(["1"] * 17), "1", "set"), "at most 16"),
+    ("/sweep", ("mlp", 1, 0, "1", ",".join(["1"] * 17), "set"), "at most 16"),
+    ("/sweep", ("mlp", 1, 0, "1", "1", "mul"), "mode must be one of set, add"),
+])
+def test_bad_input_is_a_clear_error_and_server_keeps_serving(client, endpoint, args, message):
+    from gradio_client.exceptions import AppError
+    with pytest.raises(AppError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        client.predict(*args, api_name=endpoint)
+    assert len(client.predict("mlp", 1, api_name="/sample")) == 8
+
+
+def test_16_concurrent_same_seed_calls(server):
+    from gradio_client import Client
+    def call(_):
+        return [pixels(i) for i in Client(server, verbose=False).predict("cnn", 2024, api_name="/sample")]
+    with cf.ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(call, range(16)))
+    assert all(len(r) == 8 for r in results)
+    assert all(np.array_equal(a, b) for r in results for a, b in zip(r, results[0]))

@@ -1,0 +1,60 @@
+"""A real browser (Debian's chromium, driven by playwright, headless) uses every tab."""
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server, wait_until="domcontentloaded")
+        page.get_by_role("button", name="Generate 8 images").wait_for(timeout=60_000)
+        yield page
+        browser.close()
+
+
+def images_in(page, label, n, timeout=60_000):
+    """Wait until the gallery labelled `label` shows at least n images; return how many."""
+    gallery = page.locator(".block", has=page.get_by_text(label, exact=True)).last
+    page.wait_for_function(
+        "([el, n]) => el.querySelectorAll('img').length >= n", arg=[gallery.element_handle(), n], timeout=timeout)
+    return gallery.locator("img").count()
+
+
+def test_sample_tab(page):
+    page.get_by_role("button", name="Generate 8 images").click()
+    assert images_in(page, "8 images from this seed", 8) >= 8
+    page.screenshot(path="tests/.browser-sample.png")
+
+
+def test_sweep_tab(page):
+    page.get_by_role("tab", name="Latent sweep").click()
+    page.get_by_role("button", name="Sweep").click()
+    assert images_in(page, "one row per position, one column per value", 21) >= 21
+    page.get_by_role("button", name="Measure all 100 positions").click()
+    assert images_in(page, "the 8 positions that change the image most", 8) >= 8
+    page.screenshot(path="tests/.browser-sweep.png", full_page=True)
+
+
+def test_compare_tab(page):
+    page.get_by_role("tab", name="MLP vs CNN").click()
+    page.get_by_role("button", name="Compare").click()
+    assert images_in(page, "MLP", 8) >= 8
+    assert images_in(page, "CNN", 8) >= 8
+    page.screenshot(path="tests/.browser-compare.png", full_page=True)
+
+
+def test_bad_input_shows_an_error_toast(page):
+    page.get_by_role("tab", name="Latent sweep").click()
+    box = page.get_by_label("positions (0-99, up to 16)")
+    box.fill("100")
+    page.get_by_role("button", name="Sweep").click()
+    page.get_by_text("is outside 0..99").first.wait_for(timeout=30_000)
+    box.fill("10, 60, 80")

@@ -1,0 +1,79 @@
+"""Metrics against known answers, the bundled classifier's accuracy, and the evaluate CLI."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gan import evaluation as ev
+from gan import weights
+
+
+@pytest.fixture(scope="module")
+def gauss():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(4000, 8)), rng.normal(size=(4000, 8))
+
+
+def test_fd_identical_and_shift(gauss):
+    a, b = gauss
+    assert abs(ev.frechet_distance(a, a)) < 1e-9
+    assert ev.frechet_distance(a, b) < 0.05                 # same distribution: ~0
+    shift = np.zeros(8)
+    shift[:2] = [3.0, 4.0]                                   # |mu| = 5 -> FD = 25
+    assert ev.frechet_distance(a, a + shift) == pytest.approx(25.0, abs=1e-6)
+    # b = 2a: |mu_a - 2 mu_a|^2 + Tr(S + 4S - 2 (4 S^2)^1/2) = |mu_a|^2 + Tr(S)
+    expected = (a.mean(0) ** 2).sum() + np.trace(np.cov(a, rowvar=False))
+    assert ev.frechet_distance(a, 2 * a) == pytest.approx(expected, rel=1e-6)
+
+
+def test_coverage_and_density_same_distribution(gauss):
+    a, b = gauss
+    density, coverage = ev.density_coverage(a, b, k=5)
+    assert coverage == pytest.approx(1 - 2 ** -5, abs=0.02)  # Naeem et al.: 1 - 2^-k
+    assert density == pytest.approx(1.0, abs=0.1)
+    assert ev.density_coverage(a, a, k=5)[1] == 1.0
+
+
+def test_mode_dropping_lowers_recall_not_precision():
+    rng = np.random.default_rng(1)
+    centres = rng.normal(scale=10, size=(10, 8))
+    def mixture(n, modes):
+        return centres[rng.choice(modes, n)] + rng.normal(size=(n, 8))
+    real = mixture(3000, range(10))
+    full = ev.precision_recall(real, mixture(3000, range(10)))
+    dropped = ev.precision_recall(real, mixture(3000, range(3)))
+    assert dropped[0] >= full[0] - 0.05           # precision stays
+    assert dropped[1] < 0.5 and full[1] > 0.7     # recall falls with 7 of 10 modes gone
+
+
+def test_inception_score_and_class_stats():
+    uniform_confident = np.eye(10)[np.arange(1000) % 10]
+    assert ev.inception_score(uniform_confident)[0] == pytest.approx(10, rel=1e-3)
+    hist, kl, unsure = ev.class_stats(uniform_confident)
+    assert hist == [0.1] * 10 and kl == pytest.approx(0) and unsure == 0
+    one_class = np.full((100, 10), 0.01)
+    one_class[:, 3] = 0.91
+    hist, kl, _ = ev.class_stats(one_class)
+    assert hist[3] == 1.0 and kl == pytest.approx(np.log(10))
+    assert ev.class_stats(np.full((10, 10), 0.1))[2] == 1.0   # all unsure
+
+
+def test_bundled_classifier_accuracy():
+    model = weights.load_classifier()
+    assert ev.test_accuracy(model) >= 0.92
+
+
+def test_cli_writes_json(tmp_path, root):
+    out = tmp_path / "m.json"
+    r = subprocess.run([sys.executable, "-m", "gan.evaluate", "--arch", "mlp", "--n", "1000", "--json", str(out)],
+                       cwd=root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "FD" in r.stdout
+    res = json.loads(out.read_text())
+    for key in ("fd", "precision", "recall", "density", "coverage", "is", "is_std", "class_hist",
+                "kl_uniform", "unsure", "n"):
+        assert key in res
+    assert res["n"] == 1000 and len(res["class_hist"]) == 10 and abs(sum(res["class_hist"]) - 1) < 1e-9
+    assert np.isfinite(res["fd"]) and 0 <= res["precision"] <= 1
