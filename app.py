@@ -7,12 +7,14 @@ import functools
 import logging
 import os
 import secrets
+from pathlib import Path
 
 import gradio as gr
 import torch
 
 from gan import explore
 from gan.demo import ARCH_NAMES, Demo
+from gan.io import cached_png
 from gan.sampling import SEED_MAX
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -45,13 +47,19 @@ def build(state: Demo) -> gr.Blocks:
     table, hist = state.model_table(speeds), state.class_hist()
 
     def seed_box(value=114514):
-        return gr.Number(value=value, label=f"seed (0 to {SEED_MAX})", minimum=0, maximum=SEED_MAX, step=1)
+        # no minimum/maximum here: gan.sampling.check_seed gives the one message for every bad seed
+        return gr.Number(value=value, label=f"seed (0 to {SEED_MAX})", step=1)
 
     @user_errors
     def sweep(arch, seed, index, positions, values, mode):
         base, grid, stats = state.sweep(arch, seed, index, positions, values, mode)
-        columns = len(explore.parse_values(values))
-        return base, gr.Gallery(value=grid, columns=columns), stats, stats
+        return [base], grid, stats, stats
+
+    def grid_columns(values):  # UI only: one gallery column per value (the API output stays plain)
+        try:
+            return gr.Gallery(columns=len(explore.parse_values(values)))
+        except ValueError:
+            return gr.Gallery()
 
     with gr.Blocks(title="Fashion-MNIST GAN Explorer") as demo:
         gr.Markdown(INTRO)
@@ -79,7 +87,8 @@ def build(state: Demo) -> gr.Blocks:
                 s_vals = gr.Textbox(explore.DEFAULT_VALUES, label="values (|v| ≤ 1000, up to 16)")
                 s_go = gr.Button("Sweep", variant="primary", scale=0)
             with gr.Row():
-                s_base = gr.Image(label="base image", height=224, width=224, scale=0, format="png")
+                s_base = gr.Gallery(label="base image", columns=1, height="auto", scale=0, min_width=240,
+                                    format="png")
                 s_grid = gr.Gallery(label="one row per position, one column per value", columns=7,
                                     height="auto", format="png")
             with gr.Row():
@@ -88,7 +97,8 @@ def build(state: Demo) -> gr.Blocks:
                 s_change = gr.LinePlot(x="value", y="change", color="position",
                                        title="mean pixel change vs the base image")
             s_go.click(sweep, [s_arch, s_seed, s_index, s_pos, s_vals, s_mode],
-                       [s_base, s_grid, s_bright, s_change], api_name="sweep")
+                       [s_base, s_grid, s_bright, s_change], api_name="sweep"
+                       ).success(grid_columns, s_vals, s_grid, api_visibility="private")
             gr.Markdown("### Which positions matter\nEdit each of the 100 positions in turn to one value "
                         "and measure how much the image changes.")
             with gr.Row():
@@ -115,7 +125,9 @@ def build(state: Demo) -> gr.Blocks:
     return demo
 
 
-demo = build(Demo.load())
+# Output images go into Gradio's cache as finished, content-addressed files (see gan.io.cached_png).
+IMAGE_DIR = Path(gr.utils.get_upload_folder()) / "gan-explorer"
+demo = build(Demo.load(store=functools.partial(cached_png, folder=IMAGE_DIR)))
 
 if __name__ == "__main__":
     demo.queue(default_concurrency_limit=CONCURRENCY).launch()

@@ -56,13 +56,14 @@ def check_arch(arch) -> str:
 class Demo:
     """The loaded models and the classifier; read-only after construction (safe across threads)."""
 
-    def __init__(self, models: dict, classifier):
+    def __init__(self, models: dict, classifier, store=None):
         self.models = models
         self.classifier = classifier
+        self.store = store or (lambda img: img)  # uint8 image -> what the UI shows (array, or a file path)
 
     @classmethod
-    def load(cls, archs=tuple(ARCH_NAMES)):
-        return cls({a: load_model(a) for a in archs}, weights.load_classifier())
+    def load(cls, archs=tuple(ARCH_NAMES), store=None):
+        return cls({a: load_model(a) for a in archs}, weights.load_classifier(), store)
 
     def G(self, arch):
         return self.models[check_arch(arch)].G
@@ -73,7 +74,8 @@ class Demo:
         return [f"{CLASSES[p.argmax()]} {100 * p.max():.0f}%" for p in probs]
 
     def gallery(self, images_u8, captions) -> list:
-        return [(upscale(img, UPSCALE), f"{c} · {l}") for img, c, l in zip(images_u8, captions, self.labels(images_u8))]
+        return [(self.store(upscale(img, UPSCALE)), f"{c} · {l}")
+                for img, c, l in zip(images_u8, captions, self.labels(images_u8))]
 
     # ---------------------------------------------------------------- Sample
     def sample(self, arch, seed) -> list:
@@ -91,8 +93,8 @@ class Demo:
         stats = pd.DataFrame([{"position": f"z[{p}]", "value": v, "brightness": float(brightness[i, j]),
                                "change": float(change[i, j])}
                               for i, p in enumerate(pos) for j, v in enumerate(vals)])
-        base_caption = f"seed {seed} · #{index} · {self.labels(base[None])[0]}"
-        return (upscale(base, UPSCALE), base_caption), self.gallery(grid.reshape(-1, *base.shape), caps), stats
+        base_item = self.gallery(base[None], [f"seed {seed} · #{index}"])[0]
+        return base_item, self.gallery(grid.reshape(-1, *base.shape), caps), stats
 
     def importance(self, arch, seed, index, value, mode):
         G, seed, index = self.G(arch), check_seed(seed), explore.check_index(index)

@@ -41,3 +41,18 @@ def png_bytes(img: np.ndarray) -> bytes:
 def write_png(path, img: np.ndarray) -> Path:
     """uint8 (H, W) grayscale image -> PNG."""
     return atomic_write(path, png_bytes(img))
+
+
+def cached_png(img: np.ndarray, folder) -> str:
+    """A content-addressed PNG of `img` in `folder` (written once, atomically), as a path.
+
+    Gradio writes output images into its cache non-atomically, named by content: two requests
+    returning byte-identical images race, and a client can fetch a half-written (even empty)
+    file. Handing Gradio a finished file already inside its cache avoids that race, and an
+    image seen before costs no write at all."""
+    import hashlib
+    data = png_bytes(img)
+    path = Path(folder) / f"{hashlib.sha256(data).hexdigest()}.png"
+    if not path.exists():
+        atomic_write(path, data)
+    return str(path)
