@@ -146,11 +146,15 @@ def d_loss_fn(D, real, fake, r1_gamma: float):
 def save_checkpoint(path: Path, state: dict) -> None:
     """torch.save to a temp file, fsync, rename: a crash leaves the previous checkpoint intact."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # disk full, killed mid-write: the previous checkpoint stays as it was
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def load_checkpoint(path: Path) -> dict:

@@ -1,0 +1,281 @@
+"""Measure training throughput, generation and API latency, and cold start; write JSON + markdown.
+
+  python benchmarks/run.py                  # everything (~10 min on 2 cores)
+  python benchmarks/run.py --only train     # one section: train | generate | api | cold
+Results: benchmarks/results.json and benchmarks/results.md (numbers as measured, this machine).
+"""
+import argparse
+import concurrent.futures as cf
+import gzip
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from gan import data as fmnist  # noqa: E402
+from gan import weights  # noqa: E402
+from gan.models import build  # noqa: E402
+from gan.training import Config, d_loss_fn, init_weights  # noqa: E402
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, {platform.python_version()}"
+
+
+# ----------------------------------------------------------------------------- training throughput
+
+def straightforward_loop(arch: str, steps: int) -> float:
+    """The loop most users write: torchvision dataset + DataLoader + ToTensor/Normalize, batch 128,
+    BCE on D's sigmoid output. img/s over `steps` steps after 3 warm-up steps."""
+    from torchvision import datasets, transforms
+    root = Path(tempfile.mkdtemp())
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    src = fmnist.find_dir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        with gzip.open(src / (name + ".gz")) as f:  # unpacked where torchvision looks: no md5 check, no download
+            (raw / name).write_bytes(f.read())
+    ds = datasets.FashionMNIST(str(root), train=True, download=False,
+                               transform=transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]))
+    loader = torch.utils.data.DataLoader(ds, batch_size=128, shuffle=True, drop_last=True)
+    G, D = build(arch)
+    G.apply(init_weights), D.apply(init_weights)
+    og, od = (torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (G, D))
+    bce = torch.nn.BCELoss()
+    n, t0 = 0, None
+    for i, (x, _) in enumerate(loader):
+        if i == 3:
+            t0 = time.perf_counter()
+        z = torch.randn(x.size(0), 100)
+        fake = G(z)
+        od.zero_grad()
+        loss_d = bce(D(x), torch.ones(x.size(0))) + bce(D(fake.detach()), torch.zeros(x.size(0)))
+        loss_d.backward()
+        od.step()
+        og.zero_grad()
+        bce(D(fake), torch.ones(x.size(0))).backward()
+        og.step()
+        if i >= 3:
+            n += x.size(0)
+        if i == steps + 2:
+            break
+    shutil.rmtree(root)
+    return n / (time.perf_counter() - t0)
+
+
+def project_loop(arch: str, recipe: str, steps: int) -> float:
+    """img/s of gan.training's loop (in-memory batches, channels_last, the recipe's batch and R1)."""
+    import tempfile as tf
+    from gan.training import train
+    cfg = Config(arch=arch, recipe=recipe, epochs=1, out=tf.mkdtemp())
+    r = cfg.resolved()
+    cfg.limit = r.batch_size * (steps + 1)
+    t0 = time.perf_counter()
+    s = train(cfg)
+    return s["img_per_s"]
+
+
+def flops_per_image(arch: str) -> float:
+    """Forward FLOPs (2 x MACs) of G + D for one image, counted from the layer shapes."""
+    G, D = build(arch)
+    macs = 0
+    def hook(m, i, o):
+        nonlocal macs
+        if isinstance(m, torch.nn.Linear):
+            macs += m.in_features * m.out_features
+        elif isinstance(m, torch.nn.Conv2d):
+            macs += o[0].numel() * m.in_channels * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, torch.nn.ConvTranspose2d):
+            macs += i[0][0].numel() * m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+    for m in list(G.modules()) + list(D.modules()):
+        m.register_forward_hook(hook)
+    with torch.no_grad():
+        D(G(torch.randn(1, 100)))
+    return 2.0 * macs
+
+
+def peak_gflops(n: int = 1024, reps: int = 20) -> float:
+    """fp32 matmul peak as torch reaches it here (all cores): a practical roof for these models."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    return 2 * n ** 3 * reps / (time.perf_counter() - t0) / 1e9
+
+
+def bench_train(steps: int):
+    rows = {}
+    for arch in ("mlp", "cnn"):
+        s = straightforward_loop(arch, steps)
+        p = project_loop(arch, "tuned", steps)
+        t = project_loop(arch, "textbook", steps)
+        fl = flops_per_image(arch)
+        # a training step is ~3x forward (forward + backward) for D twice and G once: ~3 x (G + 2D) forward
+        rows[arch] = {"straightforward_img_s": round(s), "project_textbook_img_s": round(t),
+                      "project_tuned_img_s": round(p), "speedup_textbook": round(t / s, 2),
+                      "fwd_mflop_per_img": round(fl / 1e6, 2)}
+    peak = peak_gflops()
+    for arch, r in rows.items():
+        r["roof_img_s_at_matmul_peak"] = round(peak * 1e9 / (3 * 1.5 * r["fwd_mflop_per_img"] * 1e6))
+    return {"rows": rows, "matmul_peak_gflops": round(peak, 1)}
+
+
+# ----------------------------------------------------------------------------- generation
+
+def bench_generate(reps: int = 30):
+    from gan.demo import Demo
+    torch.set_num_threads(1)
+    d = Demo.load()
+    out = {}
+    cases = {"sample (8 images)": lambda: d.sample("cnn", 114514),
+             "sweep (7 values x 16 positions)": lambda: d.sweep("cnn", 1, 0, ",".join(map(str, range(0, 96, 6))),
+                                                                "-10,-3,-0.3,0,0.3,3,10", "set"),
+             "compare (8 + 8 images)": lambda: d.compare(114514),
+             "G forward only, 8 images (cnn)": lambda: d.speed_ms("cnn", 1)}
+    for name, fn in cases.items():
+        fn()
+        ts = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(1000 * (time.perf_counter() - t0))
+        out[name] = {"p50_ms": round(statistics.median(ts), 2), "p95_ms": round(sorted(ts)[int(0.95 * len(ts)) - 1], 2)}
+    return out
+
+
+# ----------------------------------------------------------------------------- API
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port):
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GAN_BENCHMARK": "1", "HF_HUB_OFFLINE": "1"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    import urllib.request
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/gradio_api/info", timeout=1)
+            return proc, time.perf_counter() - t0
+        except Exception:
+            if proc.poll() is not None or time.perf_counter() - t0 > 120:
+                raise RuntimeError("app did not start")
+            time.sleep(0.05)
+
+
+def bench_api(n_seq: int = 40, n_conc: int = 96):
+    from gradio_client import Client
+    port = free_port()
+    proc, _ = start_app(port)
+    url = f"http://127.0.0.1:{port}/"
+    calls = {"echo": ((7,), "/echo"), "sample": (("cnn", 114514), "/sample"),
+             "sweep": (("mlp", 1, 0, "10, 60, 80", "-10,-3,-0.3,0,0.3,3,10", "set"), "/sweep"),
+             "compare": ((114514,), "/compare")}
+    out = {}
+    try:
+        client = Client(url, verbose=False)
+        for name, (args, ep) in calls.items():
+            client.predict(*args, api_name=ep)
+            ts = []
+            for _ in range(n_seq):
+                t0 = time.perf_counter()
+                client.predict(*args, api_name=ep)
+                ts.append(1000 * (time.perf_counter() - t0))
+            clients = [Client(url, verbose=False) for _ in range(16)]
+            t0 = time.perf_counter()
+            with cf.ThreadPoolExecutor(16) as pool:
+                list(pool.map(lambda i: clients[i % 16].predict(*args, api_name=ep), range(n_conc)))
+            out[name] = {"p50_ms": round(statistics.median(ts), 1), "p95_ms": round(sorted(ts)[int(0.95 * n_seq) - 1], 1),
+                         "throughput_16_clients_per_s": round(n_conc / (time.perf_counter() - t0), 1)}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return out
+
+
+def bench_cold(reps: int = 3):
+    floor, app = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch, gradio"], check=True)
+        floor.append(time.perf_counter() - t0)
+        proc, secs = start_app(free_port())
+        app.append(secs)
+        proc.terminate()
+        proc.wait(10)
+    t0 = time.perf_counter()
+    for arch in ("mlp", "cnn"):
+        weights.load_generator(arch)
+    weights.load_classifier()
+    load = time.perf_counter() - t0
+    return {"import_torch_gradio_s": round(min(floor), 2), "model_load_s": round(load, 3),
+            "app_until_answers_s": round(min(app), 2), "ratio_to_floor_plus_load": round(min(app) / (min(floor) + load), 2)}
+
+
+def markdown(res: dict) -> str:
+    lines = [f"Measured {res['date']} on {res['machine']}.", ""]
+    if "train" in res:
+        t = res["train"]
+        lines += ["### Training throughput (img/s, one run, same process)", "",
+                  "| arch | straightforward loop | this loop, textbook | this loop, tuned (with R1) | speed-up (textbook vs straightforward) | fwd MFLOP/img | roof at matmul peak |",
+                  "|---|---|---|---|---|---|---|"]
+        for arch, r in t["rows"].items():
+            lines.append(f"| {arch} | {r['straightforward_img_s']} | {r['project_textbook_img_s']} | {r['project_tuned_img_s']} | "
+                         f"{r['speedup_textbook']}× | {r['fwd_mflop_per_img']} | {r['roof_img_s_at_matmul_peak']} |")
+        lines += ["", f"fp32 matmul peak as torch reaches it here: {t['matmul_peak_gflops']} GFLOP/s "
+                  "(1024² matmuls, all cores); roof = peak / (~4.5 × forward FLOPs per image).", ""]
+    if "generate" in res:
+        lines += ["### In-process generation (1 torch thread)", "", "| work | p50 ms | p95 ms |", "|---|---|---|"]
+        lines += [f"| {k} | {v['p50_ms']} | {v['p95_ms']} |" for k, v in res["generate"].items()] + [""]
+    if "api" in res:
+        lines += ["### API through gradio_client (images fetched)", "",
+                  "| endpoint | p50 ms | p95 ms | 16-client throughput /s |", "|---|---|---|---|"]
+        lines += [f"| /{k} | {v['p50_ms']} | {v['p95_ms']} | {v['throughput_16_clients_per_s']} |" for k, v in res["api"].items()] + [""]
+    if "cold" in res:
+        c = res["cold"]
+        lines += ["### Cold start", "", f"`python app.py` until it answers: {c['app_until_answers_s']} s; "
+                  f"`import torch, gradio`: {c['import_torch_gradio_s']} s; loading the models: {c['model_load_s']} s "
+                  f"(ratio {c['ratio_to_floor_plus_load']}× floor + load).", ""]
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", choices=["train", "generate", "api", "cold"])
+    p.add_argument("--steps", type=int, default=60, help="training steps measured per loop")
+    args = p.parse_args()
+    path = ROOT / "benchmarks" / "results.json"
+    res = json.loads(path.read_text()) if path.exists() else {}
+    res.update(date=time.strftime("%Y-%m-%d"), machine=machine())
+    for name, fn in (("train", lambda: bench_train(args.steps)), ("generate", bench_generate), ("api", bench_api),
+                     ("cold", bench_cold)):
+        if args.only in (None, name):
+            print(f"[{name}]", flush=True)
+            res[name] = fn()
+            print(json.dumps(res[name], indent=1), flush=True)
+    path.write_text(json.dumps(res, indent=2) + "\n")
+    (ROOT / "benchmarks" / "results.md").write_text(markdown(res) + "\n")
+    print(markdown(res))
+
+
+if __name__ == "__main__":
+    main()
