@@ -67,9 +67,9 @@ def build(state: Demo) -> gr.Blocks:
             with gr.Row():
                 arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
                 seed = seed_box()
-                dice = gr.Button("🎲 random seed", scale=0)
+                dice = gr.Button("Random seed", scale=0)
                 go = gr.Button("Generate 8 images", variant="primary", scale=0)
-            gallery = gr.Gallery(label="8 images from this seed", columns=8, height="auto", format="png")
+            gallery = gr.Gallery(label="8 images from this seed", elem_id="sample-gallery", columns=8, height="auto", format="png")
             dice.click(random_seed, None, seed, api_visibility="private")
             go.click(user_errors(state.sample), [arch, seed], gallery, api_name="sample")
 
@@ -89,7 +89,7 @@ def build(state: Demo) -> gr.Blocks:
             with gr.Row():
                 s_base = gr.Gallery(label="base image", columns=1, height="auto", scale=0, min_width=240,
                                     format="png")
-                s_grid = gr.Gallery(label="one row per position, one column per value", columns=7,
+                s_grid = gr.Gallery(label="one row per position, one column per value", elem_id="sweep-grid", columns=7,
                                     height="auto", format="png")
             with gr.Row():
                 s_bright = gr.LinePlot(x="value", y="brightness", color="position",
@@ -105,7 +105,7 @@ def build(state: Demo) -> gr.Blocks:
                 i_value = gr.Number(value=explore.DEFAULT_IMPORTANCE_VALUE, label="value (|v| ≤ 1000)")
                 i_go = gr.Button("Measure all 100 positions", variant="primary", scale=0)
             i_bars = gr.BarPlot(x="position", y="change", title="mean pixel change per position")
-            i_top = gr.Gallery(label="the 8 positions that change the image most", columns=8, height="auto",
+            i_top = gr.Gallery(label="the 8 positions that change the image most", elem_id="importance-top", columns=8, height="auto",
                                format="png")
             i_go.click(user_errors(state.importance), [s_arch, s_seed, s_index, i_value, s_mode],
                        [i_bars, i_top], api_name="importance")
@@ -113,11 +113,11 @@ def build(state: Demo) -> gr.Blocks:
         with gr.Tab("MLP vs CNN"):
             with gr.Row():
                 c_seed = seed_box()
-                c_dice = gr.Button("🎲 random seed", scale=0)
+                c_dice = gr.Button("Random seed", scale=0)
                 c_go = gr.Button("Compare", variant="primary", scale=0)
             with gr.Row():
-                c_mlp = gr.Gallery(label="MLP", columns=4, height="auto", format="png")
-                c_cnn = gr.Gallery(label="CNN", columns=4, height="auto", format="png")
+                c_mlp = gr.Gallery(label="MLP", elem_id="compare-mlp", columns=4, height="auto", format="png")
+                c_cnn = gr.Gallery(label="CNN", elem_id="compare-cnn", columns=4, height="auto", format="png")
             gr.Dataframe(table, label="the two models (metrics on 10k samples, see README)", interactive=False)
             gr.BarPlot(hist, x="class", y="share", color="model", title="classes of 10k generated samples")
             c_dice.click(random_seed, None, c_seed, api_visibility="private")

@@ -20,34 +20,35 @@ def page(server):
         browser.close()
 
 
-def images_in(page, label, n, timeout=60_000):
-    """Wait until the gallery labelled `label` shows at least n images; return how many."""
-    gallery = page.locator(".block", has=page.get_by_text(label, exact=True)).last
+def images_in(page, elem_id, n, timeout=60_000):
+    """Wait until the gallery #elem_id shows at least n loaded images; return how many."""
     page.wait_for_function(
-        "([el, n]) => el.querySelectorAll('img').length >= n", arg=[gallery.element_handle(), n], timeout=timeout)
-    return gallery.locator("img").count()
+        """([id, n]) => [...document.querySelectorAll(`#${id} img`)]
+                         .filter(img => img.complete && img.naturalWidth > 0).length >= n""",
+        arg=[elem_id, n], timeout=timeout)
+    return page.locator(f"#{elem_id} img").count()
 
 
 def test_sample_tab(page):
     page.get_by_role("button", name="Generate 8 images").click()
-    assert images_in(page, "8 images from this seed", 8) >= 8
+    assert images_in(page, "sample-gallery", 8) >= 8
     page.screenshot(path="tests/.browser-sample.png")
 
 
 def test_sweep_tab(page):
     page.get_by_role("tab", name="Latent sweep").click()
     page.get_by_role("button", name="Sweep").click()
-    assert images_in(page, "one row per position, one column per value", 21) >= 21
+    assert images_in(page, "sweep-grid", 21) >= 21
     page.get_by_role("button", name="Measure all 100 positions").click()
-    assert images_in(page, "the 8 positions that change the image most", 8) >= 8
+    assert images_in(page, "importance-top", 8) >= 8
     page.screenshot(path="tests/.browser-sweep.png", full_page=True)
 
 
 def test_compare_tab(page):
     page.get_by_role("tab", name="MLP vs CNN").click()
     page.get_by_role("button", name="Compare").click()
-    assert images_in(page, "MLP", 8) >= 8
-    assert images_in(page, "CNN", 8) >= 8
+    assert images_in(page, "compare-mlp", 8) >= 8
+    assert images_in(page, "compare-cnn", 8) >= 8
     page.screenshot(path="tests/.browser-compare.png", full_page=True)
 
 
