@@ -98,8 +98,7 @@ class Demo:
 
     def importance(self, arch, seed, index, value, mode):
         G, seed, index = self.G(arch), check_seed(seed), explore.check_index(index)
-        value = explore.parse_values(str(value))[0] if not isinstance(value, (int, float)) \
-            else explore.parse_values(repr(float(value)))[0]
+        value = explore.check_value(value)
         change, order, imgs = explore.importance(G, seed, index, value, explore.check_mode(mode))
         bars = pd.DataFrame({"position": np.arange(len(change)), "change": change.astype(float)})
         op = "=" if mode == "set" else "+="

@@ -32,7 +32,7 @@ def parse_list(text, what: str, kind=float, lo=None, hi=None) -> list:
         raise ValueError(f"{what}: at most {MAX_ITEMS} numbers, got {len(parts)}")
     out = []
     for p in parts:
-        if len(p) > 32 or not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", p):
+        if len(p) > 32 or not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", p):
             raise ValueError(f"{what}: {p[:32]!r} is not a number")
         v = float(p)
         if kind is int:
@@ -58,6 +58,19 @@ def check_index(index) -> int:
             or not float(index).is_integer() or not 0 <= index < N_IMAGES:
         raise ValueError(f"index must be a whole number from 0 to {N_IMAGES - 1}, got {index!r}")
     return int(index)
+
+
+def check_value(value) -> float:
+    """One edit value: a finite number with |v| <= 1000 (text is parsed like `values`)."""
+    if isinstance(value, str):
+        values = parse_values(value)
+        if len(values) != 1:
+            raise ValueError(f"value must be one number, got {len(values)}")
+        return values[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+            or not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
+        raise ValueError(f"value must be a finite number from -{MAX_ABS_VALUE:g} to {MAX_ABS_VALUE:g}, got {value!r}")
+    return float(value)
 
 
 def check_mode(mode) -> str:

@@ -1,0 +1,54 @@
+"""The report's latent experiments, UI-free: parsing, edits, and the report's observations measured."""
+import numpy as np
+import pytest
+import torch
+
+from gan import explore, weights
+from gan.sampling import sample
+
+
+def test_parse_lists():
+    assert explore.parse_positions("10, 60, 80") == [10, 60, 80]
+    assert explore.parse_values("-10 -0.3;3e0, .5") == [-10.0, -0.3, 3.0, 0.5]
+    for bad, msg in [("", "at least one"), ("1,2,x", "'x' is not a number"), ("nan", "not a number"),
+                     ("inf", "not a number"), ("1e308", "outside"), ("１２", "not a number"),
+                     (",".join("1" * 17), "at most 16"), ("9" * 40, "not a number")]:
+        with pytest.raises(ValueError, match=msg):
+            explore.parse_values(bad)
+    with pytest.raises(ValueError, match="not a whole number"):
+        explore.parse_positions("1.5")
+    with pytest.raises(ValueError, match="outside 0..99"):
+        explore.parse_positions("-1")
+    with pytest.raises(ValueError, match="must be text"):
+        explore.parse_values(None)
+
+
+def test_edited_latents():
+    z = torch.zeros(1, 100)
+    zs = explore.edited(z, [1, 5], [2.0, 3.0, 4.0], "set")
+    assert zs.shape == (6, 100)
+    assert zs[4, 5] == 3.0 and zs[4].abs().sum() == 3.0
+    assert torch.equal(explore.edited(z + 1, [0], [0.0], "add"), z + 1)
+
+
+def test_sweep_base_is_the_sample_and_add_zero_changes_nothing():
+    G = weights.load_generator("mlp")
+    base, grid, brightness, change = explore.sweep(G, 114514, 3, [10, 60], [0.0, 10.0], "add")
+    assert np.array_equal(base, sample(G, 114514, 8)[3])
+    assert np.array_equal(grid[0, 0], base) and change[:, 0].tolist() == [0.0, 0.0]
+    assert grid.shape == (2, 2, 28, 28) and brightness.shape == (2, 2)
+
+
+def test_report_observation_small_values_barely_change_large_ones_do():
+    """The report: z[p] = 0.3 barely changes the image, z[p] = 10 changes it a lot (measured)."""
+    for arch in ("mlp", "cnn"):
+        G = weights.load_generator(arch)
+        _, _, _, change = explore.sweep(G, 114514, 0, list(range(0, 100, 10)), [0.3, 10.0], "add")
+        assert change[:, 1].mean() > 3 * change[:, 0].mean()
+
+
+def test_importance_covers_all_positions():
+    G = weights.load_generator("cnn")
+    change, order, imgs = explore.importance(G, 7, 0, 10.0, "set")
+    assert change.shape == (100,) and imgs.shape == (8, 28, 28)
+    assert list(order) == sorted(range(100), key=lambda p: -change[p])[:8]
