@@ -14,7 +14,6 @@ import torch
 
 from gan import explore
 from gan.demo import ARCH_NAMES, Demo
-from gan.io import cached_png
 from gan.sampling import SEED_MAX
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -122,6 +121,43 @@ def build(state: Demo) -> gr.Blocks:
             gr.BarPlot(hist, x="class", y="share", color="model", title="classes of 10k generated samples")
             c_dice.click(random_seed, None, c_seed, api_visibility="private")
             c_go.click(user_errors(state.compare), [c_seed], [c_mlp, c_cnn], api_name="compare")
+        with gr.Tab("Interpolate"):
+            gr.Markdown("Walk from one sample to another through latent space: `slerp` follows the sphere "
+                        "where Gaussian latents live, `lerp` the straight line.")
+            with gr.Row():
+                p_arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
+                p_seed_a, p_seed_b = seed_box(114514), seed_box(2024)
+                p_index_a = gr.Slider(0, 7, value=0, step=1, label="index in seed A")
+                p_index_b = gr.Slider(0, 7, value=0, step=1, label="index in seed B")
+            with gr.Row():
+                p_steps = gr.Slider(explore.MIN_STEPS, explore.MAX_STEPS, value=10, step=1, label="steps")
+                p_method = gr.Radio(list(explore.METHODS), value="slerp", label="method")
+                p_go = gr.Button("Interpolate", variant="primary", scale=0)
+            p_strip = gr.Gallery(label="from A to B", elem_id="interp-strip", columns=10, height="auto", format="png")
+            p_gif = gr.File(label="animation (GIF)", elem_id="interp-gif")
+            p_go.click(user_errors(state.interpolate), [p_arch, p_seed_a, p_index_a, p_seed_b, p_index_b, p_steps,
+                                                         p_method], [p_strip, p_gif], api_name="interpolate")
+
+        with gr.Tab("How it learned"):
+            gr.Markdown("The same 64 fixed latents after each epoch of training, and the training curves "
+                        "(FD on 2k samples every few epochs), from the bundled training history.")
+            with gr.Row():
+                h_arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
+                h_epoch = gr.Slider(1, max(1, state.epochs("cnn")), value=max(1, state.epochs("cnn")), step=1,
+                                    label="epoch")
+                h_go = gr.Button("Show", variant="primary", scale=0)
+            with gr.Row():
+                h_grid = gr.Image(label="samples after this epoch", elem_id="learned-grid", format="png",
+                                  height=500, width=500)
+                with gr.Column():
+                    h_loss = gr.LinePlot(x="epoch", y="value", color="curve", title="losses per epoch")
+                    h_fd = gr.LinePlot(x="epoch", y="FD", title="FD (2k samples) per epoch")
+            h_arch.change(lambda a: gr.Slider(maximum=max(1, state.epochs(a)), value=max(1, state.epochs(a))),
+                          h_arch, h_epoch, api_visibility="private")
+            learned = user_errors(state.learned)
+            h_go.click(learned, [h_arch, h_epoch], [h_grid, h_loss, h_fd], api_name="learned")
+            h_epoch.release(learned, [h_arch, h_epoch], [h_grid, h_loss, h_fd], api_visibility="private")
+
         if os.environ.get("GAN_BENCHMARK") == "1":  # benchmarks/: the floor of Gradio's own overhead
             echo_in, echo_out = gr.Number(visible=False), gr.Number(visible=False)
             gr.Button(visible=False).click(lambda x: x, echo_in, echo_out, api_name="echo")
@@ -130,7 +166,8 @@ def build(state: Demo) -> gr.Blocks:
 
 # Output images go into Gradio's cache as finished, content-addressed files (see gan.io.cached_png).
 IMAGE_DIR = Path(gr.utils.get_upload_folder()) / "gan-explorer"
-demo = build(Demo.load(store=functools.partial(cached_png, folder=IMAGE_DIR)))
+demo_state = Demo.load(cache_dir=IMAGE_DIR)
+demo = build(demo_state)
 
 if __name__ == "__main__":
     demo.queue(default_concurrency_limit=CONCURRENCY).launch()

@@ -4,7 +4,9 @@ Each handler validates its input (ValueError with a message saying what is allow
 returns numpy images, captions and pandas tables that app.py hands to Gradio components.
 """
 import logging
+import tempfile
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +16,7 @@ import torch
 from gan import explore, hub, weights
 from gan.data import CLASSES, to_float
 from gan.evaluation import classify
+from gan.io import cached_file, cached_png, gif_bytes
 from gan.sampling import N_IMAGES, check_seed, generate, latents, sample, upscale
 
 log = logging.getLogger("gan.demo")
@@ -56,14 +59,18 @@ def check_arch(arch) -> str:
 class Demo:
     """The loaded models and the classifier; read-only after construction (safe across threads)."""
 
-    def __init__(self, models: dict, classifier, store=None):
+    def __init__(self, models: dict, classifier, cache_dir=None):
         self.models = models
         self.classifier = classifier
-        self.store = store or (lambda img: img)  # uint8 image -> what the UI shows (array, or a file path)
+        self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays
 
     @classmethod
-    def load(cls, archs=tuple(ARCH_NAMES), store=None):
-        return cls({a: load_model(a) for a in archs}, weights.load_classifier(), store)
+    def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None):
+        return cls({a: load_model(a) for a in archs}, weights.load_classifier(), cache_dir)
+
+    def store(self, img: np.ndarray):
+        """uint8 image -> what the UI shows: a finished PNG file in the cache, or the array."""
+        return cached_png(img, self.cache_dir) if self.cache_dir else img
 
     def G(self, arch):
         return self.models[check_arch(arch)].G
@@ -140,3 +147,38 @@ class Demo:
     def compare(self, seed):
         seed = check_seed(seed)
         return tuple(self.sample(arch, seed) for arch in ARCH_NAMES)
+
+    # ---------------------------------------------------------------- Interpolate
+    def interpolate(self, arch, seed_a, index_a, seed_b, index_b, steps, method):
+        G = self.G(arch)
+        seed_a, seed_b = check_seed(seed_a), check_seed(seed_b)
+        index_a, index_b = explore.check_index(index_a), explore.check_index(index_b)
+        imgs = explore.interpolate(G, seed_a, index_a, seed_b, index_b, explore.check_steps(steps), method)
+        n = len(imgs)
+        caps = [f"{i}/{n - 1}" + (f" · seed {seed_a} #{index_a}" if i == 0 else
+                                  f" · seed {seed_b} #{index_b}" if i == n - 1 else "") for i in range(n)]
+        frames = np.concatenate([imgs, imgs[::-1][1:-1]])  # there and back: a smooth loop
+        gif = cached_file(gif_bytes([upscale(f, 4) for f in frames]),
+                          self.cache_dir or Path(tempfile.gettempdir()) / "gan-explorer", ".gif")
+        return self.gallery(imgs, caps), gif
+
+    # ---------------------------------------------------------------- How it learned
+    def epochs(self, arch) -> int:
+        return len(self.models[check_arch(arch)].history)
+
+    def learned(self, arch, epoch):
+        """The fixed-seed 8x8 grid after `epoch`, and the loss / FD curves of the whole run."""
+        m = self.models[check_arch(arch)]
+        if not m.history:
+            raise ValueError(f"the {arch} weights carry no training history")
+        last = len(m.history)
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or not float(epoch).is_integer() \
+                or not 1 <= epoch <= last:
+            raise ValueError(f"epoch must be a whole number from 1 to {last}, got {epoch!r}")
+        path = Path(m.folder) / "samples" / f"epoch_{int(epoch):03d}.png"
+        from PIL import Image
+        grid = np.asarray(Image.open(path).convert("L"))
+        curves = pd.DataFrame([{"epoch": h["epoch"], "curve": name, "value": float(h[key])}
+                               for h in m.history for key, name in (("d_loss", "D loss"), ("g_loss", "G loss"))])
+        fd = pd.DataFrame([{"epoch": h["epoch"], "FD": float(h["fd"])} for h in m.history if h.get("fd") is not None])
+        return self.store(upscale(grid, 2)), curves, fd

@@ -113,3 +113,36 @@ def importance(G, seed, index, value: float, mode: str = "set", top: int = 8):
     change = change[:, 0]
     order = np.argsort(-change, kind="stable")[:top]
     return change, order, grid[order, 0]
+
+
+MIN_STEPS, MAX_STEPS = 2, 32
+METHODS = ("slerp", "lerp")
+
+
+def check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, float, np.integer)) \
+            or not float(steps).is_integer() or not MIN_STEPS <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be a whole number from {MIN_STEPS} to {MAX_STEPS}, got {steps!r}")
+    return int(steps)
+
+
+def interpolate_latents(za: torch.Tensor, zb: torch.Tensor, steps: int, method: str = "slerp") -> torch.Tensor:
+    """(steps, z_dim) from za to zb inclusive. slerp follows the great circle, keeping the norm
+    typical of Gaussian latents; lerp is the straight line (its midpoints have smaller norm)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    t = torch.linspace(0, 1, check_steps(steps)).unsqueeze(1)
+    za, zb = za.reshape(1, -1).double(), zb.reshape(1, -1).double()
+    if method == "lerp":
+        return ((1 - t) * za + t * zb).float()
+    cos = (za * zb).sum() / (za.norm() * zb.norm())
+    omega = torch.arccos(cos.clamp(-1, 1))
+    if omega.abs() < 1e-6:  # (anti)parallel edge case: slerp degenerates to lerp
+        return ((1 - t) * za + t * zb).float()
+    return ((torch.sin((1 - t) * omega) * za + torch.sin(t * omega) * zb) / torch.sin(omega)).float()
+
+
+def interpolate(G, seed_a, index_a, seed_b, index_b, steps, method="slerp") -> np.ndarray:
+    """uint8 (steps, 28, 28): from image #index_a of seed_a to #index_b of seed_b."""
+    za, zb = base_latent(seed_a, index_a, G.z_dim), base_latent(seed_b, index_b, G.z_dim)
+    return to_uint8(generate(G, interpolate_latents(za, zb, steps, method)))

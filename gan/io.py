@@ -43,6 +43,24 @@ def write_png(path, img: np.ndarray) -> Path:
     return atomic_write(path, png_bytes(img))
 
 
+def cached_file(data: bytes, folder, suffix: str) -> str:
+    """A content-addressed file holding `data` in `folder` (written once, atomically), as a path."""
+    import hashlib
+    path = Path(folder) / f"{hashlib.sha256(data).hexdigest()}{suffix}"
+    if not path.exists():
+        atomic_write(path, data)
+    return str(path)
+
+
+def gif_bytes(frames, ms_per_frame: int = 120) -> bytes:
+    """uint8 (N, H, W) frames -> an animated GIF that loops forever."""
+    from PIL import Image
+    images = [Image.fromarray(f) for f in frames]
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=ms_per_frame, loop=0)
+    return buf.getvalue()
+
+
 def cached_png(img: np.ndarray, folder) -> str:
     """A content-addressed PNG of `img` in `folder` (written once, atomically), as a path.
 
@@ -50,9 +68,4 @@ def cached_png(img: np.ndarray, folder) -> str:
     returning byte-identical images race, and a client can fetch a half-written (even empty)
     file. Handing Gradio a finished file already inside its cache avoids that race, and an
     image seen before costs no write at all."""
-    import hashlib
-    data = png_bytes(img)
-    path = Path(folder) / f"{hashlib.sha256(data).hexdigest()}.png"
-    if not path.exists():
-        atomic_write(path, data)
-    return str(path)
+    return cached_file(png_bytes(img), folder, ".png")

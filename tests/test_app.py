@@ -28,7 +28,7 @@ def test_blocks_build_without_launch():
     import gradio as gr
     assert isinstance(app.demo, gr.Blocks)
     names = {d.api_name for d in app.demo.fns.values() if d.api_name}
-    assert {"sample", "sweep", "importance", "compare"} <= names
+    assert {"sample", "sweep", "importance", "compare", "interpolate", "learned"} <= names
 
 
 def test_sample_endpoint(client):
@@ -100,3 +100,25 @@ def test_16_concurrent_same_seed_calls(server):
         results = list(pool.map(call, range(16)))
     assert all(len(r) == 8 for r in results)
     assert all(np.array_equal(a, b) for r in results for a, b in zip(r, results[0]))
+
+
+def test_interpolate_endpoint(client):
+    strip, gif = client.predict("cnn", 114514, 2, 2024, 5, 6, "slerp", api_name="/interpolate")
+    assert len(strip) == 6
+    a = client.predict("cnn", 114514, api_name="/sample")[2]
+    b = client.predict("cnn", 2024, api_name="/sample")[5]
+    assert np.array_equal(pixels(strip[0]), pixels(a)) and np.array_equal(pixels(strip[-1]), pixels(b))
+    frames = Image.open(gif)
+    assert frames.format == "GIF" and frames.n_frames == 2 * 6 - 2
+    lerp, _ = client.predict("cnn", 114514, 2, 2024, 5, 6, "lerp", api_name="/interpolate")
+    assert np.array_equal(pixels(lerp[0]), pixels(a))
+
+
+def test_learned_endpoint(client):
+    import app
+    last = app.demo_state.epochs("cnn")
+    grid, losses, fd = client.predict("cnn", last, api_name="/learned")
+    assert Image.open(grid).size[0] > 400
+    from gradio_client.exceptions import AppError
+    with pytest.raises(AppError, match="epoch must be a whole number from 1 to|greater than maximum"):
+        client.predict("cnn", last + 1, api_name="/learned")

@@ -59,3 +59,17 @@ def test_bad_input_shows_an_error_toast(page):
     page.get_by_role("button", name="Sweep").click()
     page.get_by_text("is outside 0..99").first.wait_for(timeout=30_000)
     box.fill("10, 60, 80")
+
+
+def test_interpolate_tab(page):
+    page.get_by_role("tab", name="Interpolate").click()
+    page.get_by_role("button", name="Interpolate").click()
+    assert images_in(page, "interp-strip", 10) >= 10
+    page.locator("#interp-gif").get_by_text(".gif").first.wait_for(timeout=30_000)
+
+
+def test_how_it_learned_tab(page):
+    page.get_by_role("tab", name="How it learned").click()
+    page.get_by_role("button", name="Show").click()
+    assert images_in(page, "learned-grid", 1) >= 1
+    page.screenshot(path="tests/.browser-learned.png", full_page=True)
