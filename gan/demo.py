@@ -17,7 +17,7 @@ from gan import explore, hub, weights
 from gan.data import CLASSES, to_float
 from gan.evaluation import classify
 from gan.io import cached_file, cached_png, gif_bytes
-from gan.sampling import N_IMAGES, check_seed, generate, latents, sample, upscale
+from gan.sampling import N_IMAGES, check_seed, generate, latents, sample, shown, upscale
 
 log = logging.getLogger("gan.demo")
 ARCH_NAMES = {"mlp": "MLP", "cnn": "CNN"}
@@ -52,7 +52,7 @@ def load_model(arch: str) -> Model:
 
 def check_arch(arch) -> str:
     if arch not in ARCH_NAMES:
-        raise ValueError(f"arch must be one of {', '.join(ARCH_NAMES)}, got {str(arch)[:40]!r}")
+        raise ValueError(f"arch must be one of {', '.join(ARCH_NAMES)}")
     return arch
 
 
@@ -174,7 +174,7 @@ class Demo:
         last = len(m.history)
         if isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or not float(epoch).is_integer() \
                 or not 1 <= epoch <= last:
-            raise ValueError(f"epoch must be a whole number from 1 to {last}, got {epoch!r}")
+            raise ValueError(f"epoch must be a whole number from 1 to {last}, got {shown(epoch)}")
         path = Path(m.folder) / "samples" / f"epoch_{int(epoch):03d}.png"
         from PIL import Image
         grid = np.asarray(Image.open(path).convert("L"))

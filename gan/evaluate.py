@@ -43,6 +43,23 @@ def evaluate_folder(arch: str, folder=None, n: int = 10_000, data_dir=None) -> d
     return result
 
 
+def rescore(arch: str, folder, n: int = 10_000, data_dir=None, history_n: int = 2000) -> dict:
+    """Recompute a run's metrics with the current classifier: summary.json's final metrics
+    (n samples) and, where snapshots/epoch_NNN exist, history.json's FD (history_n samples)."""
+    ev = Evaluator(weights.load_classifier(), data_dir)
+    history = weights.read_json(folder, "history.json", []) or []
+    for row in history:
+        snap = folder / "snapshots" / f"epoch_{row['epoch']:03d}"
+        if snap.is_dir():
+            row["fd"] = ev.generator(weights.load_generator(arch, snap), history_n)["fd"]
+    if history:
+        write_json(folder / "history.json", history)
+    summary = weights.read_json(folder, "summary.json", {}) or {}
+    summary["metrics"] = ev.generator(weights.load_generator(arch, folder), n)
+    write_json(folder / "summary.json", summary)
+    return summary["metrics"]
+
+
 def reference_table(n: int, data_dir=None) -> dict:
     """Reference rows, then each bundled model folder (weights/<name> with a config.json arch)."""
     ev = Evaluator(weights.load_classifier(), data_dir)
@@ -65,6 +82,9 @@ def main(argv=None):
     p.add_argument("--data-dir")
     p.add_argument("--train-classifier", action="store_true", help="train and save weights/classifier")
     p.add_argument("--epochs", type=int, default=6, help="classifier epochs")
+    p.add_argument("--rescore", action="store_true",
+                   help="rewrite the metrics in --weights' summary.json (and FD in history.json from its "
+                        "snapshots/) with the current classifier")
     p.add_argument("--reference", action="store_true",
                    help="score real data, a corruption ladder and every folder in weights/ (the README table)")
     args = p.parse_args(argv)
@@ -85,6 +105,11 @@ def main(argv=None):
         p.error("--arch is required (or --train-classifier, --reference)")
     if not 2 <= args.n <= 10_000:
         p.error("--n must be between 2 and 10000 (the test split has 10k images)")
+    if args.rescore:
+        if not args.weights:
+            p.error("--rescore needs --weights RUN_DIR")
+        print(table({args.arch: rescore(args.arch, weights.Path(args.weights), args.n, args.data_dir)}))
+        return 0
     folder = args.weights
     if folder and not weights.Path(folder).exists():
         from gan.hub import resolve  # a Hub repo id

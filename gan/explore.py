@@ -10,7 +10,7 @@ import re
 import numpy as np
 import torch
 
-from gan.sampling import N_IMAGES, generate, latents, to_uint8
+from gan.sampling import N_IMAGES, generate, latents, shown, to_uint8
 
 Z_POSITIONS = 100
 MAX_ITEMS = 16        # at most this many positions or values per sweep
@@ -19,6 +19,13 @@ MODES = ("set", "add")
 DEFAULT_POSITIONS = "10, 60, 80"                     # the report's positions
 DEFAULT_VALUES = "-10, -3, -0.3, 0, 0.3, 3, 10"      # small (0.3) to large (10), both signs
 DEFAULT_IMPORTANCE_VALUE = 10.0
+
+
+def _token(text) -> str:
+    """A short, harmless rendering of client text for an error message."""
+    if isinstance(text, str) and re.fullmatch(r"[A-Za-z0-9.+-]{1,32}", text):
+        return repr(text)
+    return "text that is not a plain number" if isinstance(text, str) else shown(text)
 
 
 def parse_list(text, what: str, kind=float, lo=None, hi=None) -> list:
@@ -33,7 +40,7 @@ def parse_list(text, what: str, kind=float, lo=None, hi=None) -> list:
     out = []
     for p in parts:
         if len(p) > 32 or not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", p):
-            raise ValueError(f"{what}: {p[:32]!r} is not a number")
+            raise ValueError(f"{what}: {_token(p)} is not a number")
         v = float(p)
         if kind is int:
             if not v.is_integer():
@@ -56,7 +63,7 @@ def parse_values(text) -> list:
 def check_index(index) -> int:
     if isinstance(index, bool) or not isinstance(index, (int, float, np.integer)) \
             or not float(index).is_integer() or not 0 <= index < N_IMAGES:
-        raise ValueError(f"index must be a whole number from 0 to {N_IMAGES - 1}, got {index!r}")
+        raise ValueError(f"index must be a whole number from 0 to {N_IMAGES - 1}, got {shown(index)}")
     return int(index)
 
 
@@ -69,13 +76,13 @@ def check_value(value) -> float:
         return values[0]
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
             or not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
-        raise ValueError(f"value must be a finite number from -{MAX_ABS_VALUE:g} to {MAX_ABS_VALUE:g}, got {value!r}")
+        raise ValueError(f"value must be a finite number from -{MAX_ABS_VALUE:g} to {MAX_ABS_VALUE:g}, got {shown(value)}")
     return float(value)
 
 
 def check_mode(mode) -> str:
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {_token(mode)}")
     return mode
 
 
@@ -122,7 +129,7 @@ METHODS = ("slerp", "lerp")
 def check_steps(steps) -> int:
     if isinstance(steps, bool) or not isinstance(steps, (int, float, np.integer)) \
             or not float(steps).is_integer() or not MIN_STEPS <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number from {MIN_STEPS} to {MAX_STEPS}, got {steps!r}")
+        raise ValueError(f"steps must be a whole number from {MIN_STEPS} to {MAX_STEPS}, got {shown(steps)}")
     return int(steps)
 
 
@@ -130,7 +137,7 @@ def interpolate_latents(za: torch.Tensor, zb: torch.Tensor, steps: int, method: 
     """(steps, z_dim) from za to zb inclusive. slerp follows the great circle, keeping the norm
     typical of Gaussian latents; lerp is the straight line (its midpoints have smaller norm)."""
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {_token(method)}")
     t = torch.linspace(0, 1, check_steps(steps)).unsqueeze(1)
     za, zb = za.reshape(1, -1).double(), zb.reshape(1, -1).double()
     if method == "lerp":

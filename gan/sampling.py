@@ -11,22 +11,38 @@ SEED_MAX = 2**32 - 1
 N_IMAGES = 8  # the report's "8 images from a chosen seed"
 
 
+def shown(value) -> str:
+    """A bad value as an error message may show it: numbers as they are, anything else by type
+    only (never echo arbitrary client text back)."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return repr(value)[:40]
+    return f"a {type(value).__name__}"
+
+
 def check_seed(seed) -> int:
     """An int in 0..2**32-1, else ValueError saying what is allowed."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         if isinstance(seed, float) and seed.is_integer():
             seed = int(seed)
         else:
-            raise ValueError(f"seed must be a whole number from 0 to {SEED_MAX}, got {seed!r}")
+            raise ValueError(f"seed must be a whole number from 0 to {SEED_MAX}, got {shown(seed)}")
     if not 0 <= int(seed) <= SEED_MAX:
-        raise ValueError(f"seed must be a whole number from 0 to {SEED_MAX}, got {seed}")
+        raise ValueError(f"seed must be a whole number from 0 to {SEED_MAX}, got {shown(seed)}")
     return int(seed)
 
 
 def latents(seed: int, n: int = N_IMAGES, z_dim: int = 100) -> torch.Tensor:
-    """(n, z_dim) float32 standard normal on the CPU; row i depends only on (seed, i)."""
-    g = torch.Generator(device="cpu").manual_seed(check_seed(seed))
-    return torch.randn(n, z_dim, generator=g)
+    """(n, z_dim) float32 standard normal on the CPU; row i depends only on (seed, i).
+
+    Rows are drawn one randn call each, in order, from a local generator seeded with `seed`:
+    one call for all n rows would not do, since torch fills a tensor whose size is not a
+    multiple of 16 with a different tail, so row i would depend on n."""
+    seed = check_seed(seed)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a whole number >= 0, got {shown(n)}")
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    rows = [torch.randn(z_dim, generator=g) for _ in range(n)]
+    return torch.stack(rows) if rows else torch.empty(0, z_dim)
 
 
 @torch.inference_mode()
