@@ -1,7 +1,7 @@
 """Fashion-MNIST GAN Explorer: the Gradio Space. Only UI wiring lives here; the work is in gan/.
 
 Run locally: python app.py  (http://127.0.0.1:7860). Every tab is also a named API endpoint
-(/sample, /sweep, /importance, /compare) for gradio_client; see README.md.
+(/sample, /sweep, /importance, /compare, /interpolate, /learned) for gradio_client; see README.md.
 """
 import functools
 import logging
@@ -32,7 +32,7 @@ def user_errors(fn):
     def wrapper(*args):
         try:
             return fn(*args)
-        except (ValueError, TypeError, OverflowError) as e:
+        except ValueError as e:  # gan/ raises ValueError for bad input; anything else is a bug
             raise gr.Error(str(e)[:300]) from None
     return wrapper
 

@@ -48,9 +48,9 @@ def rescore(arch: str, folder, n: int = 10_000, data_dir=None, history_n: int = 
     (n samples) and, where snapshots/epoch_NNN exist, history.json's FD (history_n samples)."""
     ev = Evaluator(weights.load_classifier(), data_dir)
     history = weights.read_json(folder, "history.json", []) or []
-    for row in history:
+    for row in history:  # the epochs that were scored during training
         snap = folder / "snapshots" / f"epoch_{row['epoch']:03d}"
-        if snap.is_dir():
+        if "fd" in row and snap.is_dir():
             row["fd"] = ev.generator(weights.load_generator(arch, snap), history_n)["fd"]
     if history:
         write_json(folder / "history.json", history)
@@ -81,7 +81,7 @@ def main(argv=None):
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--data-dir")
     p.add_argument("--train-classifier", action="store_true", help="train and save weights/classifier")
-    p.add_argument("--epochs", type=int, default=6, help="classifier epochs")
+    p.add_argument("--epochs", type=int, default=10, help="classifier epochs")
     p.add_argument("--rescore", action="store_true",
                    help="rewrite the metrics in --weights' summary.json (and FD in history.json from its "
                         "snapshots/) with the current classifier")

@@ -56,7 +56,7 @@ def _augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return x[:, :, 2 + dy:30 + dy, 2 + dx:30 + dx]
 
 
-def train_classifier(epochs: int = 6, batch_size: int = 128, seed: int = 0, data_dir=None, log=print):
+def train_classifier(epochs: int = 10, batch_size: int = 128, seed: int = 0, data_dir=None, log=print):
     """Train the metric classifier on the training split; returns (model, test accuracy)."""
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)

@@ -35,7 +35,7 @@ RECIPES = {
                  "cnn": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0, r1_every=1,
                              epochs=20)},
     "tuned": {"mlp": dict(lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=256, ema_decay=0.999, r1_gamma=10.0, r1_every=1,
-                          epochs=100),
+                          epochs=250),
               "cnn": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.999, r1_gamma=0.1, r1_every=4,
                           epochs=10)},
 }
