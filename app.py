@@ -138,6 +138,26 @@ def build(state: Demo) -> gr.Blocks:
             p_go.click(user_errors(state.interpolate), [p_arch, p_seed_a, p_index_a, p_seed_b, p_index_b, p_steps,
                                                          p_method], [p_strip, p_gif], api_name="interpolate")
 
+        with gr.Tab("Nearest training images"):
+            gr.Markdown("Is the model copying its training set? A generated image beside its 5 nearest "
+                        "training images, by pixels and by the classifier's features. The index holds 8,000 "
+                        "of the 60,000 training images (800 per class), bundled with the app.")
+            with gr.Row():
+                n_arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
+                n_seed = seed_box()
+                n_index = gr.Slider(0, 7, value=0, step=1, label="index (which of the 8 images)")
+                n_go = gr.Button("Find nearest", variant="primary", scale=0)
+            with gr.Row():
+                n_query = gr.Gallery(label="generated", elem_id="nearest-query", columns=1, height="auto",
+                                     scale=0, min_width=240, format="png")
+                with gr.Column():
+                    n_pix = gr.Gallery(label="nearest in pixel space", elem_id="nearest-pixels", columns=5,
+                                       height="auto", format="png")
+                    n_feat = gr.Gallery(label="nearest in classifier feature space", elem_id="nearest-features",
+                                        columns=5, height="auto", format="png")
+            n_go.click(user_errors(state.nearest), [n_arch, n_seed, n_index], [n_query, n_pix, n_feat],
+                       api_name="nearest")
+
         with gr.Tab("How it learned"):
             gr.Markdown("The same 64 fixed latents after each epoch of training, and the training curves "
                         "(FD on 2k samples every few epochs), from the bundled training history.")

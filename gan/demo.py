@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gan import explore, hub, weights
+from gan import explore, hub, nearest, weights
 from gan.data import CLASSES, to_float
 from gan.evaluation import classify
 from gan.io import cached_file, cached_png, gif_bytes
@@ -59,14 +59,16 @@ def check_arch(arch) -> str:
 class Demo:
     """The loaded models and the classifier; read-only after construction (safe across threads)."""
 
-    def __init__(self, models: dict, classifier, cache_dir=None):
+    def __init__(self, models: dict, classifier, cache_dir=None, index=None):
         self.models = models
         self.classifier = classifier
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays
+        self.index = index          # gan.nearest's training-image index, or None
 
     @classmethod
     def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None):
-        return cls({a: load_model(a) for a in archs}, weights.load_classifier(), cache_dir)
+        return cls({a: load_model(a) for a in archs}, weights.load_classifier(), cache_dir,
+                   nearest.load_index(weights.NEAREST_INDEX))
 
     def store(self, img: np.ndarray):
         """uint8 image -> what the UI shows: a finished PNG file in the cache, or the array."""
@@ -182,3 +184,18 @@ class Demo:
                                for h in m.history for key, name in (("d_loss", "D loss"), ("g_loss", "G loss"))])
         fd = pd.DataFrame([{"epoch": h["epoch"], "FD": float(h["fd"])} for h in m.history if h.get("fd") is not None])
         return self.store(upscale(grid, 2)), curves, fd
+
+    # ---------------------------------------------------------------- Nearest training images
+    def nearest(self, arch, seed, index):
+        """The seed's image #index and its 5 nearest indexed training images, in pixel space and in
+        the classifier's feature space, with distances."""
+        seed, index = check_seed(seed), explore.check_index(index)
+        img = sample(self.G(arch), seed, N_IMAGES)[index]
+        found = nearest.query(self.index, self.classifier, img[None], k=5)
+        out = [self.gallery(img[None], [f"seed {seed} · #{index} (generated)"])]
+        for space in ("pixels", "features"):
+            idx, dist = found[space][0][0], found[space][1][0]
+            imgs = self.index["images"][idx].numpy()
+            caps = [f"train #{int(self.index['train_index'][i])} · {space} distance {d:.2f}" for i, d in zip(idx, dist)]
+            out.append(self.gallery(imgs, caps))
+        return tuple(out)

@@ -17,6 +17,7 @@ def atomic_write(path, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o644)  # mkstemp makes 0600; these files are meant to be read
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

@@ -27,6 +27,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"  # the bundled 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 D_SUBDIR = "discriminator"
+NEAREST_INDEX = WEIGHTS_DIR / "nearest" / "index.safetensors"  # gan/nearest.py
 
 
 class WeightsError(RuntimeError):

@@ -28,7 +28,7 @@ def test_blocks_build_without_launch():
     import gradio as gr
     assert isinstance(app.demo, gr.Blocks)
     names = {d.api_name for d in app.demo.fns.values() if d.api_name}
-    assert {"sample", "sweep", "importance", "compare", "interpolate", "learned"} <= names
+    assert {"sample", "sweep", "importance", "compare", "interpolate", "learned", "nearest"} <= names
 
 
 def test_sample_endpoint(client):
@@ -122,3 +122,12 @@ def test_learned_endpoint(client):
     from gradio_client.exceptions import AppError
     with pytest.raises(AppError, match="epoch must be a whole number from 1 to|greater than maximum"):
         client.predict("cnn", last + 1, api_name="/learned")
+
+
+def test_nearest_endpoint(client):
+    query, by_pixels, by_features = client.predict("cnn", 114514, 3, api_name="/nearest")
+    assert len(query) == 1 and len(by_pixels) == 5 and len(by_features) == 5
+    s = client.predict("cnn", 114514, api_name="/sample")
+    assert np.array_equal(pixels(query[0]), pixels(s[3]))
+    dists = [float(it["caption"].split("distance ")[1].split(" ")[0]) for it in by_pixels]
+    assert dists == sorted(dists) and dists[0] > 0

@@ -73,3 +73,10 @@ def test_how_it_learned_tab(page):
     page.get_by_role("button", name="Show").click()
     assert images_in(page, "learned-grid", 1) >= 1
     page.screenshot(path="tests/.browser-learned.png", full_page=True)
+
+
+def test_nearest_tab(page):
+    page.get_by_role("tab", name="Nearest training images").click()
+    page.get_by_role("button", name="Find nearest").click()
+    assert images_in(page, "nearest-pixels", 5) >= 5
+    assert images_in(page, "nearest-features", 5) >= 5

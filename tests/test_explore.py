@@ -52,3 +52,30 @@ def test_importance_covers_all_positions():
     change, order, imgs = explore.importance(G, 7, 0, 10.0, "set")
     assert change.shape == (100,) and imgs.shape == (8, 28, 28)
     assert list(order) == sorted(range(100), key=lambda p: -change[p])[:8]
+
+
+def test_nearest_index_finds_training_images_themselves():
+    from gan import nearest
+    index = nearest.load_index(weights.NEAREST_INDEX)
+    assert index["images"].shape == (8000, 28, 28) and index["features"].shape == (8000, 128)
+    assert index["labels"].bincount().tolist() == [800] * 10
+    clf = weights.load_classifier()
+    probe = index["images"][[5, 4000]].numpy()
+    found = nearest.query(index, clf, probe, k=3)
+    for space in ("pixels", "features"):
+        idx, dist = found[space]
+        assert idx[:, 0].tolist() == [5, 4000] and np.allclose(dist[:, 0], 0, atol=0.05)
+        assert (np.diff(dist, axis=1) >= 0).all()
+
+
+def test_interpolation_endpoints_and_norms():
+    za, zb = torch.randn(1, 100), torch.randn(1, 100)
+    s = explore.interpolate_latents(za, zb, 5, "slerp")
+    l = explore.interpolate_latents(za, zb, 5, "lerp")
+    assert torch.allclose(s[0], za[0], atol=1e-5) and torch.allclose(s[-1], zb[0], atol=1e-5)
+    assert torch.allclose(l[2], (za[0] + zb[0]) / 2, atol=1e-5)
+    assert s[2].norm() > l[2].norm()  # slerp keeps the typical norm, lerp's midpoint shrinks
+    with pytest.raises(ValueError, match="steps must be a whole number from 2 to 32"):
+        explore.interpolate_latents(za, zb, 33)
+    with pytest.raises(ValueError, match="method must be one of slerp, lerp"):
+        explore.interpolate_latents(za, zb, 4, "cubic")

@@ -1,0 +1,74 @@
+"""Nearest training images: is the generator just copying Fashion-MNIST?
+
+The app has no dataset at run time, so a compact index is built once from the training split and
+bundled: a class-stratified subset (800 images per class, 8,000 in all: uint8 pixels and the
+metric classifier's 128-d features as float16, 8.4 MB). A query returns the k nearest subset
+images in pixel space (L2 on [0, 1] pixels) and in feature space (L2 on classifier features).
+
+  python -m gan.nearest build           # writes weights/nearest/index.safetensors
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save
+
+from gan import data as fmnist
+from gan.evaluation import classify
+from gan.io import atomic_write
+
+PER_CLASS = 800
+INDEX_SEED = 0
+
+
+def build(classifier, data_dir=None, per_class: int = PER_CLASS) -> dict:
+    x, y = fmnist.load("train", data_dir)
+    g = torch.Generator().manual_seed(INDEX_SEED)
+    pick = torch.cat([idx[torch.randperm(len(idx), generator=g)[:per_class]]
+                      for idx in (torch.nonzero(y == c).view(-1) for c in range(10))])
+    feats, _ = classify(classifier, fmnist.to_float(x[pick]))
+    return {"images": x[pick, 0].contiguous(), "labels": y[pick].contiguous(), "train_index": pick.contiguous(),
+            "features": torch.from_numpy(feats).half().contiguous()}
+
+
+def save_index(index: dict, path) -> Path:
+    return atomic_write(path, save(index))
+
+
+def load_index(path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: build it with `python -m gan.nearest build`")
+    return load_file(path)
+
+
+def query(index: dict, classifier, images_u8: np.ndarray, k: int = 5):
+    """For uint8 (N, 28, 28) images: {space: (indices (N, k), distances (N, k))} for 'pixels' and
+    'features'; indices point into the index (index['train_index'] maps them to the training set)."""
+    q = torch.from_numpy(images_u8)
+    px = torch.cdist(q.flatten(1).float() / 255, index["images"].flatten(1).float() / 255)
+    feats, _ = classify(classifier, fmnist.to_float(q.unsqueeze(1)))
+    fx = torch.cdist(torch.from_numpy(feats).float(), index["features"].float())
+    out = {}
+    for name, d in (("pixels", px), ("features", fx)):
+        dist, idx = d.topk(k, dim=1, largest=False)
+        out[name] = (idx.numpy(), dist.numpy())
+    return out
+
+
+def main(argv=None):
+    from gan import weights
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("cmd", choices=["build"])
+    p.add_argument("--data-dir")
+    p.add_argument("--out", default=str(weights.NEAREST_INDEX))
+    args = p.parse_args(argv)
+    path = save_index(build(weights.load_classifier(), args.data_dir), args.out)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
