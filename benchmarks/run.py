@@ -135,6 +135,17 @@ def bench_train(steps: int):
     return {"rows": rows, "matmul_peak_gflops": round(peak, 1)}
 
 
+def time_to_quality() -> dict:
+    """FD (2k samples) vs wall-clock seconds of training, from the bundled runs' history.json."""
+    out = {}
+    for folder in sorted(weights.WEIGHTS_DIR.iterdir()):
+        hist = weights.read_json(folder, "history.json", []) or []
+        pts = [(h["wall"], h["epoch"], round(h["fd"], 2)) for h in hist if h.get("fd") is not None]
+        if pts:
+            out[folder.name] = pts
+    return out
+
+
 # ----------------------------------------------------------------------------- generation
 
 def bench_generate(reps: int = 30):
@@ -243,6 +254,11 @@ def markdown(res: dict) -> str:
                          f"{r['speedup_textbook']}× | {r['fwd_mflop_per_img']} | {r['roof_img_s_at_matmul_peak']} |")
         lines += ["", f"fp32 matmul peak as torch reaches it here: {t['matmul_peak_gflops']} GFLOP/s "
                   "(1024² matmuls, all cores); roof = peak / (~4.5 × forward FLOPs per image).", ""]
+    if res.get("time_to_quality"):
+        lines += ["### Time to quality (FD on 2k samples vs training wall-clock, from each run's history.json)", "",
+                  "| run | (seconds, epoch, FD) ... |", "|---|---|"]
+        lines += [f"| {k} | " + ", ".join(f"({w:.0f} s, {e}, {fd})" for w, e, fd in v) + " |"
+                  for k, v in res["time_to_quality"].items()] + [""]
     if "generate" in res:
         lines += ["### In-process generation (1 torch thread)", "", "| work | p50 ms | p95 ms |", "|---|---|---|"]
         lines += [f"| {k} | {v['p50_ms']} | {v['p95_ms']} |" for k, v in res["generate"].items()] + [""]
@@ -266,6 +282,7 @@ def main():
     path = ROOT / "benchmarks" / "results.json"
     res = json.loads(path.read_text()) if path.exists() else {}
     res.update(date=time.strftime("%Y-%m-%d"), machine=machine())
+    res["time_to_quality"] = time_to_quality()
     for name, fn in (("train", lambda: bench_train(args.steps)), ("generate", bench_generate), ("api", bench_api),
                      ("cold", bench_cold)):
         if args.only in (None, name):

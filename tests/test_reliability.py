@@ -98,3 +98,24 @@ def test_corrupt_bundled_weights_stop_the_app_with_the_file_named(tmp_path, root
     monkeypatch.delenv("GAN_HUB_REPO", raising=False)
     with pytest.raises(weights.WeightsError, match=re.escape(str(bad / "model.safetensors"))):
         demo.load_model("cnn")
+
+
+def test_token_never_printed(tmp_path, root):
+    import os
+    from conftest import free_port
+    token = "hf_THISISASECRETTOKENFORTESTS1234"
+    env = {**os.environ, "HF_TOKEN": token, "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}", "HF_HOME": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "gan.hub", "push", "weights/mlp", "someone/x"], cwd=root, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0  # nothing listens there
+    assert token not in r.stdout + r.stderr and token[3:15] not in r.stdout + r.stderr
+    staging = __import__("gan.hub", fromlist=["stage"]).stage(weights.bundled_dir("mlp"), "someone/x", tmp_path / "s")
+    assert not any(token in p.read_text(errors="ignore") for p in staging.rglob("*") if p.is_file())
+
+
+def test_server_serves_no_file_outside_gradio(server):
+    import httpx
+    for path in ["/etc/passwd", str(weights.bundled_dir("cnn") / "model.safetensors"), "app.py", "../app.py"]:
+        r = httpx.get(f"{server}gradio_api/file={path}", timeout=10)
+        assert r.status_code in (403, 404), (path, r.status_code)
+        assert b"root:" not in r.content
