@@ -28,12 +28,12 @@ import torch.nn.functional as F  # noqa: E402
 from gan import data as fmnist  # noqa: E402
 from gan import weights  # noqa: E402
 from gan.models import build  # noqa: E402
-from gan.training import Config, d_loss_fn, init_weights  # noqa: E402
+from gan.training import Config, init_weights  # noqa: E402
+from gan.training import machine as training_machine  # noqa: E402
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, {platform.python_version()}"
+    return f"{training_machine()}, torch {torch.__version__}, Python {platform.python_version()}"
 
 
 # ----------------------------------------------------------------------------- training throughput

@@ -166,6 +166,15 @@ def epoch_perm(seed: int, epoch: int, n: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
 
 
+def machine() -> str:
+    """'AMD EPYC, 2 cores': the CPU model (Linux) and core count, for summaries and benchmarks."""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores"
+
+
 class Stop(Exception):
     pass
 
@@ -286,7 +295,7 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
         "arch": cfg.arch, "recipe": cfg.recipe,
         "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("out", "data_dir", "resume", "push_to_hub")},
         "epochs": cfg.epochs, "wall_seconds": round(wall, 1),
-        "machine": f"{platform.machine()} {platform.processor() or ''} {torch.get_num_threads()} threads, {cfg.device}".strip(),
+        "machine": f"{machine()}, {torch.get_num_threads()} torch threads, {cfg.device}",
         "out": str(out), "torch": torch.__version__, "img_per_s": round(sum(r["img_per_s"] for r in history) / len(history), 1),
     }
     if evaluate_fn:
