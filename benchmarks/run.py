@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 from gan import data as fmnist  # noqa: E402
 from gan import weights  # noqa: E402
@@ -84,9 +83,7 @@ def project_loop(arch: str, recipe: str, steps: int) -> float:
     cfg = Config(arch=arch, recipe=recipe, epochs=1, out=tf.mkdtemp())
     r = cfg.resolved()
     cfg.limit = r.batch_size * (steps + 1)
-    t0 = time.perf_counter()
-    s = train(cfg)
-    return s["img_per_s"]
+    return train(cfg)["img_per_s"]
 
 
 def flops_per_image(arch: str) -> float:

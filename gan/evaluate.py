@@ -7,7 +7,6 @@ Examples:
   python -m gan.evaluate --reference --json weights/reference.json   # the README's results table
 """
 import argparse
-import json
 import sys
 import time
 

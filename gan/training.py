@@ -8,7 +8,6 @@ changes. Numbers per recipe are in README.md.
 """
 import copy
 import dataclasses
-import math
 import os
 import platform
 import signal
