@@ -68,9 +68,11 @@ def build(state: Demo) -> gr.Blocks:
                 seed = seed_box()
                 dice = gr.Button("Random seed", scale=0)
                 go = gr.Button("Generate 8 images", variant="primary", scale=0)
-            gallery = gr.Gallery(label="8 images from this seed", elem_id="sample-gallery", columns=8, height="auto", format="png")
+            strip = gr.Image(label="8 images from this seed (#0 to #7, left to right)", elem_id="sample-strip",
+                             format="png", show_label=True)
+            labels = gr.Dataframe(label="what the classifier sees", elem_id="sample-labels", interactive=False)
             dice.click(random_seed, None, seed, api_visibility="private")
-            go.click(user_errors(state.sample), [arch, seed], gallery, api_name="sample")
+            go.click(user_errors(state.sample), [arch, seed], [strip, labels], api_name="sample")
 
         with gr.Tab("Latent sweep"):
             gr.Markdown("Change **one latent dimension** of one of the seed's 8 latents, as in the report: "
@@ -114,13 +116,13 @@ def build(state: Demo) -> gr.Blocks:
                 c_seed = seed_box()
                 c_dice = gr.Button("Random seed", scale=0)
                 c_go = gr.Button("Compare", variant="primary", scale=0)
-            with gr.Row():
-                c_mlp = gr.Gallery(label="MLP", elem_id="compare-mlp", columns=4, height="auto", format="png")
-                c_cnn = gr.Gallery(label="CNN", elem_id="compare-cnn", columns=4, height="auto", format="png")
+            c_mlp = gr.Image(label="MLP", elem_id="compare-mlp", format="png")
+            c_cnn = gr.Image(label="CNN", elem_id="compare-cnn", format="png")
+            c_labels = gr.Dataframe(label="what the classifier sees", elem_id="compare-labels", interactive=False)
             gr.Dataframe(table, label="the two models (metrics on 10k samples, see README)", interactive=False)
             gr.BarPlot(hist, x="class", y="share", color="model", title="classes of 10k generated samples")
             c_dice.click(random_seed, None, c_seed, api_visibility="private")
-            c_go.click(user_errors(state.compare), [c_seed], [c_mlp, c_cnn], api_name="compare")
+            c_go.click(user_errors(state.compare), [c_seed], [c_mlp, c_cnn, c_labels], api_name="compare")
         with gr.Tab("Interpolate"):
             gr.Markdown("Walk from one sample to another through latent space: `slerp` follows the sphere "
                         "where Gaussian latents live, `lerp` the straight line.")

@@ -20,8 +20,9 @@ def parse_args(argv=None) -> Config:
                                 epilog="\n".join(__doc__.splitlines()[2:]))
     for f in dataclasses.fields(Config):
         flag = "--" + f.name.replace("_", "-")
-        if f.type in (bool, "bool"):
-            p.add_argument(flag, action="store_true")
+        if f.type in (bool, "bool"):  # a recipe's switch (default None) can be turned on or off
+            action = argparse.BooleanOptionalAction if f.default is None else "store_true"
+            p.add_argument(flag, action=action, default=f.default)
         else:
             typ = {"int": int, "float": float, "str": str}.get(f.type, f.type)
             choices = {"arch": ["mlp", "cnn"], "recipe": ["tuned", "textbook"]}.get(f.name)

@@ -20,6 +20,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
 from run import free_port, machine, start_app  # noqa: E402
 
 
@@ -102,9 +103,23 @@ def raw_call(url, ep, data):
     return event, (data_lines[-1] if data_lines else "")[:300]
 
 
+def good_call_ok(client, expected) -> bool:
+    """The next good /sample call answers with exactly the expected pixels."""
+    import numpy as np
+    from PIL import Image
+    from gan.demo import STRIP_PAD, STRIP_UPSCALE
+    from gan.sampling import tiles
+    strip, _ = client.predict("mlp", 1, api_name="/sample")
+    got = tiles(np.asarray(Image.open(strip).convert("L")), 8, 8, STRIP_PAD, STRIP_UPSCALE)
+    return bool(np.array_equal(got, expected))
+
+
 def bad_inputs(url: str) -> list:
     from gradio_client import Client
+    from gan import weights
+    from gan.sampling import sample
     client, rows = Client(url, verbose=False), []
+    expected = sample(weights.load_generator("mlp"), 1, 8)
     for ep, params in SIGNATURES.items():
         for p in params:
             for bad in BAD[p]:
@@ -116,7 +131,7 @@ def bad_inputs(url: str) -> list:
                     via_client = str(e).splitlines()[0][:200]
                 event, raw_msg = raw_call(url, ep, [a if not (isinstance(a, float) and not math.isfinite(a)) else str(a)
                                                     for a in args])
-                ok_after = len(client.predict("mlp", 1, api_name="/sample")) == 8
+                ok_after = good_call_ok(client, expected)
                 rows.append({"endpoint": ep, "param": p, "value": repr(bad)[:40], "client": via_client,
                              "raw_http": f"{event}: {raw_msg[:120]}", "rejected": via_client != "accepted" and event != "complete",
                              "safe": safe_message(via_client) and safe_message(raw_msg), "next_good_ok": ok_after})

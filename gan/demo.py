@@ -17,11 +17,13 @@ from gan import explore, hub, nearest, weights
 from gan.data import CLASSES, to_float
 from gan.evaluation import classify
 from gan.io import cached_file, cached_png, gif_bytes
-from gan.sampling import N_IMAGES, check_seed, generate, latents, sample, shown, upscale
+from gan.sampling import N_IMAGES, check_seed, generate, grid, latents, sample, shown, upscale
 
 log = logging.getLogger("gan.demo")
 ARCH_NAMES = {"mlp": "MLP", "cnn": "CNN"}
-UPSCALE = 8  # 28x28 -> 224x224, nearest neighbour: crisp pixels
+UPSCALE = 8  # gallery tiles: 28x28 -> 224x224, nearest neighbour: crisp pixels
+STRIP_UPSCALE = 6  # the 8-image strip of /sample and /compare: 1452x192 pixels, one file per model
+STRIP_PAD = 2      # black pixels between tiles (before the upscale); gan.sampling.tiles splits the strip
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,16 @@ class Demo:
         return [(self.store(upscale(img, UPSCALE)), f"{c} · {l}")
                 for img, c, l in zip(images_u8, captions, self.labels(images_u8))]
 
+    def strip(self, images_u8):
+        """(N, 28, 28) -> one image, the N tiles in a row: one file for a client to fetch, not N."""
+        return self.store(upscale(grid(images_u8, cols=len(images_u8), pad=STRIP_PAD), STRIP_UPSCALE))
+
     # ---------------------------------------------------------------- Sample
-    def sample(self, arch, seed) -> list:
+    def sample(self, arch, seed):
+        """The seed's 8 images as one strip, and a one-row table of the classifier's labels."""
         seed = check_seed(seed)
         imgs = sample(self.G(arch), seed, N_IMAGES)
-        return self.gallery(imgs, [f"seed {seed} · #{i}" for i in range(N_IMAGES)])
+        return self.strip(imgs), pd.DataFrame([self.labels(imgs)], columns=[f"#{i}" for i in range(N_IMAGES)])
 
     # ---------------------------------------------------------------- Latent sweep
     def sweep(self, arch, seed, index, positions, values, mode):
@@ -147,8 +154,12 @@ class Demo:
                              for c, h in zip(CLASSES, m.summary.get("metrics", {}).get("class_hist", []))])
 
     def compare(self, seed):
+        """One strip per model for the same seed, and a table with a row of labels per model."""
         seed = check_seed(seed)
-        return tuple(self.sample(arch, seed) for arch in ARCH_NAMES)
+        imgs = {arch: sample(self.G(arch), seed, N_IMAGES) for arch in ARCH_NAMES}
+        labels = pd.DataFrame([[ARCH_NAMES[a], *self.labels(x)] for a, x in imgs.items()],
+                              columns=["model", *[f"#{i}" for i in range(N_IMAGES)]])
+        return (*(self.strip(x) for x in imgs.values()), labels)
 
     # ---------------------------------------------------------------- Interpolate
     def interpolate(self, arch, seed_a, index_a, seed_b, index_b, steps, method):

@@ -69,6 +69,15 @@ def upscale(img: np.ndarray, factor: int = 8) -> np.ndarray:
     return np.kron(img, np.ones((factor, factor), dtype=np.uint8))
 
 
+def tiles(image: np.ndarray, n: int, cols: int = 8, pad: int = 2, factor: int = 1, size: int = 28) -> np.ndarray:
+    """The inverse of upscale(grid(images, cols, pad), factor): uint8 (n, size, size) tiles back out
+    of one image (how a client splits the /sample strip into its 8 images)."""
+    small = np.asarray(image)[::factor, ::factor]
+    rows = [divmod(i, cols) for i in range(n)]
+    return np.stack([small[pad + r * (size + pad): pad + r * (size + pad) + size,
+                           pad + c * (size + pad): pad + c * (size + pad) + size] for r, c in rows])
+
+
 def grid(images: np.ndarray, cols: int = 8, pad: int = 2) -> np.ndarray:
     """uint8 (N, H, W) -> one uint8 image with the N tiles in rows of `cols`."""
     n, h, w = images.shape

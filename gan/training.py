@@ -29,14 +29,12 @@ GRID_SEED = 2024  # the fixed latents of the per-epoch 8x8 sample grid
 CHECKPOINT = "checkpoint.pt"
 
 # Per-recipe defaults; a flag left at None takes the recipe's value.
+TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0,
+                r1_every=1, label_smooth=1.0, inst_noise=0.0, lr_decay=False, epochs=20)
 RECIPES = {
-    "textbook": {"mlp": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0, r1_every=1, epochs=20),
-                 "cnn": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0, r1_every=1,
-                             epochs=20)},
-    "tuned": {"mlp": dict(lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=256, ema_decay=0.999, r1_gamma=10.0, r1_every=1,
-                          epochs=250),
-              "cnn": dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.999, r1_gamma=0.1, r1_every=4,
-                          epochs=10)},
+    "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
+    "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
+              "cnn": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, ema_decay=0.999, epochs=12)},
 }
 
 
@@ -50,9 +48,13 @@ class Config:
     lr_g: float = None
     lr_d: float = None
     beta1: float = None
+    beta2: float = None
     ema_decay: float = None        # 0 = no EMA: save G itself
     r1_gamma: float = None         # R1 penalty weight on real images; 0 = off
     r1_every: int = None           # lazy R1: apply it (scaled up) every N D steps, as StyleGAN2 does
+    label_smooth: float = None     # D's target for real images (1.0 = off; 0.9 = one-sided smoothing)
+    inst_noise: float = None       # std of Gaussian noise added to D's inputs, fading linearly to 0
+    lr_decay: bool = None          # fade both learning rates linearly to 0 over the run
     seed: int = 0
     data_dir: str = None           # Fashion-MNIST idx files; default: see gan/data.py
     out: str = None                # default: runs/<arch>-<recipe>
@@ -130,16 +132,19 @@ def sampling_copy(ema, cfg):
     return recalibrate_bn(G, G.z_dim, cfg.device) if cfg.ema_decay > 0 else G.eval()
 
 
-def d_loss_fn(D, real, fake, r1_gamma: float):
+def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0):
     """Non-saturating GAN loss for D on logits; with R1 = gamma/2 * E||grad_x D(x)||^2 on reals."""
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
     d_real, d_fake = D.logits(real), D.logits(fake)
-    loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()  # = BCE(D(x),1) + BCE(D(G(z)),0)
+    # = BCE(D(x), real_label) + BCE(D(G(z)), 0), in the softplus form that is stable on logits
+    loss = (real_label * F.softplus(-d_real) + (1 - real_label) * F.softplus(d_real)).mean() \
+        + F.softplus(d_fake).mean()
     if r1_gamma > 0:
         (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
         loss = loss + 0.5 * r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
-    return loss, torch.sigmoid(d_real).mean().item(), torch.sigmoid(d_fake).mean().item()
+    # D(x), D(G(z)) stay tensors: a .item() here would make the CPU wait for the GPU every step
+    return loss, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -205,8 +210,8 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
     G.apply(init_weights), D.apply(init_weights)
     ema = copy.deepcopy(G).to(device).eval()
     G.to(device, memory_format=fmt), D.to(device, memory_format=fmt)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
     noise = torch.Generator().manual_seed(cfg.seed)  # latents for training, on the CPU
     history, start_epoch, wall = [], 0, 0.0
 
@@ -242,35 +247,47 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
             G.train(), D.train()
             perm = epoch_perm(cfg.seed, epoch, n)
             t0 = time.time()
-            sums = dict(d_loss=0.0, g_loss=0.0, d_real=0.0, d_fake=0.0)
+            sums = {k: torch.zeros((), device=device) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
             bar = tqdm(range(steps), desc=f"{cfg.arch} epoch {epoch + 1}/{cfg.epochs}", leave=False,
                        disable=None, mininterval=1.0)
             for i in bar:
                 if stop["flag"]:
                     raise Stop
+                # schedules depend only on the step, so resume needs no extra state
+                progress = (epoch * steps + i) / (cfg.epochs * steps)  # 0 -> 1 over the run
+                if cfg.lr_decay:
+                    for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
+                        opt.param_groups[0]["lr"] = lr * (1.0 - progress)
                 real = reals[perm[i * bs:(i + 1) * bs]]
                 z = torch.randn(bs, G.z_dim, generator=noise).to(device)
                 fake = G(z)
+                d_in_real, d_in_fake = real, fake
+                if cfg.inst_noise > 0:  # instance noise: blur the supports together early on
+                    sigma = cfg.inst_noise * (1.0 - progress)
+                    d_in_real = real + sigma * torch.randn(real.shape, generator=noise).to(device)
+                    d_in_fake = fake + sigma * torch.randn(fake.shape, generator=noise).to(device)
                 # (1) D step: maximize log D(x) + log(1 - D(G(z)))
                 opt_d.zero_grad(set_to_none=True)
                 r1 = cfg.r1_gamma * cfg.r1_every if i % cfg.r1_every == 0 else 0.0
-                d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), r1)
+                d_loss, d_x, d_gz = d_loss_fn(D, d_in_real, d_in_fake.detach(), r1, cfg.label_smooth)
                 d_loss.backward()
                 opt_d.step()
                 # (2) G step: maximize log D(G(z)) (non-saturating)
                 opt_g.zero_grad(set_to_none=True)
-                g_loss = F.softplus(-D.logits(fake)).mean()
+                g_loss = F.softplus(-D.logits(d_in_fake)).mean()
                 g_loss.backward()
                 opt_g.step()
-                ema_update(ema, G, cfg.ema_decay)
-                for k, v in (("d_loss", d_loss.item()), ("g_loss", g_loss.item()), ("d_real", d_x), ("d_fake", d_gz)):
-                    sums[k] += v
-                if i % 20 == 0:
-                    bar.set_postfix(D=f"{d_loss.item():.3f}", G=f"{g_loss.item():.3f}", Dx=f"{d_x:.2f}",
-                                    DGz=f"{d_gz:.2f}", ips=f"{(i + 1) * bs / (time.time() - t0):.0f}")
+                # EMA warm-up: a short average early on, so the EMA never lags far behind a fast-moving G
+                t = epoch * steps + i
+                ema_update(ema, G, min(cfg.ema_decay, (1 + t) / (10 + t)))
+                for k, v in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", d_x), ("d_fake", d_gz)):
+                    sums[k] += v.detach()
+                if i % 20 == 0 and not bar.disable:
+                    bar.set_postfix(D=f"{d_loss.item():.3f}", G=f"{g_loss.item():.3f}", Dx=f"{d_x.item():.2f}",
+                                    DGz=f"{d_gz.item():.2f}", ips=f"{(i + 1) * bs / (time.time() - t0):.0f}")
             secs = time.time() - t0
             wall += secs
-            row = {"epoch": epoch + 1, **{k: v / steps for k, v in sums.items()},
+            row = {"epoch": epoch + 1, **{k: v.item() / steps for k, v in sums.items()},
                    "seconds": round(secs, 2), "img_per_s": round(steps * bs / secs, 1), "wall": round(wall, 1)}
             sampler = sampling_copy(ema, cfg)
             write_png(out / "samples" / f"epoch_{epoch + 1:03d}.png", grid(to_uint8(generate(sampler, grid_z))))
@@ -294,7 +311,8 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
         "arch": cfg.arch, "recipe": cfg.recipe,
         "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("out", "data_dir", "resume", "push_to_hub")},
         "epochs": cfg.epochs, "wall_seconds": round(wall, 1),
-        "machine": f"{machine()}, {torch.get_num_threads()} torch threads, {cfg.device}",
+        "machine": f"{machine()}, {torch.get_num_threads()} torch threads, {cfg.device}"
+                   + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
         "out": str(out), "torch": torch.__version__, "img_per_s": round(sum(r["img_per_s"] for r in history) / len(history), 1),
     }
     if evaluate_fn:

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from gan import weights
-from gan.sampling import sample
+from gan.demo import STRIP_PAD, STRIP_UPSCALE
+from gan.sampling import sample, tiles
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +24,17 @@ def pixels(item) -> np.ndarray:
     return img[::8, ::8]
 
 
+def strip_pixels(path, n=8) -> np.ndarray:
+    """The /sample or /compare strip from gradio_client -> uint8 (n, 28, 28), as a client splits it."""
+    img = np.asarray(Image.open(path).convert("L"))
+    assert img.shape == (STRIP_UPSCALE * 30 + STRIP_UPSCALE * 2, STRIP_UPSCALE * (n * 30 + 2))
+    return tiles(img, n, cols=n, pad=STRIP_PAD, factor=STRIP_UPSCALE)
+
+
+def labels_of(table) -> list:
+    return table["data"][0] if isinstance(table, dict) else table
+
+
 def test_blocks_build_without_launch():
     import app
     import gradio as gr
@@ -32,14 +44,14 @@ def test_blocks_build_without_launch():
 
 
 def test_sample_endpoint(client):
-    items = client.predict("cnn", 114514, api_name="/sample")
-    assert len(items) == 8
-    assert items[3]["caption"].startswith("seed 114514 · #3 · ")
-    assert "%" in items[3]["caption"]
+    strip, table = client.predict("cnn", 114514, api_name="/sample")
+    assert table["headers"] == [f"#{i}" for i in range(8)]
+    labels = labels_of(table)
+    assert len(labels) == 8 and all(label.endswith("%") for label in labels)
     expected = sample(weights.load_generator("cnn"), 114514, 8)
-    assert all(np.array_equal(pixels(it), e) for it, e in zip(items, expected))
-    again = client.predict("cnn", 114514, api_name="/sample")
-    assert all(np.array_equal(pixels(a), pixels(b)) for a, b in zip(items, again))
+    assert np.array_equal(strip_pixels(strip), expected)
+    again, _ = client.predict("cnn", 114514, api_name="/sample")
+    assert np.array_equal(strip_pixels(again), expected)
 
 
 def test_sweep_endpoint_grid_and_base(client):
@@ -47,15 +59,15 @@ def test_sweep_endpoint_grid_and_base(client):
                                                 "set", api_name="/sweep")
     assert len(grid) == 3 * 7
     assert grid[0]["caption"].startswith("z[10]=-10") and grid[-1]["caption"].startswith("z[80]=10")
-    samples = client.predict("mlp", 114514, api_name="/sample")
+    samples = strip_pixels(client.predict("mlp", 114514, api_name="/sample")[0])
     assert len(base) == 1 and base[0]["caption"].startswith("seed 114514 · #3 · ")
-    assert np.array_equal(pixels(base[0]), pixels(samples[3]))
+    assert np.array_equal(pixels(base[0]), samples[3])
     # an "add" sweep at value 0 is the base image, and equals Sample and Compare pixel for pixel
     _, grid0, _, _ = client.predict("mlp", 114514, 3, "5, 50", "0", "add", api_name="/sweep")
-    mlp_cmp, _ = client.predict(114514, api_name="/compare")
+    mlp_cmp, _, _ = client.predict(114514, api_name="/compare")
     for item in grid0:
-        assert np.array_equal(pixels(item), pixels(samples[3]))
-    assert np.array_equal(pixels(mlp_cmp[3]), pixels(samples[3]))
+        assert np.array_equal(pixels(item), samples[3])
+    assert np.array_equal(strip_pixels(mlp_cmp)[3], samples[3])
 
 
 def test_importance_endpoint(client):
@@ -64,10 +76,12 @@ def test_importance_endpoint(client):
 
 
 def test_compare_endpoint(client):
-    mlp, cnn = client.predict(42, api_name="/compare")
-    assert len(mlp) == len(cnn) == 8
-    s = client.predict("cnn", 42, api_name="/sample")
-    assert all(np.array_equal(pixels(a), pixels(b)) for a, b in zip(cnn, s))
+    mlp, cnn, table = client.predict(42, api_name="/compare")
+    assert [row[0] for row in table["data"]] == ["MLP", "CNN"] and len(table["data"][1]) == 9
+    strip, labels = client.predict("cnn", 42, api_name="/sample")
+    assert np.array_equal(strip_pixels(cnn), strip_pixels(strip))
+    assert table["data"][1][1:] == labels_of(labels)
+    assert not np.array_equal(strip_pixels(mlp), strip_pixels(cnn))
 
 
 @pytest.mark.parametrize("endpoint,args,message", [
@@ -89,29 +103,29 @@ def test_bad_input_is_a_clear_error_and_server_keeps_serving(client, endpoint, a
     from gradio_client.exceptions import AppError
     with pytest.raises(AppError, match=message):
         client.predict(*args, api_name=endpoint)
-    assert len(client.predict("mlp", 1, api_name="/sample")) == 8
+    assert strip_pixels(client.predict("mlp", 1, api_name="/sample")[0]).shape == (8, 28, 28)
 
 
 def test_16_concurrent_same_seed_calls(server):
     from gradio_client import Client
-    def call(_):
-        return [pixels(i) for i in Client(server, verbose=False).predict("cnn", 2024, api_name="/sample")]
+    clients = [Client(server, verbose=False) for _ in range(16)]  # connect first: the calls are the test
+    def call(c):
+        return strip_pixels(c.predict("cnn", 2024, api_name="/sample")[0])
     with cf.ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(call, range(16)))
-    assert all(len(r) == 8 for r in results)
-    assert all(np.array_equal(a, b) for r in results for a, b in zip(r, results[0]))
+        results = list(pool.map(call, clients))
+    assert all(np.array_equal(r, results[0]) for r in results)
 
 
 def test_interpolate_endpoint(client):
     strip, gif = client.predict("cnn", 114514, 2, 2024, 5, 6, "slerp", api_name="/interpolate")
     assert len(strip) == 6
-    a = client.predict("cnn", 114514, api_name="/sample")[2]
-    b = client.predict("cnn", 2024, api_name="/sample")[5]
-    assert np.array_equal(pixels(strip[0]), pixels(a)) and np.array_equal(pixels(strip[-1]), pixels(b))
+    a = strip_pixels(client.predict("cnn", 114514, api_name="/sample")[0])[2]
+    b = strip_pixels(client.predict("cnn", 2024, api_name="/sample")[0])[5]
+    assert np.array_equal(pixels(strip[0]), a) and np.array_equal(pixels(strip[-1]), b)
     frames = Image.open(gif)
     assert frames.format == "GIF" and frames.n_frames == 2 * 6 - 2
     lerp, _ = client.predict("cnn", 114514, 2, 2024, 5, 6, "lerp", api_name="/interpolate")
-    assert np.array_equal(pixels(lerp[0]), pixels(a))
+    assert np.array_equal(pixels(lerp[0]), a)
 
 
 def test_learned_endpoint(client):
@@ -127,7 +141,7 @@ def test_learned_endpoint(client):
 def test_nearest_endpoint(client):
     query, by_pixels, by_features = client.predict("cnn", 114514, 3, api_name="/nearest")
     assert len(query) == 1 and len(by_pixels) == 5 and len(by_features) == 5
-    s = client.predict("cnn", 114514, api_name="/sample")
-    assert np.array_equal(pixels(query[0]), pixels(s[3]))
+    s = strip_pixels(client.predict("cnn", 114514, api_name="/sample")[0])
+    assert np.array_equal(pixels(query[0]), s[3])
     dists = [float(it["caption"].split("distance ")[1].split(" ")[0]) for it in by_pixels]
     assert dists == sorted(dists) and dists[0] > 0

@@ -31,7 +31,8 @@ def images_in(page, elem_id, n, timeout=60_000):
 
 def test_sample_tab(page):
     page.get_by_role("button", name="Generate 8 images").click()
-    assert images_in(page, "sample-gallery", 8) >= 8
+    assert images_in(page, "sample-strip", 1) >= 1
+    page.locator("#sample-labels").get_by_text("%").first.wait_for(timeout=30_000)
     page.screenshot(path="tests/.browser-sample.png")
 
 
@@ -47,8 +48,9 @@ def test_sweep_tab(page):
 def test_compare_tab(page):
     page.get_by_role("tab", name="MLP vs CNN").click()
     page.get_by_role("button", name="Compare").click()
-    assert images_in(page, "compare-mlp", 8) >= 8
-    assert images_in(page, "compare-cnn", 8) >= 8
+    assert images_in(page, "compare-mlp", 1) >= 1
+    assert images_in(page, "compare-cnn", 1) >= 1
+    page.locator("#compare-labels").get_by_text("CNN").first.wait_for(timeout=30_000)
     page.screenshot(path="tests/.browser-compare.png", full_page=True)
 
 

@@ -59,3 +59,10 @@ def test_row_i_independent_of_n_for_every_n():
     full = sampling.latents(114514, 40)
     for n in range(1, 40):
         assert torch.equal(sampling.latents(114514, n), full[:n]), n
+
+
+def test_tiles_undo_grid_and_upscale():
+    imgs = np.random.default_rng(0).integers(0, 256, (8, 28, 28), dtype=np.uint8)
+    for cols, factor in ((8, 6), (3, 1), (4, 2)):
+        big = sampling.upscale(sampling.grid(imgs, cols=cols, pad=2), factor)
+        assert np.array_equal(sampling.tiles(big, 8, cols=cols, pad=2, factor=factor), imgs)
