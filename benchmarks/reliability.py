@@ -36,33 +36,36 @@ CALLS = [(("cnn", 114514), "/sample"), (("mlp", 114514), "/sample"), (("cnn", 7)
          ((114514,), "/compare"), ((2024,), "/compare")]
 
 
-def load(url: str, pid: int, seconds: float, users: int = 16) -> dict:
+def load(url: str, pid: int, seconds: float, users: int = 16, warmup: float = 10) -> dict:
+    """`users` clients in a loop of random CALLS: first `warmup` s (the server reaches its steady
+    state: worker threads, their malloc arenas, caches), RSS read, then `seconds` s measured."""
     from gradio_client import Client
-    warm = Client(url, verbose=False)
-    for args, ep in CALLS:
-        warm.predict(*args, api_name=ep)
-    rss_warm = rss_mb(pid)
-    stop = time.time() + seconds
+    clients = [Client(url, verbose=False) for _ in range(users)]
     lat, failures, lock = {}, [], threading.Lock()
 
-    def user(i):
-        rng, client = random.Random(i), Client(url, verbose=False)
-        while time.time() < stop:
+    def user(i, until, record=True):
+        rng, client = random.Random(i), clients[i]
+        while time.time() < until:
             args, ep = rng.choice(CALLS)
             t0 = time.perf_counter()
             try:
                 client.predict(*args, api_name=ep)
-                with lock:
-                    lat.setdefault(ep, []).append(1000 * (time.perf_counter() - t0))
-            except Exception as e:  # counted, never hidden
+                if record:
+                    with lock:
+                        lat.setdefault(ep, []).append(1000 * (time.perf_counter() - t0))
+            except Exception as e:  # counted, never hidden (warm-up failures too)
                 with lock:
                     failures.append(f"{ep}: {type(e).__name__}: {str(e)[:120]}")
 
     with cf.ThreadPoolExecutor(users) as pool:
-        list(pool.map(user, range(users)))
+        until = time.time() + warmup
+        list(pool.map(lambda i: user(i, until, record=False), range(users)))
+        rss_warm = rss_mb(pid)
+        until = time.time() + seconds
+        list(pool.map(lambda i: user(i, until), range(users)))
     rss_end = rss_mb(pid)
     every = [x for v in lat.values() for x in v]
-    return {"seconds": seconds, "users": users, "calls": len(every), "failed": len(failures),
+    return {"seconds": seconds, "warmup_seconds": warmup, "users": users, "calls": len(every), "failed": len(failures),
             "failures": failures[:10], "p50_ms": round(statistics.median(every), 1),
             "p95_ms": round(sorted(every)[int(0.95 * len(every)) - 1], 1),
             "per_endpoint_p95_ms": {k: round(sorted(v)[int(0.95 * len(v)) - 1], 1) for k, v in lat.items()},
@@ -154,7 +157,8 @@ def main():
     (ROOT / "benchmarks" / "reliability.json").write_text(json.dumps(res, indent=2) + "\n")
     L, rows = res["load"], res["bad_inputs"]
     md = [f"Measured {res['date']} on {res['machine']}.", "",
-          f"**Load**: {L['users']} gradio_client users mixing /sample, /sweep, /compare (same seeds) for {L['seconds']:.0f} s: "
+          f"**Load**: {L['users']} gradio_client users mixing /sample, /sweep, /compare (same seeds) for {L['seconds']:.0f} s, "
+          f"after {L['warmup_seconds']:.0f} s of the same load as warm-up: "
           f"{L['calls']} calls, **{L['failed']} failed**, p50 {L['p50_ms']} ms, p95 {L['p95_ms']} ms; server RSS "
           f"{L['rss_after_warmup_mb']} MB after warm-up → {L['rss_end_mb']} MB at the end ({100 * L['rss_growth']:+.1f}%).", "",
           f"**Bad input**: {len(rows)} cases, {sum(r['rejected'] for r in rows)} rejected, "
