@@ -35,7 +35,8 @@ def write_json(path, obj) -> Path:
 def png_bytes(img: np.ndarray) -> bytes:
     from PIL import Image
     buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG")
+    # compress_level 1: ~2.5x faster than the default 6, and as small for these blocky images
+    Image.fromarray(img).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 

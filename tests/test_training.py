@@ -44,9 +44,13 @@ def _states(out):
     return {k: ck[k] for k in ("G", "D", "ema")}, ck
 
 
-@pytest.mark.parametrize("arch", ["mlp", "cnn"])
-def test_resume_equals_uninterrupted(tmp_path, arch):
-    common = dict(arch=arch, limit=256, batch_size=64, threads=1, seed=3)
+@pytest.mark.parametrize("arch,knobs", [
+    ("mlp", {}), ("cnn", {}),
+    # the schedules (lr decay, fading instance noise, EMA warm-up) depend only on the step
+    ("mlp", dict(lr_decay=True, inst_noise=0.1, label_smooth=0.9, ema_decay=0.999, r1_gamma=1.0, r1_every=2)),
+])
+def test_resume_equals_uninterrupted(tmp_path, arch, knobs):
+    common = dict(arch=arch, limit=256, batch_size=64, threads=1, seed=3, **knobs)
     train(Config(**common, epochs=3, out=str(tmp_path / "straight")))
     train(Config(**common, epochs=1, out=str(tmp_path / "split")))
     train(Config(**common, epochs=3, out=str(tmp_path / "split"), resume=True))
@@ -65,3 +69,17 @@ def test_resume_equals_uninterrupted(tmp_path, arch):
 def test_resume_without_checkpoint_is_clear(tmp_path):
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         train(Config(arch="mlp", limit=64, epochs=1, out=str(tmp_path), resume=True))
+
+
+def test_d_loss_is_bce_on_logits_with_the_real_label():
+    import torch.nn.functional as F
+    from gan.models import build
+    from gan.training import d_loss_fn
+    _, D = build("mlp")
+    real, fake = torch.rand(8, 1, 28, 28) * 2 - 1, torch.rand(8, 1, 28, 28) * 2 - 1
+    for label in (1.0, 0.9):
+        loss, _, _ = d_loss_fn(D, real, fake, 0.0, label)
+        p_real, p_fake = D(real), D(fake)
+        want = F.binary_cross_entropy(p_real, torch.full_like(p_real, label)) + \
+            F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))
+        assert torch.allclose(loss, want, atol=1e-5)
