@@ -59,6 +59,7 @@ class Config:
     data_dir: str = None           # Fashion-MNIST idx files; default: see gan/data.py
     out: str = None                # default: runs/<arch>-<recipe>
     resume: bool = False           # continue from <out>/checkpoint.pt
+    stop_after: int = 0            # stop cleanly after this epoch, as Ctrl-C would; --resume goes on (0 = off)
     dry_run: bool = False          # a few steps on a small slice (CI smoke test)
     limit: int = 0                 # use only the first N training images (0 = all)
     device: str = "auto"           # auto = cuda when present, else cpu
@@ -302,6 +303,8 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
             checkpoint(epoch + 1)
             write_json(out / "history.json", history)
             weights.save(out, cfg.arch, sampler, D)
+            if cfg.stop_after and epoch + 1 == cfg.stop_after < cfg.epochs:
+                raise Stop
     except Stop:
         print(f"\nstopped: {ckpt_path} holds the last complete epoch; continue with --resume", flush=True)
         return None
@@ -311,7 +314,7 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
 
     summary = {
         "arch": cfg.arch, "recipe": cfg.recipe,
-        "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("out", "data_dir", "resume", "push_to_hub")},
+        "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("out", "data_dir", "resume", "stop_after", "push_to_hub")},
         "epochs": cfg.epochs, "wall_seconds": round(wall, 1),
         "machine": f"{machine()}, {torch.get_num_threads()} torch threads, {cfg.device}"
                    + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),

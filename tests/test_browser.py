@@ -29,10 +29,17 @@ def images_in(page, elem_id, n, timeout=60_000):
     return page.locator(f"#{elem_id} img").count()
 
 
+def text_in(page, elem_id, text, timeout=30_000):
+    """Wait until the rendered text of #elem_id contains `text`."""
+    page.wait_for_function("([id, t]) => (document.getElementById(id)?.innerText || '').includes(t)",
+                           arg=[elem_id, text], timeout=timeout)
+    return True
+
+
 def test_sample_tab(page):
     page.get_by_role("button", name="Generate 8 images").click()
     assert images_in(page, "sample-strip", 1) >= 1
-    page.locator("#sample-labels").get_by_text("%").first.wait_for(timeout=30_000)
+    assert text_in(page, "sample-labels", "%")
     page.screenshot(path="tests/.browser-sample.png")
 
 
@@ -50,7 +57,7 @@ def test_compare_tab(page):
     page.get_by_role("button", name="Compare").click()
     assert images_in(page, "compare-mlp", 1) >= 1
     assert images_in(page, "compare-cnn", 1) >= 1
-    page.locator("#compare-labels").get_by_text("CNN").first.wait_for(timeout=30_000)
+    assert text_in(page, "compare-labels", "CNN")
     page.screenshot(path="tests/.browser-compare.png", full_page=True)
 
 

@@ -52,7 +52,7 @@ def _states(out):
 def test_resume_equals_uninterrupted(tmp_path, arch, knobs):
     common = dict(arch=arch, limit=256, batch_size=64, threads=1, seed=3, **knobs)
     train(Config(**common, epochs=3, out=str(tmp_path / "straight")))
-    train(Config(**common, epochs=1, out=str(tmp_path / "split")))
+    assert train(Config(**common, epochs=3, stop_after=1, out=str(tmp_path / "split"))) is None  # as Ctrl-C
     train(Config(**common, epochs=3, out=str(tmp_path / "split"), resume=True))
     a, ck_a = _states(tmp_path / "straight")
     b, ck_b = _states(tmp_path / "split")
