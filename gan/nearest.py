@@ -38,19 +38,24 @@ def save_index(index: dict, path) -> Path:
 
 
 def load_index(path) -> dict:
+    """The stored index plus its search vectors as float32, converted once here, not per query:
+    'pixel_vectors' (N, 784) in [0, 1] and 'feature_vectors' (N, 128)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: build it with `python -m gan.nearest build`")
-    return load_file(path)
+    index = load_file(path)
+    index["pixel_vectors"] = index["images"].flatten(1).float() / 255
+    index["feature_vectors"] = index["features"].float()
+    return index
 
 
 def query(index: dict, classifier, images_u8: np.ndarray, k: int = 5):
-    """For uint8 (N, 28, 28) images: {space: (indices (N, k), distances (N, k))} for 'pixels' and
+    """index: from load_index. For uint8 (N, 28, 28) images: {space: (indices (N, k), distances (N, k))} for 'pixels' and
     'features'; indices point into the index (index['train_index'] maps them to the training set)."""
     q = torch.from_numpy(images_u8)
-    px = torch.cdist(q.flatten(1).float() / 255, index["images"].flatten(1).float() / 255)
+    px = torch.cdist(q.flatten(1).float() / 255, index["pixel_vectors"])
     feats, _ = classify(classifier, fmnist.to_float(q.unsqueeze(1)))
-    fx = torch.cdist(torch.from_numpy(feats).float(), index["features"].float())
+    fx = torch.cdist(torch.from_numpy(feats).float(), index["feature_vectors"])
     out = {}
     for name, d in (("pixels", px), ("features", fx)):
         dist, idx = d.topk(k, dim=1, largest=False)
