@@ -254,8 +254,9 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
             for i in bar:
                 if stop["flag"]:
                     raise Stop
-                # schedules depend only on the step, so resume needs no extra state
-                progress = (epoch * steps + i) / (cfg.epochs * steps)  # 0 -> 1 over the run
+                # schedules depend only on the step t, so resume needs no extra state
+                t = epoch * steps + i
+                progress = t / (cfg.epochs * steps)  # 0 -> 1 over the run
                 if cfg.lr_decay:
                     for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
                         opt.param_groups[0]["lr"] = lr * (1.0 - progress)
@@ -281,7 +282,6 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
                 D.requires_grad_(True)
                 opt_g.step()
                 # EMA warm-up: a short average early on, so the EMA never lags far behind a fast-moving G
-                t = epoch * steps + i
                 ema_update(ema, G, min(cfg.ema_decay, (1 + t) / (10 + t)))
                 for k, v in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", d_x), ("d_fake", d_gz)):
                     sums[k] += v.detach()
