@@ -1,7 +1,7 @@
 """Fashion-MNIST GAN Explorer: the Gradio Space. Only UI wiring lives here; the work is in gan/.
 
 Run locally: python app.py  (http://127.0.0.1:7860). Every tab is also a named API endpoint
-(/sample, /sweep, /importance, /compare, /interpolate, /learned) for gradio_client; see README.md.
+(/sample, /sweep, /importance, /compare, /interpolate, /nearest, /learned) for gradio_client; see README.md.
 """
 import functools
 import logging
@@ -14,7 +14,7 @@ import torch
 
 from gan import explore
 from gan.demo import ARCH_NAMES, Demo
-from gan.sampling import SEED_MAX
+from gan.sampling import N_IMAGES, SEED_MAX
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
@@ -49,6 +49,12 @@ def build(state: Demo) -> gr.Blocks:
         # no minimum/maximum here: gan.sampling.check_seed gives the one message for every bad seed
         return gr.Number(value=value, label=f"seed (0 to {SEED_MAX})", step=1)
 
+    def model_radio(value="cnn"):
+        return gr.Radio(ARCH_CHOICES, value=value, label="model")
+
+    def index_slider(label):  # which of a seed's N_IMAGES latents
+        return gr.Slider(0, N_IMAGES - 1, value=0, step=1, label=label)
+
     @user_errors
     def sweep(arch, seed, index, positions, values, mode):
         base, grid, stats = state.sweep(arch, seed, index, positions, values, mode)
@@ -64,7 +70,7 @@ def build(state: Demo) -> gr.Blocks:
         gr.Markdown(INTRO)
         with gr.Tab("Sample"):
             with gr.Row():
-                arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
+                arch = model_radio()
                 seed = seed_box()
                 dice = gr.Button("Random seed", scale=0)
                 go = gr.Button("Generate 8 images", variant="primary", scale=0)
@@ -79,9 +85,9 @@ def build(state: Demo) -> gr.Blocks:
                         "`set` puts z[p] = v, `add` adds v. Small values barely change the image; large "
                         "ones (±10) change the garment and darken it. The plots measure that.")
             with gr.Row():
-                s_arch = gr.Radio(ARCH_CHOICES, value="mlp", label="model")
+                s_arch = model_radio("mlp")
                 s_seed = seed_box()
-                s_index = gr.Slider(0, 7, value=0, step=1, label="index (which of the 8 latents)")
+                s_index = index_slider("index (which of the 8 latents)")
                 s_mode = gr.Radio(list(explore.MODES), value="set", label="mode")
             with gr.Row():
                 s_pos = gr.Textbox(explore.DEFAULT_POSITIONS, label="positions (0-99, up to 16)")
@@ -127,10 +133,10 @@ def build(state: Demo) -> gr.Blocks:
             gr.Markdown("Walk from one sample to another through latent space: `slerp` follows the sphere "
                         "where Gaussian latents live, `lerp` the straight line.")
             with gr.Row():
-                p_arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
+                p_arch = model_radio()
                 p_seed_a, p_seed_b = seed_box(114514), seed_box(2024)
-                p_index_a = gr.Slider(0, 7, value=0, step=1, label="index in seed A")
-                p_index_b = gr.Slider(0, 7, value=0, step=1, label="index in seed B")
+                p_index_a = index_slider("index in seed A")
+                p_index_b = index_slider("index in seed B")
             with gr.Row():
                 p_steps = gr.Slider(explore.MIN_STEPS, explore.MAX_STEPS, value=10, step=1, label="steps")
                 p_method = gr.Radio(list(explore.METHODS), value="slerp", label="method")
@@ -145,9 +151,9 @@ def build(state: Demo) -> gr.Blocks:
                         "training images, by pixels and by the classifier's features. The index holds 8,000 "
                         "of the 60,000 training images (800 per class), bundled with the app.")
             with gr.Row():
-                n_arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
+                n_arch = model_radio()
                 n_seed = seed_box()
-                n_index = gr.Slider(0, 7, value=0, step=1, label="index (which of the 8 images)")
+                n_index = index_slider("index (which of the 8 images)")
                 n_go = gr.Button("Find nearest", variant="primary", scale=0)
             with gr.Row():
                 n_query = gr.Gallery(label="generated", elem_id="nearest-query", columns=1, height="auto",
@@ -164,7 +170,7 @@ def build(state: Demo) -> gr.Blocks:
             gr.Markdown("The same 64 fixed latents after each epoch of training, and the training curves "
                         "(FD on 2k samples every few epochs), from the bundled training history.")
             with gr.Row():
-                h_arch = gr.Radio(ARCH_CHOICES, value="cnn", label="model")
+                h_arch = model_radio()
                 h_epoch = gr.Slider(1, max(1, state.epochs("cnn")), value=max(1, state.epochs("cnn")), step=1,
                                     label="epoch")
                 h_go = gr.Button("Show", variant="primary", scale=0)

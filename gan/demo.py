@@ -24,6 +24,7 @@ ARCH_NAMES = {"mlp": "MLP", "cnn": "CNN"}
 UPSCALE = 8  # gallery tiles: 28x28 -> 224x224, nearest neighbour: crisp pixels
 STRIP_UPSCALE = 6  # the 8-image strip of /sample and /compare: 1452x192 pixels, one file per model
 STRIP_PAD = 2      # black pixels between tiles (before the upscale); gan.sampling.tiles splits the strip
+LABEL_COLUMNS = [f"#{i}" for i in range(N_IMAGES)]  # the label tables of /sample and /compare
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Demo:
         """The seed's 8 images as one strip, and a one-row table of the classifier's labels."""
         seed = check_seed(seed)
         imgs = sample(self.G(arch), seed, N_IMAGES)
-        return self.strip(imgs), pd.DataFrame([self.labels(imgs)], columns=[f"#{i}" for i in range(N_IMAGES)])
+        return self.strip(imgs), pd.DataFrame([self.labels(imgs)], columns=LABEL_COLUMNS)
 
     # ---------------------------------------------------------------- Latent sweep
     def sweep(self, arch, seed, index, positions, values, mode):
@@ -158,7 +159,7 @@ class Demo:
         seed = check_seed(seed)
         imgs = {arch: sample(self.G(arch), seed, N_IMAGES) for arch in ARCH_NAMES}
         labels = pd.DataFrame([[ARCH_NAMES[a], *self.labels(x)] for a, x in imgs.items()],
-                              columns=["model", *[f"#{i}" for i in range(N_IMAGES)]])
+                              columns=["model", *LABEL_COLUMNS])
         return (*(self.strip(x) for x in imgs.values()), labels)
 
     # ---------------------------------------------------------------- Interpolate

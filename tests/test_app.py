@@ -27,12 +27,13 @@ def pixels(item) -> np.ndarray:
 def strip_pixels(path, n=8) -> np.ndarray:
     """The /sample or /compare strip from gradio_client -> uint8 (n, 28, 28), as a client splits it."""
     img = np.asarray(Image.open(path).convert("L"))
-    assert img.shape == (STRIP_UPSCALE * 30 + STRIP_UPSCALE * 2, STRIP_UPSCALE * (n * 30 + 2))
+    assert img.shape == (STRIP_UPSCALE * (28 + 2 * STRIP_PAD), STRIP_UPSCALE * (n * (28 + STRIP_PAD) + STRIP_PAD))
     return tiles(img, n, cols=n, pad=STRIP_PAD, factor=STRIP_UPSCALE)
 
 
 def labels_of(table) -> list:
-    return table["data"][0] if isinstance(table, dict) else table
+    """The one row of /sample's label table, as gradio_client returns it."""
+    return table["data"][0]
 
 
 def test_blocks_build_without_launch():
