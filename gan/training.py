@@ -22,7 +22,7 @@ from tqdm import tqdm
 from gan import data as fmnist
 from gan import weights
 from gan.io import write_json, write_png
-from gan.models import build
+from gan.models import IMG_SHAPE, CNNGenerator, build
 from gan.sampling import generate, grid, latents, to_uint8
 
 GRID_SEED = 2024  # the fixed latents of the per-epoch 8x8 sample grid
@@ -131,6 +131,25 @@ def sampling_copy(ema, cfg):
     """The generator to sample from and save: an eval-mode copy with recalibrated BatchNorm."""
     G = copy.deepcopy(ema)
     return recalibrate_bn(G, G.z_dim, cfg.device) if cfg.ema_decay > 0 else G.eval()
+
+
+def g_forward(G, z):
+    """G(z) for training: the same function, computed faster for the CNN on CPU. Its first layer
+    (ConvTranspose2d 100->128, 7x7, on a 1x1 input) is a matmul and its last (ConvTranspose2d 64->1)
+    a matmul + col2im (F.fold); PyTorch's CPU path for these two is ~4x slower than the matmuls
+    (benchmarks/: G forward+backward 81 -> 64 ms per batch of 128, a training step ~6% faster).
+    Equal to G(z) up to float rounding, gradients included (tests/test_training.py)."""
+    if not isinstance(G, CNNGenerator):
+        return G(z)
+    first, last, m = G.main[0], G.main[6], G.main
+    k = first.kernel_size[0]                                           # 7
+    x = z @ first.weight.permute(0, 2, 3, 1).reshape(z.size(1), -1)   # (N, 7*7*128) in (h, w, c) order
+    x = x.view(z.size(0), k, k, -1).permute(0, 3, 1, 2)               # (N, 128, 7, 7), channels_last
+    x = m[5](m[4](m[3](m[2](m[1](x)))))                               # (N, 64, 14, 14): BN, ReLU, ConvT, BN, ReLU
+    cols = x.permute(0, 2, 3, 1).reshape(x.size(0), -1, x.size(1)) @ last.weight.flatten(1)  # (N, 14*14, 4*4)
+    x = F.fold(cols.transpose(1, 2), IMG_SHAPE[1:], last.kernel_size, stride=last.stride,
+               padding=last.padding)                                  # (N, 1, 28, 28)
+    return m[7](x)                                                     # Tanh
 
 
 def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0):
@@ -262,7 +281,7 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
                         opt.param_groups[0]["lr"] = lr * (1.0 - progress)
                 real = reals[perm[i * bs:(i + 1) * bs]]
                 z = torch.randn(bs, G.z_dim, generator=noise).to(device)
-                fake = G(z)
+                fake = g_forward(G, z)
                 d_in_real, d_in_fake = real, fake
                 if cfg.inst_noise > 0:  # instance noise: blur the supports together early on
                     sigma = cfg.inst_noise * (1.0 - progress)

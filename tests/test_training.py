@@ -83,3 +83,30 @@ def test_d_loss_is_bce_on_logits_with_the_real_label():
         want = F.binary_cross_entropy(p_real, torch.full_like(p_real, label)) + \
             F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))
         assert torch.allclose(loss, want, atol=1e-5)
+
+
+@pytest.mark.parametrize("fmt", [torch.channels_last, torch.contiguous_format])
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_g_forward_is_g(fmt, mode):
+    """The training loop's faster CNN generator pass computes G(z): same images, same gradients
+    (in float64, where the two differ only by rounding at ~1e-15)."""
+    from gan.models import build
+    from gan.training import g_forward, init_weights
+    torch.manual_seed(0)
+    G, _ = build("cnn")
+    G.apply(init_weights)
+    G.to(torch.float64).to(memory_format=fmt).train(mode == "train")
+    z = torch.randn(16, G.z_dim, dtype=torch.float64)
+    outs, grads = [], []
+    for fn in (G, lambda z: g_forward(G, z)):
+        G.zero_grad()
+        x = fn(z)
+        (x * torch.linspace(-1, 1, x.numel(), dtype=x.dtype).view_as(x)).sum().backward()  # weighs every pixel
+        outs.append(x.detach())
+        grads.append([p.grad.clone() for p in G.parameters()])
+    torch.testing.assert_close(outs[1], outs[0])  # float64 defaults: rtol 1e-7, atol 1e-7
+    for g_fast, g_ref in zip(grads[1], grads[0]):
+        torch.testing.assert_close(g_fast, g_ref)
+    mlp, _ = build("mlp")
+    z = z.float()
+    assert torch.equal(g_forward(mlp, z), mlp(z))
