@@ -137,7 +137,8 @@ def g_forward(G, z):
     """G(z) for training: the same function, computed faster for the CNN on CPU. Its first layer
     (ConvTranspose2d 100->128, 7x7, on a 1x1 input) is a matmul and its last (ConvTranspose2d 64->1)
     a matmul + col2im (F.fold); PyTorch's CPU path for these two is ~4x slower than the matmuls
-    (benchmarks/: G forward+backward 81 -> 64 ms per batch of 128, a training step ~6% faster).
+    (measured on the 2 cores here: G forward+backward 81 -> 64 ms per batch of 128, a training step
+    ~6% faster; at inference on 8 images it is not faster, so sampling keeps G(z)).
     Equal to G(z) up to float rounding, gradients included (tests/test_training.py)."""
     if not isinstance(G, CNNGenerator):
         return G(z)

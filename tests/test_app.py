@@ -55,6 +55,18 @@ def test_sample_endpoint(client):
     assert np.array_equal(strip_pixels(again), expected)
 
 
+def test_client_with_one_ssl_context(server):
+    """README's tip for scripts: gradio_client reusing one SSL context gets the same answers."""
+    import ssl
+
+    import certifi
+    from gradio_client import Client
+    fast = Client(server, verbose=False, ssl_verify=ssl.create_default_context(cafile=certifi.where()))
+    strip, table = fast.predict("cnn", 2024, api_name="/sample")
+    assert np.array_equal(strip_pixels(strip), sample(weights.load_generator("cnn"), 2024, 8))
+    assert len(labels_of(table)) == 8
+
+
 def test_sweep_endpoint_grid_and_base(client):
     base, grid, bright, change = client.predict("mlp", 114514, 3, "10, 60, 80", "-10, -3, -0.3, 0, 0.3, 3, 10",
                                                 "set", api_name="/sweep")
