@@ -34,7 +34,7 @@ TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, em
 RECIPES = {
     "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
     "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
-              "cnn": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, ema_decay=0.999, epochs=12)},
+              "cnn": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, ema_decay=0.999, epochs=15)},
 }
 
 
