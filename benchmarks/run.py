@@ -274,7 +274,7 @@ def markdown(res: dict) -> str:
                          f"{r['speedup_textbook']}× | {r.get('speedup_tuned', '?')}× | {r['fwd_mflop_per_img']} | "
                          f"{r['roof_img_s_at_matmul_peak']} |")
         lines += ["", f"Medians of {t['rows']['cnn'].get('repeats', 1)} interleaved runs of each loop "
-                  "(the 2 cores' speed drifts by ±10% between runs)."]
+                  "(the 2 cores' speed drifts between runs: ±10% within a run, up to ~40% over an hour)."]
         lines += ["", f"fp32 matmul peak as torch reaches it here: {t['matmul_peak_gflops']} GFLOP/s "
                   "(1024² matmuls, all cores); roof = peak / (~4.5 × forward FLOPs per image).", ""]
     if res.get("time_to_quality"):
