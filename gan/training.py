@@ -1,10 +1,11 @@
 """Training: a config dataclass, one loop, atomic checkpoints, exact resume.
 
-The recipe (`--recipe tuned`, the default) adds to the DCGAN textbook loop (`--recipe textbook`:
-Adam 2e-4, beta1 0.5, BCE, no EMA): an R1 gradient penalty on real images, two-timescale
-learning rates, and an exponential moving average (EMA) of G that is what gets saved. Both work
-on D's logits (softplus form of BCE: stable where sigmoid saturates). The architecture never
-changes. Numbers per recipe are in README.md.
+The recipe (`--recipe tuned`, the default) changes the DCGAN textbook loop (`--recipe textbook`:
+Adam 2e-4, beta1 0.5, BCE, batch 128, no EMA) to: learning rate 1e-3, an exponential moving
+average (EMA) of G that is what gets saved (BatchNorm statistics recalibrated for it), and for
+the MLP batch 256 and an R1 gradient penalty on real images (RECIPES below). Losses are on D's
+logits (softplus form of BCE: stable where sigmoid saturates). The architecture never changes.
+Numbers per recipe are in README.md.
 """
 import copy
 import dataclasses
