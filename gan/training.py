@@ -1,11 +1,11 @@
 """Training: a config dataclass, one loop, atomic checkpoints, exact resume.
 
 The recipe (`--recipe tuned`, the default) changes the DCGAN textbook loop (`--recipe textbook`:
-Adam 2e-4, beta1 0.5, BCE, batch 128, no EMA) to: learning rate 1e-3, an exponential moving
-average (EMA) of G that is what gets saved (BatchNorm statistics recalibrated for it), and for
-the MLP batch 256 and an R1 gradient penalty on real images (RECIPES below). Losses are on D's
-logits (softplus form of BCE: stable where sigmoid saturates). The architecture never changes.
-Numbers per recipe are in README.md.
+Adam 2e-4, beta1 0.5, BCE, batch 128, no EMA) to: learning rate 1e-3 (MLP) or 2e-3 (CNN), an
+exponential moving average (EMA) of G that is what gets saved (BatchNorm statistics recalibrated
+for it), and for the MLP batch 256 and an R1 gradient penalty on real images (RECIPES below).
+Losses are on D's logits (softplus form of BCE: stable where sigmoid saturates). The architecture
+never changes. Numbers per recipe are in README.md.
 """
 import copy
 import dataclasses
@@ -35,7 +35,7 @@ TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, em
 RECIPES = {
     "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
     "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
-              "cnn": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, ema_decay=0.999, epochs=15)},
+              "cnn": dict(TEXTBOOK, lr_g=2e-3, lr_d=2e-3, ema_decay=0.999, epochs=15)},
 }
 
 
