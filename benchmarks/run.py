@@ -27,7 +27,7 @@ import torch  # noqa: E402
 from gan import data as fmnist  # noqa: E402
 from gan import weights  # noqa: E402
 from gan.models import build  # noqa: E402
-from gan.training import Config, init_weights  # noqa: E402
+from gan.training import Config, init_weights, train  # noqa: E402
 from gan.training import machine as training_machine  # noqa: E402
 
 
@@ -79,9 +79,7 @@ def straightforward_loop(arch: str, steps: int) -> float:
 def project_loop(arch: str, recipe: str, steps: int) -> float:
     """img/s of gan.training's loop (in-memory batches, channels_last, the recipe's batch and R1):
     two epochs of `steps` steps, the second one timed, so warm-up is left out as for the loop above."""
-    import tempfile as tf
-    from gan.training import train
-    cfg = Config(arch=arch, recipe=recipe, epochs=2, out=tf.mkdtemp())
+    cfg = Config(arch=arch, recipe=recipe, epochs=2, out=tempfile.mkdtemp())
     cfg.limit = cfg.resolved().batch_size * steps
     train(cfg)
     history = json.loads((Path(cfg.out) / "history.json").read_text())
@@ -271,9 +269,9 @@ def markdown(res: dict) -> str:
                   "|---|---|---|---|---|---|---|---|"]
         for arch, r in t["rows"].items():
             lines.append(f"| {arch} | {r['straightforward_img_s']} | {r['project_textbook_img_s']} | {r['project_tuned_img_s']} | "
-                         f"{r['speedup_textbook']}× | {r.get('speedup_tuned', '?')}× | {r['fwd_mflop_per_img']} | "
+                         f"{r['speedup_textbook']}× | {r['speedup_tuned']}× | {r['fwd_mflop_per_img']} | "
                          f"{r['roof_img_s_at_matmul_peak']} |")
-        lines += ["", f"Medians of {t['rows']['cnn'].get('repeats', 1)} interleaved runs of each loop "
+        lines += ["", f"Medians of {t['rows']['cnn']['repeats']} interleaved runs of each loop "
                   "(the 2 cores' speed drifts between runs: ±10% within a run, up to ~40% over an hour)."]
         lines += ["", f"fp32 matmul peak as torch reaches it here: {t['matmul_peak_gflops']} GFLOP/s "
                   "(1024² matmuls, all cores); roof = peak / (~4.5 × forward FLOPs per image).", ""]

@@ -143,15 +143,15 @@ def g_forward(G, z):
     Equal to G(z) up to float rounding, gradients included (tests/test_training.py)."""
     if not isinstance(G, CNNGenerator):
         return G(z)
-    first, last, m = G.main[0], G.main[6], G.main
+    first, last = G.main[0], G.main[6]
     k = first.kernel_size[0]                                           # 7
     x = z @ first.weight.permute(0, 2, 3, 1).reshape(z.size(1), -1)   # (N, 7*7*128) in (h, w, c) order
     x = x.view(z.size(0), k, k, -1).permute(0, 3, 1, 2)               # (N, 128, 7, 7), channels_last
-    x = m[5](m[4](m[3](m[2](m[1](x)))))                               # (N, 64, 14, 14): BN, ReLU, ConvT, BN, ReLU
+    x = G.main[1:6](x)                                                 # (N, 64, 14, 14): BN, ReLU, ConvT, BN, ReLU
     cols = x.permute(0, 2, 3, 1).reshape(x.size(0), -1, x.size(1)) @ last.weight.flatten(1)  # (N, 14*14, 4*4)
     x = F.fold(cols.transpose(1, 2), IMG_SHAPE[1:], last.kernel_size, stride=last.stride,
                padding=last.padding)                                  # (N, 1, 28, 28)
-    return m[7](x)                                                     # Tanh
+    return G.main[7](x)                                                # Tanh
 
 
 def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0):
