@@ -55,6 +55,12 @@ RUNS = {
     "mlp-b0": ("mlp", ["--recipe", "tuned", "--beta1", "0", "--beta2", "0.99", "--lr-decay"]),
     "mlp-ttur": ("mlp", ["--recipe", "tuned", "--lr-g", "5e-4", "--lr-d", "2e-3", "--lr-decay"]),
     "mlp-noise": ("mlp", ["--recipe", "tuned", "--inst-noise", "0.1", "--lr-decay"]),
+    # third round (2 CPU cores, 100 epochs each, against the tuned run's epoch-100 snapshot)
+    "mlp3-bs64": ("mlp", ["--recipe", "tuned", "--batch-size", "64", "--epochs", "100"]),
+    "mlp3-bs1024": ("mlp", ["--recipe", "tuned", "--batch-size", "1024", "--lr-g", "2e-3", "--lr-d", "2e-3",
+                            "--epochs", "100"]),
+    "mlp3-hinge": ("mlp", ["--recipe", "tuned", "--loss", "hinge", "--epochs", "100"]),
+    "mlp3-ema.9999": ("mlp", ["--recipe", "tuned", "--ema-decay", "0.9999", "--epochs", "100"]),
 }
 
 

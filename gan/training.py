@@ -4,7 +4,8 @@ The recipe (`--recipe tuned`, the default) changes the DCGAN textbook loop (`--r
 Adam 2e-4, beta1 0.5, BCE, batch 128, no EMA) to: learning rate 1e-3 (MLP) or 2e-3 (CNN), an
 exponential moving average (EMA) of G that is what gets saved (BatchNorm statistics recalibrated
 for it), and for the MLP batch 256 and an R1 gradient penalty on real images (RECIPES below).
-Losses are on D's logits (softplus form of BCE: stable where sigmoid saturates). The architecture
+Losses are on D's logits (softplus form of BCE: stable where sigmoid saturates; `--loss hinge`
+for the hinge loss). The architecture
 never changes. Numbers per recipe are in README.md.
 """
 import copy
@@ -28,9 +29,10 @@ from gan.sampling import generate, grid, latents, to_uint8
 
 GRID_SEED = 2024  # the fixed latents of the per-epoch 8x8 sample grid
 CHECKPOINT = "checkpoint.pt"
+LOSSES = ("bce", "hinge")
 
 # Per-recipe defaults; a flag left at None takes the recipe's value.
-TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0,
+TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, loss="bce", ema_decay=0.0, r1_gamma=0.0,
                 r1_every=1, label_smooth=1.0, inst_noise=0.0, lr_decay=False, epochs=20)
 RECIPES = {
     "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
@@ -50,6 +52,7 @@ class Config:
     lr_d: float = None
     beta1: float = None
     beta2: float = None
+    loss: str = None               # bce (non-saturating, on logits) | hinge
     ema_decay: float = None        # 0 = no EMA: save G itself
     r1_gamma: float = None         # R1 penalty weight on real images; 0 = off
     r1_every: int = None           # lazy R1: apply it (scaled up) every N D steps, as StyleGAN2 does
@@ -86,6 +89,8 @@ class Config:
             cfg.device = "cuda" if torch.cuda.is_available() else "cpu"
         if cfg.eval_every == 0:
             cfg.eval_every = max(1, cfg.epochs // 10)
+        if cfg.loss not in LOSSES:
+            raise ValueError(f"--loss must be one of {', '.join(LOSSES)}, got {cfg.loss!r}")
         if cfg.epochs < 1 or cfg.batch_size < 1:
             raise ValueError("--epochs and --batch-size must be at least 1")
         return cfg
@@ -154,19 +159,26 @@ def g_forward(G, z):
     return G.main[7](x)                                                # Tanh
 
 
-def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0):
-    """Non-saturating GAN loss for D on logits; with R1 = gamma/2 * E||grad_x D(x)||^2 on reals."""
+def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0, loss: str = "bce"):
+    """D's GAN loss on logits (bce or hinge); with R1 = gamma/2 * E||grad_x D(x)||^2 on reals."""
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
     d_real, d_fake = D.logits(real), D.logits(fake)
-    # = BCE(D(x), real_label) + BCE(D(G(z)), 0), in the softplus form that is stable on logits
-    loss = (real_label * F.softplus(-d_real) + (1 - real_label) * F.softplus(d_real)).mean() \
-        + F.softplus(d_fake).mean()
+    if loss == "hinge":  # max(0, 1 - D(x)) + max(0, 1 + D(G(z))) on logits
+        loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+    else:  # = BCE(D(x), real_label) + BCE(D(G(z)), 0), in the softplus form that is stable on logits
+        loss = (real_label * F.softplus(-d_real) + (1 - real_label) * F.softplus(d_real)).mean() \
+            + F.softplus(d_fake).mean()
     if r1_gamma > 0:
         (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
         loss = loss + 0.5 * r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
     # D(x), D(G(z)) stay tensors: a .item() here would make the CPU wait for the GPU every step
     return loss, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
+
+
+def g_loss_fn(d_fake_logits, loss: str = "bce"):
+    """G's loss: non-saturating -log D(G(z)) for bce; -D(G(z)) on logits for hinge."""
+    return -d_fake_logits.mean() if loss == "hinge" else F.softplus(-d_fake_logits).mean()
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -292,13 +304,13 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
                 # (1) D step: maximize log D(x) + log(1 - D(G(z)))
                 opt_d.zero_grad(set_to_none=True)
                 r1 = cfg.r1_gamma * cfg.r1_every if i % cfg.r1_every == 0 else 0.0
-                d_loss, d_x, d_gz = d_loss_fn(D, d_in_real, d_in_fake.detach(), r1, cfg.label_smooth)
+                d_loss, d_x, d_gz = d_loss_fn(D, d_in_real, d_in_fake.detach(), r1, cfg.label_smooth, cfg.loss)
                 d_loss.backward()
                 opt_d.step()
                 # (2) G step: maximize log D(G(z)) (non-saturating)
                 opt_g.zero_grad(set_to_none=True)
                 D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: ~10% less work
-                g_loss = F.softplus(-D.logits(d_in_fake)).mean()
+                g_loss = g_loss_fn(D.logits(d_in_fake), cfg.loss)
                 g_loss.backward()
                 D.requires_grad_(True)
                 opt_g.step()

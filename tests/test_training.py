@@ -35,8 +35,9 @@ def test_help_lists_the_config_flags(root):
 
 
 def test_bad_flags_fail_fast(root):
-    r = subprocess.run([sys.executable, "train.py", "--arch", "vae"], cwd=root, capture_output=True, text=True)
-    assert r.returncode != 0 and "invalid choice" in r.stderr
+    for bad in (["--arch", "vae"], ["--loss", "wasserstein"]):
+        r = subprocess.run([sys.executable, "train.py", *bad], cwd=root, capture_output=True, text=True)
+        assert r.returncode != 0 and "invalid choice" in r.stderr
 
 
 def _states(out):
@@ -48,6 +49,7 @@ def _states(out):
     ("mlp", {}), ("cnn", {}),
     # the schedules (lr decay, fading instance noise, EMA warm-up) depend only on the step
     ("mlp", dict(lr_decay=True, inst_noise=0.1, label_smooth=0.9, ema_decay=0.999, r1_gamma=1.0, r1_every=2)),
+    ("mlp", dict(loss="hinge", r1_gamma=1.0)),
 ])
 def test_resume_equals_uninterrupted(tmp_path, arch, knobs):
     common = dict(arch=arch, limit=256, batch_size=64, threads=1, seed=3, **knobs)
@@ -83,6 +85,21 @@ def test_d_loss_is_bce_on_logits_with_the_real_label():
         want = F.binary_cross_entropy(p_real, torch.full_like(p_real, label)) + \
             F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))
         assert torch.allclose(loss, want, atol=1e-5)
+
+
+def test_hinge_loss_on_logits():
+    from gan.training import d_loss_fn, g_loss_fn
+
+    class SumD(torch.nn.Module):  # logit = sum of the pixels: easy numbers to check by hand
+        def logits(self, x):
+            return x.flatten(1).sum(1)
+
+    real, fake = torch.tensor([[2.0], [0.5]]), torch.tensor([[-2.0], [0.0]])
+    loss, _, _ = d_loss_fn(SumD(), real, fake, 0.0, loss="hinge")
+    assert loss.item() == pytest.approx((0 + 0.5) / 2 + (0 + 1) / 2)  # relu(1 - D(x)) + relu(1 + D(G(z)))
+    assert g_loss_fn(fake.sum(1), "hinge").item() == pytest.approx(1.0)  # -D(G(z))
+    assert g_loss_fn(fake.sum(1), "bce").item() == pytest.approx(  # -log sigmoid(D(G(z)))
+        -torch.log(torch.sigmoid(torch.tensor([-2.0, 0.0]))).mean().item())
 
 
 @pytest.mark.parametrize("fmt", [torch.channels_last, torch.contiguous_format])
