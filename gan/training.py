@@ -5,8 +5,7 @@ Adam 2e-4, beta1 0.5, BCE, batch 128, no EMA) to: learning rate 1e-3 (MLP) or 2e
 exponential moving average (EMA) of G that is what gets saved (BatchNorm statistics recalibrated
 for it), and for the MLP batch 256 and an R1 gradient penalty on real images (RECIPES below).
 Losses are on D's logits (softplus form of BCE: stable where sigmoid saturates; `--loss hinge`
-for the hinge loss). The architecture
-never changes. Numbers per recipe are in README.md.
+for the hinge loss). The architecture never changes. Numbers per recipe are in README.md.
 """
 import copy
 import dataclasses
