@@ -27,7 +27,12 @@ def parse_args(argv=None) -> Config:
             typ = {"int": int, "float": float, "str": str}.get(f.type, f.type)
             choices = {"arch": list(RECIPES["tuned"]), "recipe": list(RECIPES), "loss": list(LOSSES)}.get(f.name)
             p.add_argument(flag, type=typ, default=f.default, choices=choices)
-    return Config(**vars(p.parse_args(argv)))
+    cfg = Config(**vars(p.parse_args(argv)))
+    try:
+        cfg.resolved()  # a bad combination of flags: a usage error now, not a traceback later
+    except ValueError as e:
+        p.error(str(e))
+    return cfg
 
 
 def evaluator(data_dir):

@@ -90,6 +90,8 @@ class Config:
             cfg.eval_every = max(1, cfg.epochs // 10)
         if cfg.loss not in LOSSES:
             raise ValueError(f"--loss must be one of {', '.join(LOSSES)}, got {cfg.loss!r}")
+        if cfg.loss == "hinge" and cfg.label_smooth != 1.0:
+            raise ValueError("--label-smooth is a target for the bce loss; the hinge loss has none")
         if cfg.epochs < 1 or cfg.batch_size < 1:
             raise ValueError("--epochs and --batch-size must be at least 1")
         return cfg
@@ -164,15 +166,15 @@ def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0, loss: str
         real = real.detach().requires_grad_(True)
     d_real, d_fake = D.logits(real), D.logits(fake)
     if loss == "hinge":  # max(0, 1 - D(x)) + max(0, 1 + D(G(z))) on logits
-        loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        total = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
     else:  # = BCE(D(x), real_label) + BCE(D(G(z)), 0), in the softplus form that is stable on logits
-        loss = (real_label * F.softplus(-d_real) + (1 - real_label) * F.softplus(d_real)).mean() \
+        total = (real_label * F.softplus(-d_real) + (1 - real_label) * F.softplus(d_real)).mean() \
             + F.softplus(d_fake).mean()
     if r1_gamma > 0:
         (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
-        loss = loss + 0.5 * r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
+        total = total + 0.5 * r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
     # D(x), D(G(z)) stay tensors: a .item() here would make the CPU wait for the GPU every step
-    return loss, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
+    return total, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
 
 
 def g_loss_fn(d_fake_logits, loss: str = "bce"):
@@ -300,13 +302,13 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
                     sigma = cfg.inst_noise * (1.0 - progress)
                     d_in_real = real + sigma * torch.randn(real.shape, generator=noise).to(device)
                     d_in_fake = fake + sigma * torch.randn(fake.shape, generator=noise).to(device)
-                # (1) D step: maximize log D(x) + log(1 - D(G(z)))
+                # (1) D step: bce maximizes log D(x) + log(1 - D(G(z))); hinge, see d_loss_fn
                 opt_d.zero_grad(set_to_none=True)
                 r1 = cfg.r1_gamma * cfg.r1_every if i % cfg.r1_every == 0 else 0.0
                 d_loss, d_x, d_gz = d_loss_fn(D, d_in_real, d_in_fake.detach(), r1, cfg.label_smooth, cfg.loss)
                 d_loss.backward()
                 opt_d.step()
-                # (2) G step: maximize log D(G(z)) (non-saturating)
+                # (2) G step: bce maximizes log D(G(z)) (non-saturating); hinge maximizes D's logit
                 opt_g.zero_grad(set_to_none=True)
                 D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: ~10% less work
                 g_loss = g_loss_fn(D.logits(d_in_fake), cfg.loss)

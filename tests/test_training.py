@@ -38,6 +38,9 @@ def test_bad_flags_fail_fast(root):
     for bad in (["--arch", "vae"], ["--loss", "wasserstein"]):
         r = subprocess.run([sys.executable, "train.py", *bad], cwd=root, capture_output=True, text=True)
         assert r.returncode != 0 and "invalid choice" in r.stderr
+    r = subprocess.run([sys.executable, "train.py", "--epochs", "0"], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 2 and "error: --epochs and --batch-size must be at least 1" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def _states(out):
@@ -66,6 +69,11 @@ def test_resume_equals_uninterrupted(tmp_path, arch, knobs):
     # and the exported weights are the same too
     ga, gb = weights.load_generator(arch, tmp_path / "straight"), weights.load_generator(arch, tmp_path / "split")
     assert all(torch.equal(x, y) for x, y in zip(ga.state_dict().values(), gb.state_dict().values()))
+
+
+def test_hinge_with_label_smoothing_is_refused():
+    with pytest.raises(ValueError, match="label-smooth"):
+        Config(arch="mlp", loss="hinge", label_smooth=0.9).resolved()
 
 
 def test_resume_without_checkpoint_is_clear(tmp_path):
