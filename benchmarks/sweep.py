@@ -61,6 +61,30 @@ RUNS = {
                             "--epochs", "100"]),
     "mlp3-hinge": ("mlp", ["--recipe", "tuned", "--loss", "hinge", "--epochs", "100"]),
     "mlp3-ema.9999": ("mlp", ["--recipe", "tuned", "--ema-decay", "0.9999", "--epochs", "100"]),
+    # fourth round (H200): one change each to the tuned CNN recipe (lr 2e-3, EMA 0.999), 15 epochs as on the CPU
+    **{f"cnn4-{name}": ("cnn", ["--recipe", "tuned", "--epochs", "15", *flags]) for name, flags in {
+        "tuned": [], "b0": ["--beta1", "0", "--beta2", "0.99"], "b2": ["--beta2", "0.99"],
+        "b0-lr1e-3": ["--beta1", "0", "--beta2", "0.99", "--lr-g", "1e-3", "--lr-d", "1e-3"],
+        "hinge": ["--loss", "hinge"], "joint-bn": ["--d-bn", "joint"],
+        "r1-0.1": ["--r1-gamma", "0.1", "--r1-every", "4"], "r1-1": ["--r1-gamma", "1", "--r1-every", "4"],
+        "ema.9995": ["--ema-decay", "0.9995"], "ema.99": ["--ema-decay", "0.99"], "smooth": ["--label-smooth", "0.9"],
+        "bs64": ["--batch-size", "64"], "bs64-lr1e-3": ["--batch-size", "64", "--lr-g", "1e-3", "--lr-d", "1e-3"],
+        "bs256-lr4e-3": ["--batch-size", "256", "--lr-g", "4e-3", "--lr-d", "4e-3"],
+        "decay": ["--lr-decay"], "lr3e-3-decay": ["--lr-g", "3e-3", "--lr-d", "3e-3", "--lr-decay"],
+        "joint-bn-hinge": ["--d-bn", "joint", "--loss", "hinge"],
+    }.items()},
+    "cnn4-tuned-30": ("cnn", ["--recipe", "tuned", "--epochs", "30"]),
+    # fifth round (H200): the four best of round 4 again with seeds 1 and 2, to see past run-to-run noise
+    **{f"cnn5-{name}-s{seed}": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--seed", str(seed), *flags])
+       for name, flags in {"tuned": [], "r1-0.1": ["--r1-gamma", "0.1", "--r1-every", "4"],
+                           "hinge": ["--loss", "hinge"], "ema.99": ["--ema-decay", "0.99"], "smooth": ["--label-smooth", "0.9"],
+                           "r1-0.1-hinge": ["--r1-gamma", "0.1", "--r1-every", "4", "--loss", "hinge"]}.items()
+       for seed in (1, 2)},
+    # sixth round (2 CPU cores, 100 epochs, as round 3): the relativistic pairing loss of R3GAN, whose
+    # paper reports that it (with R1 and R2) keeps modes that the plain loss drops
+    "mlp6-rpgan": ("mlp", ["--recipe", "tuned", "--loss", "rpgan", "--epochs", "100"]),
+    "mlp6-rpgan-r2": ("mlp", ["--recipe", "tuned", "--loss", "rpgan", "--r2-gamma", "10", "--epochs", "100"]),
+
 }
 
 

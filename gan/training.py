@@ -5,7 +5,9 @@ Adam 2e-4, beta1 0.5, BCE, batch 128, no EMA) to: learning rate 1e-3 (MLP) or 2e
 exponential moving average (EMA) of G that is what gets saved (BatchNorm statistics recalibrated
 for it), and for the MLP batch 256 and an R1 gradient penalty on real images (RECIPES below).
 Losses are on D's logits (softplus form of BCE: stable where sigmoid saturates; `--loss hinge`
-for the hinge loss). The architecture never changes. Numbers per recipe are in README.md.
+and `--loss rpgan` for the hinge and relativistic pairing losses, kept because the recipe search
+in benchmarks/sweep-results.md tried them). The architecture never changes. Numbers per recipe
+are in README.md.
 """
 import copy
 import dataclasses
@@ -28,11 +30,12 @@ from gan.sampling import generate, grid, latents, to_uint8
 
 GRID_SEED = 2024  # the fixed latents of the per-epoch 8x8 sample grid
 CHECKPOINT = "checkpoint.pt"
-LOSSES = ("bce", "hinge")
+LOSSES = ("bce", "hinge", "rpgan")
+D_BN = ("split", "joint")
 
 # Per-recipe defaults; a flag left at None takes the recipe's value.
 TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, loss="bce", ema_decay=0.0, r1_gamma=0.0,
-                r1_every=1, label_smooth=1.0, inst_noise=0.0, lr_decay=False, epochs=20)
+                r2_gamma=0.0, r1_every=1, label_smooth=1.0, inst_noise=0.0, lr_decay=False, d_bn="split", epochs=20)
 RECIPES = {
     "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
     "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
@@ -51,13 +54,15 @@ class Config:
     lr_d: float = None
     beta1: float = None
     beta2: float = None
-    loss: str = None               # bce (non-saturating, on logits) | hinge
+    loss: str = None               # bce (non-saturating, on logits) | hinge | rpgan (relativistic pairing)
     ema_decay: float = None        # 0 = no EMA: save G itself
     r1_gamma: float = None         # R1 penalty weight on real images; 0 = off
-    r1_every: int = None           # lazy R1: apply it (scaled up) every N D steps, as StyleGAN2 does
+    r2_gamma: float = None         # the same penalty on fakes (R2; with R1 it keeps rpgan stable, R3GAN)
+    r1_every: int = None           # lazy R1 (and R2): apply it (scaled up) every N D steps, as StyleGAN2 does
     label_smooth: float = None     # D's target for real images (1.0 = off; 0.9 = one-sided smoothing)
     inst_noise: float = None       # std of Gaussian noise added to D's inputs, fading linearly to 0
     lr_decay: bool = None          # fade both learning rates linearly to 0 over the run
+    d_bn: str = None               # D's BatchNorm batches: split = reals and fakes apart (DCGAN example) | joint = one
     seed: int = 0
     data_dir: str = None           # Fashion-MNIST idx files; default: see gan/data.py
     out: str = None                # default: runs/<arch>-<recipe>
@@ -90,8 +95,10 @@ class Config:
             cfg.eval_every = max(1, cfg.epochs // 10)
         if cfg.loss not in LOSSES:
             raise ValueError(f"--loss must be one of {', '.join(LOSSES)}, got {cfg.loss!r}")
-        if cfg.loss == "hinge" and cfg.label_smooth != 1.0:
-            raise ValueError("--label-smooth is a target for the bce loss; the hinge loss has none")
+        if cfg.d_bn not in D_BN:
+            raise ValueError(f"--d-bn must be one of {', '.join(D_BN)}, got {cfg.d_bn!r}")
+        if cfg.loss != "bce" and cfg.label_smooth != 1.0:
+            raise ValueError(f"--label-smooth is a target for the bce loss; the {cfg.loss} loss has none")
         if cfg.epochs < 1 or cfg.batch_size < 1:
             raise ValueError("--epochs and --batch-size must be at least 1")
         return cfg
@@ -160,26 +167,51 @@ def g_forward(G, z):
     return G.main[7](x)                                                # Tanh
 
 
-def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0, loss: str = "bce"):
-    """D's GAN loss on logits (bce or hinge); with R1 = gamma/2 * E||grad_x D(x)||^2 on reals."""
+def d_logits(D, real, fake, d_bn: str = "split"):
+    """D's logits on reals and fakes: two batches (each normalized by its own BatchNorm
+    statistics, as the DCGAN example does) or one joint batch (statistics of both).
+    real=None: fakes only (G's step, where no real logit is needed)."""
+    if real is None:
+        return None, D.logits(fake)
+    if d_bn == "joint":
+        return D.logits(torch.cat([real, fake])).split([real.size(0), fake.size(0)])
+    return D.logits(real), D.logits(fake)
+
+
+def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0, loss: str = "bce", d_bn: str = "split",
+              r2_gamma: float = 0.0):
+    """D's GAN loss on logits (bce, hinge or rpgan); with R1 = gamma/2 * E||grad_x D(x)||^2 on
+    reals and R2, the same on fakes."""
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
-    d_real, d_fake = D.logits(real), D.logits(fake)
+    if r2_gamma > 0:
+        fake = fake.detach().requires_grad_(True)
+    d_real, d_fake = d_logits(D, real, fake, d_bn)
     if loss == "hinge":  # max(0, 1 - D(x)) + max(0, 1 + D(G(z))) on logits
         total = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+    elif loss == "rpgan":  # relativistic pairing: -log sigmoid(D(x) - D(G(z))), each real paired with a fake
+        total = F.softplus(d_fake - d_real).mean()
     else:  # = BCE(D(x), real_label) + BCE(D(G(z)), 0), in the softplus form that is stable on logits
         total = (real_label * F.softplus(-d_real) + (1 - real_label) * F.softplus(d_real)).mean() \
             + F.softplus(d_fake).mean()
     if r1_gamma > 0:
         (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
         total = total + 0.5 * r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
+    if r2_gamma > 0:
+        (grad,) = torch.autograd.grad(d_fake.sum(), fake, create_graph=True)
+        total = total + 0.5 * r2_gamma * grad.pow(2).flatten(1).sum(1).mean()
     # D(x), D(G(z)) stay tensors: a .item() here would make the CPU wait for the GPU every step
     return total, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
 
 
-def g_loss_fn(d_fake_logits, loss: str = "bce"):
-    """G's loss: non-saturating -log D(G(z)) for bce; -D(G(z)) on logits for hinge."""
-    return -d_fake_logits.mean() if loss == "hinge" else F.softplus(-d_fake_logits).mean()
+def g_loss_fn(d_fake_logits, loss: str = "bce", d_real_logits=None):
+    """G's loss: non-saturating -log D(G(z)) for bce; -D(G(z)) on logits for hinge;
+    -log sigmoid(D(G(z)) - D(x)) for rpgan (which needs the paired reals' logits)."""
+    if loss == "hinge":
+        return -d_fake_logits.mean()
+    if loss == "rpgan":
+        return F.softplus(d_real_logits - d_fake_logits).mean()
+    return F.softplus(-d_fake_logits).mean()
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -302,16 +334,19 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
                     sigma = cfg.inst_noise * (1.0 - progress)
                     d_in_real = real + sigma * torch.randn(real.shape, generator=noise).to(device)
                     d_in_fake = fake + sigma * torch.randn(fake.shape, generator=noise).to(device)
-                # (1) D step: bce maximizes log D(x) + log(1 - D(G(z))); hinge, see d_loss_fn
+                # (1) D step: bce maximizes log D(x) + log(1 - D(G(z))); hinge, rpgan: see d_loss_fn
                 opt_d.zero_grad(set_to_none=True)
-                r1 = cfg.r1_gamma * cfg.r1_every if i % cfg.r1_every == 0 else 0.0
-                d_loss, d_x, d_gz = d_loss_fn(D, d_in_real, d_in_fake.detach(), r1, cfg.label_smooth, cfg.loss)
+                lazy = cfg.r1_every if i % cfg.r1_every == 0 else 0  # R1/R2 every r1_every steps, scaled up
+                d_loss, d_x, d_gz = d_loss_fn(D, d_in_real, d_in_fake.detach(), cfg.r1_gamma * lazy, cfg.label_smooth,
+                                              cfg.loss, cfg.d_bn, cfg.r2_gamma * lazy)
                 d_loss.backward()
                 opt_d.step()
-                # (2) G step: bce maximizes log D(G(z)) (non-saturating); hinge maximizes D's logit
+                # (2) G step: bce maximizes log D(G(z)) (non-saturating); hinge, rpgan: see g_loss_fn
                 opt_g.zero_grad(set_to_none=True)
                 D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: ~10% less work
-                g_loss = g_loss_fn(D.logits(d_in_fake), cfg.loss)
+                needs_real = cfg.loss == "rpgan" or cfg.d_bn == "joint"
+                g_real, g_fake = d_logits(D, d_in_real if needs_real else None, d_in_fake, cfg.d_bn)
+                g_loss = g_loss_fn(g_fake, cfg.loss, g_real)
                 g_loss.backward()
                 D.requires_grad_(True)
                 opt_g.step()

@@ -35,7 +35,7 @@ def test_help_lists_the_config_flags(root):
 
 
 def test_bad_flags_fail_fast(root):
-    for bad in (["--arch", "vae"], ["--loss", "wasserstein"]):
+    for bad in (["--arch", "vae"], ["--loss", "wasserstein"], ["--d-bn", "none"]):
         r = subprocess.run([sys.executable, "train.py", *bad], cwd=root, capture_output=True, text=True)
         assert r.returncode != 0 and "invalid choice" in r.stderr
     r = subprocess.run([sys.executable, "train.py", "--epochs", "0"], cwd=root, capture_output=True, text=True)
@@ -53,6 +53,7 @@ def _states(out):
     # the schedules (lr decay, fading instance noise, EMA warm-up) depend only on the step
     ("mlp", dict(lr_decay=True, inst_noise=0.1, label_smooth=0.9, ema_decay=0.999, r1_gamma=1.0, r1_every=2)),
     ("mlp", dict(loss="hinge", r1_gamma=1.0)),
+    ("mlp", dict(loss="rpgan", r1_gamma=1.0, r2_gamma=1.0)),
 ])
 def test_resume_equals_uninterrupted(tmp_path, arch, knobs):
     common = dict(arch=arch, limit=256, batch_size=64, threads=1, seed=3, **knobs)
@@ -71,9 +72,10 @@ def test_resume_equals_uninterrupted(tmp_path, arch, knobs):
     assert all(torch.equal(x, y) for x, y in zip(ga.state_dict().values(), gb.state_dict().values()))
 
 
-def test_hinge_with_label_smoothing_is_refused():
+@pytest.mark.parametrize("loss", ["hinge", "rpgan"])
+def test_label_smoothing_needs_bce(loss):
     with pytest.raises(ValueError, match="label-smooth"):
-        Config(arch="mlp", loss="hinge", label_smooth=0.9).resolved()
+        Config(arch="mlp", loss=loss, label_smooth=0.9).resolved()
 
 
 def test_resume_without_checkpoint_is_clear(tmp_path):
@@ -108,6 +110,37 @@ def test_hinge_loss_on_logits():
     assert g_loss_fn(fake.sum(1), "hinge").item() == pytest.approx(1.0)  # -D(G(z))
     assert g_loss_fn(fake.sum(1), "bce").item() == pytest.approx(  # -log sigmoid(D(G(z)))
         -torch.log(torch.sigmoid(torch.tensor([-2.0, 0.0]))).mean().item())
+
+
+def test_rpgan_loss_and_r2_on_logits():
+    from gan.training import d_loss_fn, g_loss_fn
+
+    class SumD(torch.nn.Module):  # logit = sum of the pixels: its input gradient is all ones
+        def logits(self, x):
+            return x.flatten(1).sum(1)
+
+    real, fake = torch.tensor([[2.0], [0.5]]), torch.tensor([[-2.0], [0.0]])
+    pair = -torch.nn.functional.logsigmoid(torch.tensor([4.0, 0.5])).mean().item()  # D(x) - D(G(z)) per pair
+    loss, _, _ = d_loss_fn(SumD(), real, fake, 0.0, loss="rpgan")
+    assert loss.item() == pytest.approx(pair)
+    with_r2, _, _ = d_loss_fn(SumD(), real, fake, 0.0, loss="rpgan", r2_gamma=3.0)
+    assert with_r2.item() == pytest.approx(pair + 0.5 * 3.0 * 1.0)  # gamma/2 * ||grad||^2, one pixel
+    g = g_loss_fn(fake.sum(1), "rpgan", real.sum(1))  # -log sigmoid(D(G(z)) - D(x))
+    assert g.item() == pytest.approx(-torch.nn.functional.logsigmoid(torch.tensor([-4.0, -0.5])).mean().item())
+
+
+def test_joint_d_batchnorm_normalizes_reals_and_fakes_together():
+    from gan.models import build
+    from gan.training import d_logits
+    torch.manual_seed(0)
+    real, fake = torch.rand(4, 1, 28, 28) * 2 - 1, torch.rand(4, 1, 28, 28) - 1  # fakes: darker
+    _, D = build("cnn")
+    D.train()
+    joint = torch.cat(d_logits(D, real, fake, "joint"))
+    assert torch.allclose(joint, D.logits(torch.cat([real, fake])))
+    assert not torch.allclose(joint, torch.cat(d_logits(D, real, fake, "split")), atol=1e-3)
+    _, D = build("mlp")  # no BatchNorm: the two ways are one
+    assert torch.allclose(torch.cat(d_logits(D, real, fake, "joint")), torch.cat(d_logits(D, real, fake, "split")))
 
 
 @pytest.mark.parametrize("fmt", [torch.channels_last, torch.contiguous_format])
