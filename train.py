@@ -25,7 +25,8 @@ def parse_args(argv=None) -> Config:
             p.add_argument(flag, action=action, default=f.default)
         else:
             typ = {"int": int, "float": float, "str": str}.get(f.type, f.type)
-            choices = {"arch": list(RECIPES["tuned"]), "recipe": list(RECIPES), "loss": list(LOSSES), "d_bn": list(D_BN)}.get(f.name)
+            choices = {"arch": list(RECIPES["tuned"]), "recipe": list(RECIPES), "loss": list(LOSSES),
+                       "d_bn": list(D_BN)}.get(f.name)
             p.add_argument(flag, type=typ, default=f.default, choices=choices)
     cfg = Config(**vars(p.parse_args(argv)))
     try:
