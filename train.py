@@ -11,7 +11,7 @@ import argparse
 import dataclasses
 import sys
 
-from gan.training import D_BN, LOSSES, RECIPES, Config, train
+from gan.training import CHOICES, Config, train
 
 
 def parse_args(argv=None) -> Config:
@@ -25,9 +25,7 @@ def parse_args(argv=None) -> Config:
             p.add_argument(flag, action=action, default=f.default)
         else:
             typ = {"int": int, "float": float, "str": str}.get(f.type, f.type)
-            choices = {"arch": list(RECIPES["tuned"]), "recipe": list(RECIPES), "loss": list(LOSSES),
-                       "d_bn": list(D_BN)}.get(f.name)
-            p.add_argument(flag, type=typ, default=f.default, choices=choices)
+            p.add_argument(flag, type=typ, default=f.default, choices=CHOICES.get(f.name))
     cfg = Config(**vars(p.parse_args(argv)))
     try:
         cfg.resolved()  # a bad combination of flags: a usage error now, not a traceback later

@@ -84,7 +84,6 @@ RUNS = {
     # paper reports that it (with R1 and R2) keeps modes that the plain loss drops
     "mlp6-rpgan": ("mlp", ["--recipe", "tuned", "--loss", "rpgan", "--epochs", "100"]),
     "mlp6-rpgan-r2": ("mlp", ["--recipe", "tuned", "--loss", "rpgan", "--r2-gamma", "10", "--epochs", "100"]),
-
     # seventh round (2 CPU cores, 100 epochs, as round 3): G faster than D; Adam beta2 0.99
     "mlp7-g2e-3": ("mlp", ["--recipe", "tuned", "--lr-g", "2e-3", "--epochs", "100"]),
     "mlp7-b2": ("mlp", ["--recipe", "tuned", "--beta2", "0.99", "--epochs", "100"]),

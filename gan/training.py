@@ -30,8 +30,6 @@ from gan.sampling import generate, grid, latents, to_uint8
 
 GRID_SEED = 2024  # the fixed latents of the per-epoch 8x8 sample grid
 CHECKPOINT = "checkpoint.pt"
-LOSSES = ("bce", "hinge", "rpgan")
-D_BN = ("split", "joint")
 
 # Per-recipe defaults; a flag left at None takes the recipe's value.
 TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, loss="bce", ema_decay=0.0, r1_gamma=0.0,
@@ -41,6 +39,9 @@ RECIPES = {
     "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
               "cnn": dict(TEXTBOOK, lr_g=2e-3, lr_d=2e-3, ema_decay=0.999, epochs=15)},
 }
+# The flags that take one of a few values (train.py's argparse choices; Config.resolved checks them too).
+CHOICES = {"arch": tuple(RECIPES["tuned"]), "recipe": tuple(RECIPES), "loss": ("bce", "hinge", "rpgan"),
+           "d_bn": ("split", "joint")}
 
 
 @dataclass
@@ -76,15 +77,19 @@ class Config:
     eval_n: int = 2000             # samples per cheap in-training evaluation (the final one uses 10k)
     push_to_hub: str = None        # USER/REPO to publish to after training
 
+    def _check_choices(self, names):
+        for name in names:
+            if getattr(self, name) not in CHOICES[name]:
+                raise ValueError(f"--{name.replace('_', '-')} must be one of {', '.join(CHOICES[name])}, "
+                                 f"got {getattr(self, name)!r}")
+
     def resolved(self) -> "Config":
-        if self.arch not in RECIPES["tuned"]:
-            raise ValueError(f"--arch must be one of {', '.join(RECIPES['tuned'])}, got {self.arch!r}")
-        if self.recipe not in RECIPES:
-            raise ValueError(f"--recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
+        self._check_choices(("arch", "recipe"))  # they pick the recipe's defaults below
         cfg = dataclasses.replace(self)
         for k, v in RECIPES[cfg.recipe][cfg.arch].items():
             if getattr(cfg, k) is None:
                 setattr(cfg, k, v)
+        cfg._check_choices(("loss", "d_bn"))
         if cfg.dry_run:
             cfg.epochs, cfg.limit, cfg.eval_n = min(cfg.epochs, 2), cfg.limit or 512, min(cfg.eval_n, 256)
         if cfg.out is None:
@@ -93,10 +98,6 @@ class Config:
             cfg.device = "cuda" if torch.cuda.is_available() else "cpu"
         if cfg.eval_every == 0:
             cfg.eval_every = max(1, cfg.epochs // 10)
-        if cfg.loss not in LOSSES:
-            raise ValueError(f"--loss must be one of {', '.join(LOSSES)}, got {cfg.loss!r}")
-        if cfg.d_bn not in D_BN:
-            raise ValueError(f"--d-bn must be one of {', '.join(D_BN)}, got {cfg.d_bn!r}")
         if cfg.loss != "bce" and cfg.label_smooth != 1.0:
             raise ValueError(f"--label-smooth is a target for the bce loss; the {cfg.loss} loss has none")
         if cfg.epochs < 1 or cfg.batch_size < 1:
@@ -309,6 +310,7 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
     old_int = signal.signal(signal.SIGINT, _handler)
     old_term = signal.signal(signal.SIGTERM, _handler)
     grid_z = latents(GRID_SEED, 64, G.z_dim)
+    g_needs_reals = cfg.loss == "rpgan" or cfg.d_bn == "joint"  # else G's step runs D on fakes only
     try:
         for epoch in range(start_epoch, cfg.epochs):
             G.train(), D.train()
@@ -344,8 +346,7 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
                 # (2) G step: bce maximizes log D(G(z)) (non-saturating); hinge, rpgan: see g_loss_fn
                 opt_g.zero_grad(set_to_none=True)
                 D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: ~10% less work
-                needs_real = cfg.loss == "rpgan" or cfg.d_bn == "joint"
-                g_real, g_fake = d_logits(D, d_in_real if needs_real else None, d_in_fake, cfg.d_bn)
+                g_real, g_fake = d_logits(D, d_in_real if g_needs_reals else None, d_in_fake, cfg.d_bn)
                 g_loss = g_loss_fn(g_fake, cfg.loss, g_real)
                 g_loss.backward()
                 D.requires_grad_(True)

@@ -97,13 +97,15 @@ def test_d_loss_is_bce_on_logits_with_the_real_label():
         assert torch.allclose(loss, want, atol=1e-5)
 
 
+class SumD(torch.nn.Module):
+    """A stand-in D whose logit is the sum of the pixels: losses easy to check by hand, and its
+    input gradient is all ones."""
+    def logits(self, x):
+        return x.flatten(1).sum(1)
+
+
 def test_hinge_loss_on_logits():
     from gan.training import d_loss_fn, g_loss_fn
-
-    class SumD(torch.nn.Module):  # logit = sum of the pixels: easy numbers to check by hand
-        def logits(self, x):
-            return x.flatten(1).sum(1)
-
     real, fake = torch.tensor([[2.0], [0.5]]), torch.tensor([[-2.0], [0.0]])
     loss, _, _ = d_loss_fn(SumD(), real, fake, 0.0, loss="hinge")
     assert loss.item() == pytest.approx((0 + 0.5) / 2 + (0 + 1) / 2)  # relu(1 - D(x)) + relu(1 + D(G(z)))
@@ -114,11 +116,6 @@ def test_hinge_loss_on_logits():
 
 def test_rpgan_loss_and_r2_on_logits():
     from gan.training import d_loss_fn, g_loss_fn
-
-    class SumD(torch.nn.Module):  # logit = sum of the pixels: its input gradient is all ones
-        def logits(self, x):
-            return x.flatten(1).sum(1)
-
     real, fake = torch.tensor([[2.0], [0.5]]), torch.tensor([[-2.0], [0.0]])
     pair = -torch.nn.functional.logsigmoid(torch.tensor([4.0, 0.5])).mean().item()  # D(x) - D(G(z)) per pair
     loss, _, _ = d_loss_fn(SumD(), real, fake, 0.0, loss="rpgan")
