@@ -33,8 +33,7 @@ CHECKPOINT = "checkpoint.pt"
 
 # Per-recipe defaults; a flag left at None takes the recipe's value.
 TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, loss="bce", ema_decay=0.0, r1_gamma=0.0,
-                r2_gamma=0.0, r1_every=1, label_smooth=1.0, inst_noise=0.0, lr_decay=False, d_bn="split", augment="none",
-                cr_gamma=0.0, topk=1.0, epochs=20)
+                r2_gamma=0.0, r1_every=1, label_smooth=1.0, inst_noise=0.0, lr_decay=False, d_bn="split", epochs=20)
 RECIPES = {
     "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
     "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
@@ -42,7 +41,7 @@ RECIPES = {
 }
 # The flags that take one of a few values (train.py's argparse choices; Config.resolved checks them too).
 CHOICES = {"arch": tuple(RECIPES["tuned"]), "recipe": tuple(RECIPES), "loss": ("bce", "hinge", "rpgan"),
-           "d_bn": ("split", "joint"), "augment": ("none", "shift", "shift-cutout")}
+           "d_bn": ("split", "joint")}
 
 
 @dataclass
@@ -65,9 +64,6 @@ class Config:
     inst_noise: float = None       # std of Gaussian noise added to D's inputs, fading linearly to 0
     lr_decay: bool = None          # fade both learning rates linearly to 0 over the run
     d_bn: str = None               # D's BatchNorm batches: split = reals and fakes apart (DCGAN example) | joint = one
-    augment: str = None            # DiffAugment of D's inputs, reals and fakes alike: none | shift | shift-cutout
-    cr_gamma: float = None         # consistency regularization (bCR): weight of (D(shift(x)) - D(x))^2; 0 = off
-    topk: float = None             # top-k G loss: fraction of fakes (D's favourites) kept by the end; 1 = off
     seed: int = 0
     data_dir: str = None           # Fashion-MNIST idx files; default: see gan/data.py
     out: str = None                # default: runs/<arch>-<recipe>
@@ -93,7 +89,7 @@ class Config:
         for k, v in RECIPES[cfg.recipe][cfg.arch].items():
             if getattr(cfg, k) is None:
                 setattr(cfg, k, v)
-        cfg._check_choices(("loss", "d_bn", "augment"))
+        cfg._check_choices(("loss", "d_bn"))
         if cfg.dry_run:
             cfg.epochs, cfg.limit, cfg.eval_n = min(cfg.epochs, 2), cfg.limit or 512, min(cfg.eval_n, 256)
         if cfg.out is None:
@@ -104,10 +100,6 @@ class Config:
             cfg.eval_every = max(1, cfg.epochs // 10)
         if cfg.loss != "bce" and cfg.label_smooth != 1.0:
             raise ValueError(f"--label-smooth is a target for the bce loss; the {cfg.loss} loss has none")
-        if not 0 < cfg.topk <= 1:
-            raise ValueError(f"--topk is a fraction of the batch in (0, 1], got {cfg.topk}")
-        if cfg.topk < 1 and cfg.loss == "rpgan":
-            raise ValueError("--topk would break rpgan's real/fake pairs")
         if cfg.epochs < 1 or cfg.batch_size < 1:
             raise ValueError("--epochs and --batch-size must be at least 1")
         return cfg
@@ -176,30 +168,6 @@ def g_forward(G, z):
     return G.main[7](x)                                                # Tanh
 
 
-def augment(x, policy: str, gen: torch.Generator):
-    """DiffAugment (Zhao et al. 2020) of D's inputs, differentiable so G's step sees through it.
-    shift: each image moved by up to 1/8 of its size (3 px) each way, the gap filled with background
-    (-1); shift-cutout: then a random half-size square (14x14, clipped at the border) blanked to -1.
-    Draws come from gen (the run's CPU noise generator), so resume stays exact."""
-    if policy == "none":
-        return x
-    n, _, h, w = x.shape                                                # (N, 1, 28, 28)
-    r = h // 8
-    dy, dx = (torch.randint(-r, r + 1, (2, n, 1), generator=gen) + r).to(x.device)
-    rows = torch.arange(h, device=x.device) + dy                       # (N, 28): source rows in the padded image
-    cols = torch.arange(w, device=x.device) + dx                       # (N, 28)
-    padded = F.pad(x, (r, r, r, r), value=-1.0)                         # (N, 1, 34, 34)
-    idx = torch.arange(n, device=x.device)[:, None, None]
-    x = padded[idx, :, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)  # (N, 1, 28, 28), channels_last
-    if policy == "shift-cutout":
-        s = h // 2
-        cy, cx = (torch.randint(0, h, (2, n, 1, 1, 1), generator=gen) - s // 2).to(x.device)  # square's corner
-        ys, xs = torch.arange(h, device=x.device)[:, None], torch.arange(w, device=x.device)
-        inside = (ys >= cy) & (ys < cy + s) & (xs >= cx) & (xs < cx + s)                   # (N, 1, 28, 28)
-        x = torch.where(inside, -1.0, x)
-    return x
-
-
 def d_logits(D, real, fake, d_bn: str = "split"):
     """D's logits on reals and fakes: two batches (each normalized by its own BatchNorm
     statistics, as the DCGAN example does) or one joint batch (statistics of both).
@@ -212,10 +180,9 @@ def d_logits(D, real, fake, d_bn: str = "split"):
 
 
 def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0, loss: str = "bce", d_bn: str = "split",
-              r2_gamma: float = 0.0, cr_gamma: float = 0.0, shift=None):
+              r2_gamma: float = 0.0):
     """D's GAN loss on logits (bce, hinge or rpgan); with R1 = gamma/2 * E||grad_x D(x)||^2 on
-    reals and R2, the same on fakes; with balanced consistency regularization (bCR, Zhao et al.
-    2021) = cr_gamma * (E(D(shift(x)) - D(x))^2 + the same on fakes), shift a random translation."""
+    reals and R2, the same on fakes."""
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
     if r2_gamma > 0:
@@ -234,19 +201,13 @@ def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0, loss: str
     if r2_gamma > 0:
         (grad,) = torch.autograd.grad(d_fake.sum(), fake, create_graph=True)
         total = total + 0.5 * r2_gamma * grad.pow(2).flatten(1).sum(1).mean()
-    if cr_gamma > 0:
-        total = total + cr_gamma * ((D.logits(shift(real)) - d_real).pow(2).mean()
-                                    + (D.logits(shift(fake)) - d_fake).pow(2).mean())
     # D(x), D(G(z)) stay tensors: a .item() here would make the CPU wait for the GPU every step
     return total, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
 
 
-def g_loss_fn(d_fake_logits, loss: str = "bce", d_real_logits=None, k: int = 0):
+def g_loss_fn(d_fake_logits, loss: str = "bce", d_real_logits=None):
     """G's loss: non-saturating -log D(G(z)) for bce; -D(G(z)) on logits for hinge;
-    -log sigmoid(D(G(z)) - D(x)) for rpgan (which needs the paired reals' logits).
-    k > 0: only the k fakes D rates most real count (top-k training, Sinha et al. 2020)."""
-    if k:
-        d_fake_logits = d_fake_logits.topk(k).values
+    -log sigmoid(D(G(z)) - D(x)) for rpgan (which needs the paired reals' logits)."""
     if loss == "hinge":
         return -d_fake_logits.mean()
     if loss == "rpgan":
@@ -350,7 +311,6 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
     old_term = signal.signal(signal.SIGTERM, _handler)
     grid_z = latents(GRID_SEED, 64, G.z_dim)
     g_needs_reals = cfg.loss == "rpgan" or cfg.d_bn == "joint"  # else G's step runs D on fakes only
-    shift = lambda x: augment(x, "shift", noise)  # bCR's transformation
     try:
         for epoch in range(start_epoch, cfg.epochs):
             G.train(), D.train()
@@ -371,7 +331,7 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
                 real = reals[perm[i * bs:(i + 1) * bs]]
                 z = torch.randn(bs, G.z_dim, generator=noise).to(device)
                 fake = g_forward(G, z)
-                d_in_real, d_in_fake = augment(real, cfg.augment, noise), augment(fake, cfg.augment, noise)
+                d_in_real, d_in_fake = real, fake
                 if cfg.inst_noise > 0:  # instance noise: blur the supports together early on
                     sigma = cfg.inst_noise * (1.0 - progress)
                     d_in_real = real + sigma * torch.randn(real.shape, generator=noise).to(device)
@@ -380,15 +340,14 @@ def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
                 opt_d.zero_grad(set_to_none=True)
                 lazy = cfg.r1_every if i % cfg.r1_every == 0 else 0  # R1/R2 every r1_every steps, scaled up
                 d_loss, d_x, d_gz = d_loss_fn(D, d_in_real, d_in_fake.detach(), cfg.r1_gamma * lazy, cfg.label_smooth,
-                                              cfg.loss, cfg.d_bn, cfg.r2_gamma * lazy, cfg.cr_gamma, shift)
+                                              cfg.loss, cfg.d_bn, cfg.r2_gamma * lazy)
                 d_loss.backward()
                 opt_d.step()
                 # (2) G step: bce maximizes log D(G(z)) (non-saturating); hinge, rpgan: see g_loss_fn
                 opt_g.zero_grad(set_to_none=True)
                 D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: ~10% less work
                 g_real, g_fake = d_logits(D, d_in_real if g_needs_reals else None, d_in_fake, cfg.d_bn)
-                k = round(bs * (1 - (1 - cfg.topk) * progress)) if cfg.topk < 1 else 0  # bs -> topk * bs
-                g_loss = g_loss_fn(g_fake, cfg.loss, g_real, k)
+                g_loss = g_loss_fn(g_fake, cfg.loss, g_real)
                 g_loss.backward()
                 D.requires_grad_(True)
                 opt_g.step()

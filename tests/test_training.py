@@ -54,8 +54,6 @@ def _states(out):
     ("mlp", dict(lr_decay=True, inst_noise=0.1, label_smooth=0.9, ema_decay=0.999, r1_gamma=1.0, r1_every=2)),
     ("mlp", dict(loss="hinge", r1_gamma=1.0)),
     ("mlp", dict(loss="rpgan", r1_gamma=1.0, r2_gamma=1.0)),
-    # augmentation draws come from the run's noise generator, top-k follows the step
-    ("cnn", dict(augment="shift-cutout", cr_gamma=1.0, topk=0.5)),
 ])
 def test_resume_equals_uninterrupted(tmp_path, arch, knobs):
     common = dict(arch=arch, limit=256, batch_size=64, threads=1, seed=3, **knobs)
