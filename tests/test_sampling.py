@@ -41,7 +41,8 @@ def test_to_uint8_and_grid():
     assert sampling.to_uint8(x).tolist() == [[[0, 128, 255, 255]]]
     g = sampling.grid(np.full((10, 28, 28), 200, np.uint8), cols=8)
     assert g.shape == (2 * 30 + 2, 8 * 30 + 2)
-    assert sampling.upscale(np.eye(2, dtype=np.uint8), 3).shape == (6, 6)
+    assert sampling.upscale(np.array([[1, 2], [3, 4]], np.uint8), 2).tolist() == \
+        [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]
 
 
 @pytest.mark.parametrize("arch", list(ARCHS))
