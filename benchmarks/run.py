@@ -87,23 +87,33 @@ def project_loop(arch: str, recipe: str, steps: int) -> float:
     return history[-1]["img_per_s"]
 
 
-def flops_per_image(arch: str) -> float:
-    """Forward FLOPs (2 x MACs) of G + D for one image, counted from the layer shapes."""
+def flops_per_image(arch: str) -> tuple:
+    """Forward FLOPs (2 x MACs) of one image through G and through D, counted from the layer shapes."""
     G, D = build(arch)
-    macs = 0
-    def hook(m, i, o):
-        nonlocal macs
-        if isinstance(m, torch.nn.Linear):
-            macs += m.in_features * m.out_features
-        elif isinstance(m, torch.nn.Conv2d):
-            macs += o[0].numel() * m.in_channels * m.kernel_size[0] * m.kernel_size[1]
-        elif isinstance(m, torch.nn.ConvTranspose2d):
-            macs += i[0][0].numel() * m.out_channels * m.kernel_size[0] * m.kernel_size[1]
-    for m in list(G.modules()) + list(D.modules()):
-        m.register_forward_hook(hook)
+    macs = {G: 0, D: 0}
+    def counter(net):
+        def hook(m, i, o):
+            if isinstance(m, torch.nn.Linear):
+                macs[net] += m.in_features * m.out_features
+            elif isinstance(m, torch.nn.Conv2d):
+                macs[net] += o[0].numel() * m.in_channels * m.kernel_size[0] * m.kernel_size[1]
+            elif isinstance(m, torch.nn.ConvTranspose2d):
+                macs[net] += i[0][0].numel() * m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+        return hook
+    for net in (G, D):
+        for m in net.modules():
+            m.register_forward_hook(counter(net))
     with torch.no_grad():
         D(G(torch.randn(1, 100)))
-    return 2.0 * macs
+    return 2.0 * macs[G], 2.0 * macs[D]
+
+
+def step_flops(g: float, d: float) -> float:
+    """FLOPs of one training step per image, in forward units (a backward pass that computes weight
+    and input gradients costs two forwards): D step: D forward on reals and on fakes, and both
+    backward (2 + 4 D); G step: D forward on fakes, backward for input gradients only (D's weights
+    are frozen there: 2 D); G forward and backward (3 G). In all 3 G + 8 D."""
+    return 3 * g + 8 * d
 
 
 def peak_gflops(n: int = 1024, reps: int = 20) -> float:
@@ -116,8 +126,9 @@ def peak_gflops(n: int = 1024, reps: int = 20) -> float:
     return 2 * n ** 3 * reps / (time.perf_counter() - t0) / 1e9
 
 
-def bench_train(steps: int, repeats: int = 3):
-    """Each loop `repeats` times, interleaved (so drift in the CPU's clock hits all alike); medians."""
+def bench_train(steps: int, repeats: int = 5):
+    """Each loop `repeats` times, interleaved. The CPU's speed drifts (±10% within minutes, more over an
+    hour), so each speed-up is the median of the per-repeat ratios (loops run back to back), with their range."""
     rows = {}
     for arch in ("mlp", "cnn"):
         runs = {"s": [], "p": [], "t": []}
@@ -125,16 +136,19 @@ def bench_train(steps: int, repeats: int = 3):
             runs["s"].append(straightforward_loop(arch, steps))
             runs["p"].append(project_loop(arch, "tuned", steps))
             runs["t"].append(project_loop(arch, "textbook", steps))
-        s, p, t = (statistics.median(runs[k]) for k in "spt")
-        fl = flops_per_image(arch)
-        # a training step is ~3x forward (forward + backward) for D twice and G once: ~3 x (G + 2D) forward
-        rows[arch] = {"straightforward_img_s": round(s), "project_textbook_img_s": round(t),
-                      "project_tuned_img_s": round(p), "speedup_textbook": round(t / s, 2),
-                      "speedup_tuned": round(p / s, 2), "repeats": repeats,
-                      "fwd_mflop_per_img": round(fl / 1e6, 2)}
+        row = {"straightforward_img_s": round(statistics.median(runs["s"])),
+               "project_textbook_img_s": round(statistics.median(runs["t"])),
+               "project_tuned_img_s": round(statistics.median(runs["p"]))}
+        for key, name in (("t", "textbook"), ("p", "tuned")):
+            ratios = [x / s for x, s in zip(runs[key], runs["s"])]
+            row[f"speedup_{name}"] = round(statistics.median(ratios), 2)
+            row[f"speedup_{name}_range"] = [round(min(ratios), 2), round(max(ratios), 2)]
+        g, d = flops_per_image(arch)
+        rows[arch] = {**row, "repeats": repeats, "fwd_mflop_per_img": round((g + d) / 1e6, 2),
+                      "step_mflop_per_img": round(step_flops(g, d) / 1e6, 1)}
     peak = peak_gflops()
     for arch, r in rows.items():
-        r["roof_img_s_at_matmul_peak"] = round(peak * 1e9 / (3 * 1.5 * r["fwd_mflop_per_img"] * 1e6))
+        r["roof_img_s_at_matmul_peak"] = round(peak * 1e9 / (r["step_mflop_per_img"] * 1e6))
     return {"rows": rows, "matmul_peak_gflops": round(peak, 1)}
 
 
@@ -198,7 +212,7 @@ def start_app(port):
             time.sleep(0.05)
 
 
-def bench_api(n_seq: int = 40, n_conc: int = 64, bursts: int = 3, one_ssl_context: bool = False):
+def bench_api(n_seq: int = 40, n_conc: int = 64, bursts: int = 5, one_ssl_context: bool = False):
     """p50/p95 of sequential calls and 16-client throughput per endpoint. gradio_client builds a new
     SSL context (loading every CA certificate) for each HTTP request it makes, even to http://: ~60% of
     its CPU here. one_ssl_context=True hands it one context, as a script making many calls can."""
@@ -235,6 +249,10 @@ def bench_api(n_seq: int = 40, n_conc: int = 64, bursts: int = 3, one_ssl_contex
         out = {name: {"p50_ms": round(statistics.median(ts[name]), 1),
                       "p95_ms": round(sorted(ts[name])[int(0.95 * n_seq) - 1], 1),
                       "throughput_16_clients_per_s": round(statistics.median(rates[name]), 1)} for name in calls}
+        for name in calls:  # each burst against the echo burst just before it: drift in the CPU's speed cancels
+            ratios = [r / e for r, e in zip(rates[name], rates["echo"])]
+            out[name]["throughput_vs_echo"] = round(statistics.median(ratios), 2)
+            out[name]["throughput_vs_echo_range"] = [round(min(ratios), 2), round(max(ratios), 2)]
     finally:
         proc.terminate()
         proc.wait(10)
@@ -265,16 +283,19 @@ def markdown(res: dict) -> str:
     if "train" in res:
         t = res["train"]
         lines += ["### Training throughput (img/s, one run, same process)", "",
-                  "| arch | straightforward loop | this loop, textbook | this loop, tuned | speed-up textbook | speed-up tuned | fwd MFLOP/img | roof at matmul peak |",
+                  "| arch | straightforward loop | this loop, textbook | this loop, tuned | speed-up textbook | speed-up tuned | step MFLOP/img | roof at matmul peak |",
                   "|---|---|---|---|---|---|---|---|"]
         for arch, r in t["rows"].items():
+            spread = {k: "–".join(str(x) for x in r.get(f"speedup_{k}_range", [])) for k in ("textbook", "tuned")}
             lines.append(f"| {arch} | {r['straightforward_img_s']} | {r['project_textbook_img_s']} | {r['project_tuned_img_s']} | "
-                         f"{r['speedup_textbook']}× | {r['speedup_tuned']}× | {r['fwd_mflop_per_img']} | "
-                         f"{r['roof_img_s_at_matmul_peak']} |")
-        lines += ["", f"Medians of {t['rows']['cnn']['repeats']} interleaved runs of each loop "
-                  "(the 2 cores' speed drifts between runs: ±10% within a run, up to ~40% over an hour)."]
+                         f"{r['speedup_textbook']}× ({spread['textbook']}) | {r['speedup_tuned']}× ({spread['tuned']}) | "
+                         f"{r['step_mflop_per_img']} | {r['roof_img_s_at_matmul_peak']} |")
+        lines += ["", f"img/s: medians of {t['rows']['cnn']['repeats']} interleaved runs of each loop; speed-up: median "
+                  "(range) of the ratios of runs made back to back (the 2 cores' speed drifts: ±10% within minutes, "
+                  "up to ~40% over an hour)."]
         lines += ["", f"fp32 matmul peak as torch reaches it here: {t['matmul_peak_gflops']} GFLOP/s "
-                  "(1024² matmuls, all cores); roof = peak / (~4.5 × forward FLOPs per image).", ""]
+                  "(1024² matmuls, all cores); roof = peak / FLOPs of a training step per image "
+                  "(3 G + 8 D forward passes' worth: `step_flops` in benchmarks/run.py).", ""]
     if res.get("time_to_quality"):
         lines += ["### Time to quality (FD on 2k samples vs training wall-clock, from each run's history.json)", "",
                   "| run | (seconds, epoch, FD) ... |", "|---|---|"]
@@ -291,10 +312,14 @@ def markdown(res: dict) -> str:
                   "| endpoint | p50 ms | p95 ms | 16-client throughput /s |", "|---|---|---|---|"]
         lines += [f"| /{k} | {v['p50_ms']} | {v['p95_ms']} | {v['throughput_16_clients_per_s']} |" for k, v in a.items()] + [""]
         if "echo" in a and "sample" in a:
+            ratio = a["sample"].get("throughput_vs_echo",
+                                    a["sample"]["throughput_16_clients_per_s"] / a["echo"]["throughput_16_clients_per_s"])
+            spread = " ({}–{} over the bursts)".format(*a["sample"]["throughput_vs_echo_range"]) \
+                if "throughput_vs_echo_range" in a["sample"] else ""
             lines += [f"/sample vs /echo: p50 {a['sample']['p50_ms'] / a['echo']['p50_ms']:.2f}× (target ≤ 2×), 16-client "
-                      f"throughput {a['sample']['throughput_16_clients_per_s'] / a['echo']['throughput_16_clients_per_s']:.2f}× "
-                      "(target ≥ 0.7×). Sequential calls round-robin over the endpoints; throughput: median of "
-                      "alternating bursts of 64 calls.", ""]
+                      f"throughput {ratio:.2f}×{spread} (target ≥ 0.7×). Sequential calls round-robin over the endpoints; "
+                      "throughput: alternating bursts of 64 calls per endpoint, each burst's rate over the echo burst's "
+                      "just before it, median.", ""]
     if "cold" in res:
         c = res["cold"]
         lines += ["### Cold start", "", f"`python app.py` until it answers: {c['app_until_answers_s']} s; "
