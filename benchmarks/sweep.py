@@ -89,6 +89,9 @@ RUNS = {
     "mlp7-b2": ("mlp", ["--recipe", "tuned", "--beta2", "0.99", "--epochs", "100"]),
     # eighth round (DiffAugment, bCR, top-k G loss) ran at commit 3d50970, whose train.py has those flags
     # (`git checkout 3d50970`, then `--only cnn8` on a GPU or `--only mlp8`); none helped, so they were removed.
+    # ninth round (2 CPU cores, 100 epochs, as round 3): a stronger R1 penalty for the MLP's recall
+    "mlp9-r1-20": ("mlp", ["--recipe", "tuned", "--r1-gamma", "20", "--epochs", "100"]),
+    "mlp9-r1-40": ("mlp", ["--recipe", "tuned", "--r1-gamma", "40", "--epochs", "100"]),
 }
 
 
