@@ -87,25 +87,31 @@ def project_loop(arch: str, recipe: str, steps: int) -> float:
     return history[-1]["img_per_s"]
 
 
-def flops_per_image(arch: str) -> tuple:
-    """Forward FLOPs (2 x MACs) of one image through G and through D, counted from the layer shapes."""
-    G, D = build(arch)
-    macs = {G: 0, D: 0}
-    def counter(net):
-        def hook(m, i, o):
-            if isinstance(m, torch.nn.Linear):
-                macs[net] += m.in_features * m.out_features
-            elif isinstance(m, torch.nn.Conv2d):
-                macs[net] += o[0].numel() * m.in_channels * m.kernel_size[0] * m.kernel_size[1]
-            elif isinstance(m, torch.nn.ConvTranspose2d):
-                macs[net] += i[0][0].numel() * m.out_channels * m.kernel_size[0] * m.kernel_size[1]
-        return hook
-    for net in (G, D):
-        for m in net.modules():
-            m.register_forward_hook(counter(net))
+def forward_flops(net, x):
+    """(FLOPs = 2 x MACs of net's Linear and conv layers on x, counted from the layer shapes, net(x))."""
+    macs = 0
+    def hook(m, i, o):
+        nonlocal macs
+        if isinstance(m, torch.nn.Linear):
+            macs += m.in_features * m.out_features
+        elif isinstance(m, torch.nn.Conv2d):
+            macs += o[0].numel() * m.in_channels * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, torch.nn.ConvTranspose2d):
+            macs += i[0][0].numel() * m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+    handles = [m.register_forward_hook(hook) for m in net.modules()]
     with torch.no_grad():
-        D(G(torch.randn(1, 100)))
-    return 2.0 * macs[G], 2.0 * macs[D]
+        out = net(x)
+    for h in handles:
+        h.remove()
+    return 2.0 * macs, out
+
+
+def flops_per_image(arch: str) -> tuple:
+    """Forward FLOPs of one image through G and through D."""
+    G, D = build(arch)
+    g, img = forward_flops(G, torch.randn(1, G.z_dim))
+    d, _ = forward_flops(D, img)
+    return g, d
 
 
 def step_flops(g: float, d: float) -> float:
