@@ -6,6 +6,9 @@ Examples:
   python train.py --arch cnn --recipe textbook        # the DCGAN textbook reference row
   python train.py --arch cnn --resume                 # continue after Ctrl-C or a crash
   python train.py --arch mlp --dry-run                # a few steps on 512 images (CI)
+  python train.py --arch mlp --push-to-hub USER/fashion-mnist-gan-mlp   # train, then publish
+
+Ctrl-C or SIGTERM stops after the current step with the last complete epoch saved (exit code 130).
 """
 import argparse
 import dataclasses
@@ -13,25 +16,22 @@ import sys
 
 from gan.training import CHOICES, Config, train
 
+STOPPED = 130  # the shell's code for a run ended by Ctrl-C
 
-def parse_args(argv=None) -> Config:
+
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.splitlines()[2:]))
     for f in dataclasses.fields(Config):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in (bool, "bool"):  # a recipe's switch (default None) can be turned on or off
-            action = argparse.BooleanOptionalAction if f.default is None else "store_true"
-            p.add_argument(flag, action=action, default=f.default)
+        flag, help = "--" + f.name.replace("_", "-"), f.metadata["help"]
+        if f.type in (bool, "bool"):
+            p.add_argument(flag, action="store_true", help=help)
         else:
             typ = {"int": int, "float": float, "str": str}.get(f.type, f.type)
-            p.add_argument(flag, type=typ, default=f.default, choices=CHOICES.get(f.name))
-    cfg = Config(**vars(p.parse_args(argv)))
-    try:
-        cfg.resolved()  # a bad combination of flags: a usage error now, not a traceback later
-    except ValueError as e:
-        p.error(str(e))
-    return cfg
+            p.add_argument(flag, type=typ, default=f.default, choices=CHOICES.get(f.name), help=help,
+                           metavar=None if f.name in CHOICES else f.name.upper())
+    return p
 
 
 def evaluator(data_dir):
@@ -47,13 +47,21 @@ def evaluator(data_dir):
 
 
 def main(argv=None):
-    cfg = parse_args(argv)
+    p = parser()
+    cfg = Config(**vars(p.parse_args(argv)))
+    try:
+        cfg.resolved()  # a bad combination of flags: a usage error now, not a traceback later
+    except ValueError as e:
+        p.error(str(e))
     if cfg.push_to_hub:
         from gan.hub import require_token
         require_token()  # fail now, not after the training
-    summary = train(cfg, evaluator(cfg.data_dir))
+    try:
+        summary = train(cfg, evaluator(cfg.data_dir))
+    except (FileNotFoundError, ValueError) as e:  # --resume without a checkpoint, or of the other arch
+        p.exit(2, f"{p.prog}: error: {e}\n")
     if summary is None:
-        return 130  # stopped by Ctrl-C / SIGTERM; the checkpoint is saved
+        return STOPPED  # the checkpoint is saved; --resume goes on
     if cfg.push_to_hub:
         from gan.hub import push
         print("pushed:", push(summary["out"], cfg.push_to_hub))

@@ -22,24 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CNN_EPOCHS = 12   # about 30 min on the 2-core CPU at the tuned loop's speed (benchmarks/results.md)
 MLP_EPOCHS = 250  # likewise for the MLP
 
-EMA = ["--ema-decay", "0.999", "--r1-gamma", "0"]
-# name -> (arch, flags); cnn-textbook-20 is the reference row (the MLP's textbook row: weights/mlp-textbook)
+# name -> (arch, flags): the runs that train.py's current flags can still express. Every run of
+# rounds 1-7 and 9, those with the flags removed after the search too (--loss, --r2-gamma,
+# --r1-every, --label-smooth, --inst-noise, --lr-decay, --d-bn), runs at commit cc70068
+# (`git checkout cc70068`); round 8 at 3d50970. Results of all rounds: benchmarks/sweep-results.md.
 RUNS = {
+    # round 1 (H200, CNN, 12 epochs)
     "cnn-textbook-20": ("cnn", ["--recipe", "textbook", "--epochs", "20"]),
-    "cnn-ema": ("cnn", ["--recipe", "textbook", *EMA]),
-    "cnn-ema-decay": ("cnn", ["--recipe", "textbook", *EMA, "--lr-decay"]),
-    "cnn-ema-ttur": ("cnn", ["--recipe", "textbook", *EMA, "--lr-d", "4e-4", "--lr-decay"]),
-    "cnn-ema-lr5e-4": ("cnn", ["--recipe", "textbook", *EMA, "--lr-g", "5e-4", "--lr-d", "5e-4", "--lr-decay"]),
-    "cnn-ema-smooth": ("cnn", ["--recipe", "textbook", *EMA, "--label-smooth", "0.9", "--lr-decay"]),
-    "cnn-ema-noise": ("cnn", ["--recipe", "textbook", *EMA, "--inst-noise", "0.1", "--lr-decay"]),
-    "cnn-ema-bs64": ("cnn", ["--recipe", "textbook", *EMA, "--batch-size", "64", "--lr-decay"]),
-    "cnn-ema-bs256": ("cnn", ["--recipe", "textbook", *EMA, "--batch-size", "256", "--lr-g", "4e-4",
-                              "--lr-d", "4e-4", "--lr-decay"]),
-    "cnn-ema.99": ("cnn", ["--recipe", "textbook", "--ema-decay", "0.99", "--lr-decay"]),
-    "cnn-tuned-r1": ("cnn", ["--recipe", "textbook", "--ema-decay", "0.999", "--r1-gamma", "0.1", "--r1-every", "4"]),
-    "cnn-r1-b2": ("cnn", ["--recipe", "tuned", "--beta1", "0", "--beta2", "0.99", "--r1-gamma", "0.1",
-                          "--lr-decay"]),
-    # second round: the CNN is still improving at 12 epochs, so what gets there fastest?
+    "cnn-ema": ("cnn", ["--recipe", "textbook", "--ema-decay", "0.999", "--r1-gamma", "0"]),
+    # round 2 (H200): what gets the CNN there fastest?
     "cnn2-textbook-12": ("cnn", ["--recipe", "textbook"]),
     "cnn2-lr5e-4": ("cnn", ["--recipe", "textbook", "--lr-g", "5e-4", "--lr-d", "5e-4"]),
     "cnn2-lr1e-3": ("cnn", ["--recipe", "textbook", "--lr-g", "1e-3", "--lr-d", "1e-3"]),
@@ -48,48 +39,32 @@ RUNS = {
     "cnn2-ema-warm-lr5e-4": ("cnn", ["--recipe", "textbook", "--ema-decay", "0.999", "--lr-g", "5e-4", "--lr-d", "5e-4"]),
     "cnn2-bs256-lr5e-4": ("cnn", ["--recipe", "textbook", "--batch-size", "256", "--lr-g", "5e-4", "--lr-d", "5e-4"]),
     "cnn2-g4e-4": ("cnn", ["--recipe", "textbook", "--lr-g", "4e-4"]),
+    # MLP, 250 epochs
     "mlp-tuned": ("mlp", ["--recipe", "tuned"]),
-    "mlp-decay": ("mlp", ["--recipe", "tuned", "--lr-decay"]),
-    "mlp-r1-30": ("mlp", ["--recipe", "tuned", "--r1-gamma", "30", "--lr-decay"]),
-    "mlp-lr2e-3": ("mlp", ["--recipe", "tuned", "--lr-g", "2e-3", "--lr-d", "2e-3", "--lr-decay"]),
-    "mlp-b0": ("mlp", ["--recipe", "tuned", "--beta1", "0", "--beta2", "0.99", "--lr-decay"]),
-    "mlp-ttur": ("mlp", ["--recipe", "tuned", "--lr-g", "5e-4", "--lr-d", "2e-3", "--lr-decay"]),
-    "mlp-noise": ("mlp", ["--recipe", "tuned", "--inst-noise", "0.1", "--lr-decay"]),
-    # third round (2 CPU cores, 100 epochs each, against the tuned run's epoch-100 snapshot)
+    # round 3 (2 CPU cores, 100 epochs each, against the tuned run's epoch-100 snapshot)
     "mlp3-bs64": ("mlp", ["--recipe", "tuned", "--batch-size", "64", "--epochs", "100"]),
-    "mlp3-bs1024": ("mlp", ["--recipe", "tuned", "--batch-size", "1024", "--lr-g", "2e-3", "--lr-d", "2e-3",
-                            "--epochs", "100"]),
-    "mlp3-hinge": ("mlp", ["--recipe", "tuned", "--loss", "hinge", "--epochs", "100"]),
+    "mlp3-bs1024": ("mlp", ["--recipe", "tuned", "--batch-size", "1024", "--lr-g", "2e-3", "--lr-d", "2e-3", "--epochs", "100"]),
     "mlp3-ema.9999": ("mlp", ["--recipe", "tuned", "--ema-decay", "0.9999", "--epochs", "100"]),
-    # fourth round (H200): one change each to the tuned CNN recipe (lr 2e-3, EMA 0.999), 15 epochs as on the CPU
-    **{f"cnn4-{name}": ("cnn", ["--recipe", "tuned", "--epochs", "15", *flags]) for name, flags in {
-        "tuned": [], "b0": ["--beta1", "0", "--beta2", "0.99"], "b2": ["--beta2", "0.99"],
-        "b0-lr1e-3": ["--beta1", "0", "--beta2", "0.99", "--lr-g", "1e-3", "--lr-d", "1e-3"],
-        "hinge": ["--loss", "hinge"], "joint-bn": ["--d-bn", "joint"],
-        "r1-0.1": ["--r1-gamma", "0.1", "--r1-every", "4"], "r1-1": ["--r1-gamma", "1", "--r1-every", "4"],
-        "ema.9995": ["--ema-decay", "0.9995"], "ema.99": ["--ema-decay", "0.99"], "smooth": ["--label-smooth", "0.9"],
-        "bs64": ["--batch-size", "64"], "bs64-lr1e-3": ["--batch-size", "64", "--lr-g", "1e-3", "--lr-d", "1e-3"],
-        "bs256-lr4e-3": ["--batch-size", "256", "--lr-g", "4e-3", "--lr-d", "4e-3"],
-        "decay": ["--lr-decay"], "lr3e-3-decay": ["--lr-g", "3e-3", "--lr-d", "3e-3", "--lr-decay"],
-        "joint-bn-hinge": ["--d-bn", "joint", "--loss", "hinge"],
-    }.items()},
+    # round 4 (H200): one change each to the tuned CNN recipe, 15 epochs as on the CPU
+    "cnn4-tuned": ("cnn", ["--recipe", "tuned", "--epochs", "15"]),
+    "cnn4-b0": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--beta1", "0", "--beta2", "0.99"]),
+    "cnn4-b2": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--beta2", "0.99"]),
+    "cnn4-b0-lr1e-3": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--beta1", "0", "--beta2", "0.99", "--lr-g", "1e-3", "--lr-d", "1e-3"]),
+    "cnn4-ema.9995": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--ema-decay", "0.9995"]),
+    "cnn4-ema.99": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--ema-decay", "0.99"]),
+    "cnn4-bs64": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--batch-size", "64"]),
+    "cnn4-bs64-lr1e-3": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--batch-size", "64", "--lr-g", "1e-3", "--lr-d", "1e-3"]),
+    "cnn4-bs256-lr4e-3": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--batch-size", "256", "--lr-g", "4e-3", "--lr-d", "4e-3"]),
     "cnn4-tuned-30": ("cnn", ["--recipe", "tuned", "--epochs", "30"]),
-    # fifth round (H200): the four best of round 4 again with seeds 1 and 2, to see past run-to-run noise
-    **{f"cnn5-{name}-s{seed}": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--seed", str(seed), *flags])
-       for name, flags in {"tuned": [], "r1-0.1": ["--r1-gamma", "0.1", "--r1-every", "4"],
-                           "hinge": ["--loss", "hinge"], "ema.99": ["--ema-decay", "0.99"], "smooth": ["--label-smooth", "0.9"],
-                           "r1-0.1-hinge": ["--r1-gamma", "0.1", "--r1-every", "4", "--loss", "hinge"]}.items()
-       for seed in (1, 2)},
-    # sixth round (2 CPU cores, 100 epochs, as round 3): the relativistic pairing loss of R3GAN, whose
-    # paper reports that it (with R1 and R2) keeps modes that the plain loss drops
-    "mlp6-rpgan": ("mlp", ["--recipe", "tuned", "--loss", "rpgan", "--epochs", "100"]),
-    "mlp6-rpgan-r2": ("mlp", ["--recipe", "tuned", "--loss", "rpgan", "--r2-gamma", "10", "--epochs", "100"]),
-    # seventh round (2 CPU cores, 100 epochs, as round 3): G faster than D; Adam beta2 0.99
+    # round 5 (H200): the best of round 4 again with seeds 1 and 2, to see past run-to-run noise
+    "cnn5-tuned-s1": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--seed", "1"]),
+    "cnn5-tuned-s2": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--seed", "2"]),
+    "cnn5-ema.99-s1": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--seed", "1", "--ema-decay", "0.99"]),
+    "cnn5-ema.99-s2": ("cnn", ["--recipe", "tuned", "--epochs", "15", "--seed", "2", "--ema-decay", "0.99"]),
+    # round 7 (2 CPU cores, 100 epochs): G faster than D; Adam beta2 0.99
     "mlp7-g2e-3": ("mlp", ["--recipe", "tuned", "--lr-g", "2e-3", "--epochs", "100"]),
     "mlp7-b2": ("mlp", ["--recipe", "tuned", "--beta2", "0.99", "--epochs", "100"]),
-    # eighth round (DiffAugment, bCR, top-k G loss) ran at commit 3d50970, whose train.py has those flags
-    # (`git checkout 3d50970`, then `--only cnn8` on a GPU or `--only mlp8`); none helped, so they were removed.
-    # ninth round (2 CPU cores, 100 epochs, as round 3): a stronger R1 penalty for the MLP's recall
+    # round 9 (2 CPU cores, 100 epochs): a stronger R1 penalty for the MLP's recall
     "mlp9-r1-20": ("mlp", ["--recipe", "tuned", "--r1-gamma", "20", "--epochs", "100"]),
     "mlp9-r1-40": ("mlp", ["--recipe", "tuned", "--r1-gamma", "40", "--epochs", "100"]),
 }

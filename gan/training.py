@@ -1,21 +1,23 @@
 """Training: a config dataclass, one loop, atomic checkpoints, exact resume.
 
-The recipe (`--recipe tuned`, the default) changes the DCGAN textbook loop (`--recipe textbook`:
-Adam 2e-4, beta1 0.5, BCE, batch 128, no EMA) to: learning rate 1e-3 (MLP) or 2e-3 (CNN), an
-exponential moving average (EMA) of G that is what gets saved (BatchNorm statistics recalibrated
-for it), and for the MLP batch 256 and an R1 gradient penalty on real images (RECIPES below).
-Losses are on D's logits (softplus form of BCE: stable where sigmoid saturates; `--loss hinge`
-and `--loss rpgan` for the hinge and relativistic pairing losses, kept because the recipe search
-in benchmarks/sweep-results.md tried them). The architecture never changes. Numbers per recipe
-are in README.md.
+Two recipes (RECIPES): `textbook` is the DCGAN paper's loop (Adam 2e-4, beta1 0.5, BCE, batch 128,
+no EMA); `tuned` raises the learning rate (1e-3 MLP, 2e-3 CNN), saves an exponential moving
+average (EMA) of G with BatchNorm statistics recalibrated for it, and for the MLP uses batch 256
+and an R1 gradient penalty on real images. The architecture never changes. How the recipes were
+chosen, and every variant tried, is in benchmarks/sweep-results.md.
+
+The loop reads top to bottom, as pytorch/examples dcgan/main.py does:
+    train() -> setup() [-> resume()] -> for each epoch: run_epoch() (train_step: (1) D, (2) G)
+            -> end_epoch() (samples, FD, checkpoint) -> summarize()
 """
 import copy
 import dataclasses
 import os
 import platform
 import signal
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -31,65 +33,56 @@ from gan.sampling import generate, grid, latents, to_uint8
 GRID_SEED = 2024  # the fixed latents of the per-epoch 8x8 sample grid
 CHECKPOINT = "checkpoint.pt"
 
-# Per-recipe defaults; a flag left at None takes the recipe's value.
-TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, loss="bce", ema_decay=0.0, r1_gamma=0.0,
-                r2_gamma=0.0, r1_every=1, label_smooth=1.0, inst_noise=0.0, lr_decay=False, d_bn="split", epochs=20)
+# Per-recipe values of the flags left at None.
+TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20)
 RECIPES = {
     "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
     "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
               "cnn": dict(TEXTBOOK, lr_g=2e-3, lr_d=2e-3, ema_decay=0.999, epochs=15)},
 }
-# The flags that take one of a few values (train.py's argparse choices; Config.resolved checks them too).
-CHOICES = {"arch": tuple(RECIPES["tuned"]), "recipe": tuple(RECIPES), "loss": ("bce", "hinge", "rpgan"),
-           "d_bn": ("split", "joint")}
+CHOICES = {"arch": ("mlp", "cnn"), "recipe": tuple(RECIPES)}  # train.py's argparse choices
+
+
+def flag(default, help: str):
+    """A Config field and its train.py flag: the help text lives here, once."""
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass
 class Config:
-    """Every field is a train.py flag (--batch-size for batch_size); None = the recipe's value."""
-    arch: str = "cnn"              # mlp | cnn
-    recipe: str = "tuned"          # tuned | textbook (the DCGAN reference row)
-    epochs: int = None
-    batch_size: int = None
-    lr_g: float = None
-    lr_d: float = None
-    beta1: float = None
-    beta2: float = None
-    loss: str = None               # bce (non-saturating, on logits) | hinge | rpgan (relativistic pairing)
-    ema_decay: float = None        # 0 = no EMA: save G itself
-    r1_gamma: float = None         # R1 penalty weight on real images; 0 = off
-    r2_gamma: float = None         # the same penalty on fakes (R2; with R1 it keeps rpgan stable, R3GAN)
-    r1_every: int = None           # lazy R1 (and R2): apply it (scaled up) every N D steps, as StyleGAN2 does
-    label_smooth: float = None     # D's target for real images (1.0 = off; 0.9 = one-sided smoothing)
-    inst_noise: float = None       # std of Gaussian noise added to D's inputs, fading linearly to 0
-    lr_decay: bool = None          # fade both learning rates linearly to 0 over the run
-    d_bn: str = None               # D's BatchNorm batches: split = reals and fakes apart (DCGAN example) | joint = one
-    seed: int = 0
-    data_dir: str = None           # Fashion-MNIST idx files; default: see gan/data.py
-    out: str = None                # default: runs/<arch>-<recipe>
-    resume: bool = False           # continue from <out>/checkpoint.pt
-    stop_after: int = 0            # stop cleanly after this epoch, as Ctrl-C would; --resume goes on (0 = off)
-    dry_run: bool = False          # a few steps on a small slice (CI smoke test)
-    limit: int = 0                 # use only the first N training images (0 = all)
-    device: str = "auto"           # auto = cuda when present, else cpu
-    threads: int = 0               # CPU threads (0 = all cores)
-    eval_every: int = 0            # FD on eval_n samples every N epochs (0 = about 10 times a run)
-    eval_n: int = 2000             # samples per cheap in-training evaluation (the final one uses 10k)
-    push_to_hub: str = None        # USER/REPO to publish to after training
-
-    def _check_choices(self, names):
-        for name in names:
-            if getattr(self, name) not in CHOICES[name]:
-                raise ValueError(f"--{name.replace('_', '-')} must be one of {', '.join(CHOICES[name])}, "
-                                 f"got {getattr(self, name)!r}")
+    """Every field is a train.py flag (--batch-size for batch_size); None takes the recipe's value."""
+    arch: str = flag("cnn", "which of the report's GANs: mlp or cnn")
+    recipe: str = flag("tuned", "tuned (the bundled weights) or textbook (DCGAN's loop, the reference row)")
+    epochs: int = flag(None, "passes over the training set (recipe: MLP 250, CNN 15; textbook 20)")
+    batch_size: int = flag(None, "images per step (recipe: MLP 256, CNN 128)")
+    lr_g: float = flag(None, "generator's Adam learning rate (recipe: MLP 1e-3, CNN 2e-3; textbook 2e-4)")
+    lr_d: float = flag(None, "discriminator's Adam learning rate (recipe: as --lr-g)")
+    beta1: float = flag(None, "Adam beta1 (recipe: 0.5, as DCGAN)")
+    beta2: float = flag(None, "Adam beta2 (recipe: 0.999)")
+    ema_decay: float = flag(None, "decay of the saved EMA copy of G; 0 saves G itself (recipe: tuned 0.999)")
+    r1_gamma: float = flag(None, "weight of the R1 penalty on D's gradient at real images; 0 = off (recipe: MLP 10)")
+    seed: int = flag(0, "seed of the weight init, data order and training latents: same seed, same weights")
+    data_dir: str = flag(None, "folder with the Fashion-MNIST idx files (default: see gan/data.py)")
+    out: str = flag(None, "run folder (default: runs/<arch>-<recipe>)")
+    resume: bool = flag(False, "continue from <out>/checkpoint.pt after Ctrl-C or a crash")
+    stop_after: int = flag(0, "stop cleanly after this epoch, as Ctrl-C would (0 = run to the end)")
+    dry_run: bool = flag(False, "smoke test: at most 2 epochs of 4 steps on 512 images")
+    limit: int = flag(0, "train on the first N training images only (0 = all 60,000)")
+    device: str = flag("auto", "cpu, cuda, or auto (cuda when present)")
+    threads: int = flag(0, "CPU threads for torch (0 = torch's default, all cores)")
+    eval_every: int = flag(0, "FD every N epochs on --eval-n samples (0 = about 10 times a run)")
+    eval_n: int = flag(2000, "samples per in-training FD (the final score uses 10,000)")
+    push_to_hub: str = flag(None, "USER/REPO: publish the finished run to the Hugging Face Hub")
 
     def resolved(self) -> "Config":
-        self._check_choices(("arch", "recipe"))  # they pick the recipe's defaults below
+        """The recipe's values filled in and every value checked; ValueError says what is wrong."""
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"--{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         cfg = dataclasses.replace(self)
         for k, v in RECIPES[cfg.recipe][cfg.arch].items():
             if getattr(cfg, k) is None:
                 setattr(cfg, k, v)
-        cfg._check_choices(("loss", "d_bn"))
         if cfg.dry_run:
             cfg.epochs, cfg.limit, cfg.eval_n = min(cfg.epochs, 2), cfg.limit or 512, min(cfg.eval_n, 256)
         if cfg.out is None:
@@ -98,12 +91,12 @@ class Config:
             cfg.device = "cuda" if torch.cuda.is_available() else "cpu"
         if cfg.eval_every == 0:
             cfg.eval_every = max(1, cfg.epochs // 10)
-        if cfg.loss != "bce" and cfg.label_smooth != 1.0:
-            raise ValueError(f"--label-smooth is a target for the bce loss; the {cfg.loss} loss has none")
         if cfg.epochs < 1 or cfg.batch_size < 1:
             raise ValueError("--epochs and --batch-size must be at least 1")
         return cfg
 
+
+# ----------------------------------------------------------------------------- building blocks
 
 def init_weights(m):
     """DCGAN init: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02)."""
@@ -151,10 +144,9 @@ def sampling_copy(ema, cfg):
 def g_forward(G, z):
     """G(z) for training: the same function, computed faster for the CNN on CPU. Its first layer
     (ConvTranspose2d 100->128, 7x7, on a 1x1 input) is a matmul and its last (ConvTranspose2d 64->1)
-    a matmul + col2im (F.fold); PyTorch's CPU path for these two is ~4x slower than the matmuls
-    (measured on the 2 cores here: G forward+backward 81 -> 64 ms per batch of 128, a training step
-    ~6% faster; at inference on 8 images it is not faster, so sampling keeps G(z)).
-    Equal to G(z) up to float rounding, gradients included (tests/test_training.py)."""
+    a matmul + col2im (F.fold); PyTorch's CPU kernels for these two shapes are slower than the
+    matmuls (benchmarks/results.md). At inference on 8 images it gains nothing, so sampling keeps
+    G(z). Equal to G(z) up to float rounding, gradients included (tests/test_training.py)."""
     if not isinstance(G, CNNGenerator):
         return G(z)
     first, last = G.main[0], G.main[6]
@@ -168,50 +160,23 @@ def g_forward(G, z):
     return G.main[7](x)                                                # Tanh
 
 
-def d_logits(D, real, fake, d_bn: str = "split"):
-    """D's logits on reals and fakes: two batches (each normalized by its own BatchNorm
-    statistics, as the DCGAN example does) or one joint batch (statistics of both).
-    real=None: fakes only (G's step, where no real logit is needed)."""
-    if real is None:
-        return None, D.logits(fake)
-    if d_bn == "joint":
-        return D.logits(torch.cat([real, fake])).split([real.size(0), fake.size(0)])
-    return D.logits(real), D.logits(fake)
-
-
-def d_loss_fn(D, real, fake, r1_gamma: float, real_label: float = 1.0, loss: str = "bce", d_bn: str = "split",
-              r2_gamma: float = 0.0):
-    """D's GAN loss on logits (bce, hinge or rpgan); with R1 = gamma/2 * E||grad_x D(x)||^2 on
-    reals and R2, the same on fakes."""
+def d_loss_fn(D, real, fake, r1_gamma: float = 0.0):
+    """D's loss, BCE(D(x), 1) + BCE(D(G(z)), 0) in the softplus form that is stable on logits;
+    with R1 = gamma/2 * E||grad_x D(x)||^2 on reals. Reals and fakes go through D as two batches,
+    each normalized by its own BatchNorm statistics, as the DCGAN example does."""
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
-    if r2_gamma > 0:
-        fake = fake.detach().requires_grad_(True)
-    d_real, d_fake = d_logits(D, real, fake, d_bn)
-    if loss == "hinge":  # max(0, 1 - D(x)) + max(0, 1 + D(G(z))) on logits
-        total = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
-    elif loss == "rpgan":  # relativistic pairing: -log sigmoid(D(x) - D(G(z))), each real paired with a fake
-        total = F.softplus(d_fake - d_real).mean()
-    else:  # = BCE(D(x), real_label) + BCE(D(G(z)), 0), in the softplus form that is stable on logits
-        total = (real_label * F.softplus(-d_real) + (1 - real_label) * F.softplus(d_real)).mean() \
-            + F.softplus(d_fake).mean()
+    d_real, d_fake = D.logits(real), D.logits(fake)
+    total = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
     if r1_gamma > 0:
         (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
         total = total + 0.5 * r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
-    if r2_gamma > 0:
-        (grad,) = torch.autograd.grad(d_fake.sum(), fake, create_graph=True)
-        total = total + 0.5 * r2_gamma * grad.pow(2).flatten(1).sum(1).mean()
     # D(x), D(G(z)) stay tensors: a .item() here would make the CPU wait for the GPU every step
     return total, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
 
 
-def g_loss_fn(d_fake_logits, loss: str = "bce", d_real_logits=None):
-    """G's loss: non-saturating -log D(G(z)) for bce; -D(G(z)) on logits for hinge;
-    -log sigmoid(D(G(z)) - D(x)) for rpgan (which needs the paired reals' logits)."""
-    if loss == "hinge":
-        return -d_fake_logits.mean()
-    if loss == "rpgan":
-        return F.softplus(d_real_logits - d_fake_logits).mean()
+def g_loss_fn(d_fake_logits):
+    """G's non-saturating loss, -log D(G(z)), on logits."""
     return F.softplus(-d_fake_logits).mean()
 
 
@@ -247,151 +212,202 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores"
 
 
-class Stop(Exception):
-    pass
+class StopRequest:
+    """Set by Ctrl-C / SIGTERM (in the main thread) or by another thread calling set(); the loop
+    checks it before each step, so the current step finishes and the last complete epoch's
+    checkpoint stays on disk."""
+
+    def __init__(self):
+        self.requested = False
+        self._old = {}
+
+    def set(self, *_):
+        self.requested = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+            self._old = {s: signal.signal(s, self.set) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc):
+        for s, handler in self._old.items():
+            signal.signal(s, handler)
 
 
-def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000) -> dict:
-    """Train per cfg; returns the summary (None if stopped). evaluate_fn(G, n) -> metrics dict
-    (optional): FD every cfg.eval_every epochs on cfg.eval_n samples, all metrics at the end."""
-    cfg = cfg.resolved()
+# ----------------------------------------------------------------------------- the loop
+
+@dataclass
+class Run:
+    """Everything a checkpoint holds, plus the data and where it goes."""
+    cfg: Config
+    out: Path
+    reals: torch.Tensor          # (N, 1, 28, 28) in [-1, 1], on the device
+    G: torch.nn.Module
+    D: torch.nn.Module
+    ema: torch.nn.Module         # the averaged G that gets saved
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    noise: torch.Generator       # training latents, drawn on the CPU
+    history: list = field(default_factory=list)
+    epoch: int = 0               # epochs complete
+    wall: float = 0.0            # training seconds so far, over all processes
+
+    @property
+    def batch(self) -> int:
+        return min(self.cfg.batch_size, self.reals.size(0))
+
+    @property
+    def steps(self) -> int:      # steps per epoch: the last partial batch is dropped
+        n = self.reals.size(0) // self.batch
+        return min(n, 4) if self.cfg.dry_run else n
+
+
+def setup(cfg: Config) -> Run:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
+    for tmp in out.rglob(".*.tmp"):  # left by a run killed mid-write (gan.io.atomic_write, save_checkpoint)
+        tmp.unlink()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = torch.device(cfg.device)
     torch.manual_seed(cfg.seed)  # only the weight init below draws from the global RNG
-
     images, _ = fmnist.load("train", cfg.data_dir)
     if cfg.limit:
         images = images[: cfg.limit]
-    # channels_last: ~1.2x faster convolutions on CPU (benchmarks/); a no-op for the MLP's 2-D math
+    # channels_last: faster convolutions on CPU (benchmarks/results.md); a no-op for the MLP's 2-D math
     fmt = torch.channels_last if cfg.arch == "cnn" else torch.contiguous_format
-    reals = fmnist.to_float(images).to(device).contiguous(memory_format=fmt)  # (N, 1, 28, 28) in [-1, 1]
-    n = reals.size(0)
-    bs = min(cfg.batch_size, n)
-    steps = n // bs  # drop the last partial batch
-    if cfg.dry_run:
-        steps = min(steps, 4)
-
+    reals = fmnist.to_float(images).to(device).contiguous(memory_format=fmt)
     G, D = build(cfg.arch)
     G.apply(init_weights), D.apply(init_weights)
     ema = copy.deepcopy(G).to(device).eval()
     G.to(device, memory_format=fmt), D.to(device, memory_format=fmt)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
-    noise = torch.Generator().manual_seed(cfg.seed)  # latents for training, on the CPU
-    history, start_epoch, wall = [], 0, 0.0
+    return Run(cfg, out, reals, G, D, ema,
+               torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2)),
+               torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2)),
+               torch.Generator().manual_seed(cfg.seed))
 
-    ckpt_path = out / CHECKPOINT
-    if cfg.resume:
-        if not ckpt_path.is_file():
-            raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
-        ck = load_checkpoint(ckpt_path)
-        if ck["arch"] != cfg.arch:
-            raise ValueError(f"{ckpt_path} is a {ck['arch']} checkpoint, not {cfg.arch}")
-        G.load_state_dict(ck["G"]), D.load_state_dict(ck["D"]), ema.load_state_dict(ck["ema"])
-        opt_g.load_state_dict(ck["opt_g"]), opt_d.load_state_dict(ck["opt_d"])
-        noise.set_state(ck["noise_rng"])
-        history, start_epoch, wall = ck["history"], ck["epoch"], ck["wall"]
-        print(f"resumed from {ckpt_path} after epoch {start_epoch}")
 
-    def checkpoint(epoch):
-        save_checkpoint(ckpt_path, {
-            "arch": cfg.arch, "epoch": epoch, "wall": wall, "history": history,
-            "G": G.state_dict(), "D": D.state_dict(), "ema": ema.state_dict(),
-            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "noise_rng": noise.get_state(),
-        })
+def checkpoint_state(run: Run) -> dict:
+    return {"arch": run.cfg.arch, "epoch": run.epoch, "wall": run.wall, "history": run.history,
+            "G": run.G.state_dict(), "D": run.D.state_dict(), "ema": run.ema.state_dict(),
+            "opt_g": run.opt_g.state_dict(), "opt_d": run.opt_d.state_dict(), "noise_rng": run.noise.get_state()}
 
-    # Ctrl-C / SIGTERM: finish the current step, save the last complete epoch's state and stop.
-    stop = {"flag": False}
-    def _handler(signum, frame):
-        stop["flag"] = True
-    old_int = signal.signal(signal.SIGINT, _handler)
-    old_term = signal.signal(signal.SIGTERM, _handler)
-    grid_z = latents(GRID_SEED, 64, G.z_dim)
-    g_needs_reals = cfg.loss == "rpgan" or cfg.d_bn == "joint"  # else G's step runs D on fakes only
-    try:
-        for epoch in range(start_epoch, cfg.epochs):
-            G.train(), D.train()
-            perm = epoch_perm(cfg.seed, epoch, n)
-            t0 = time.time()
-            sums = {k: torch.zeros((), device=device) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
-            bar = tqdm(range(steps), desc=f"{cfg.arch} epoch {epoch + 1}/{cfg.epochs}", leave=False,
-                       disable=None, mininterval=1.0)
-            for i in bar:
-                if stop["flag"]:
-                    raise Stop
-                # schedules depend only on the step t, so resume needs no extra state
-                t = epoch * steps + i
-                progress = t / (cfg.epochs * steps)  # 0 -> 1 over the run
-                if cfg.lr_decay:
-                    for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
-                        opt.param_groups[0]["lr"] = lr * (1.0 - progress)
-                real = reals[perm[i * bs:(i + 1) * bs]]
-                z = torch.randn(bs, G.z_dim, generator=noise).to(device)
-                fake = g_forward(G, z)
-                d_in_real, d_in_fake = real, fake
-                if cfg.inst_noise > 0:  # instance noise: blur the supports together early on
-                    sigma = cfg.inst_noise * (1.0 - progress)
-                    d_in_real = real + sigma * torch.randn(real.shape, generator=noise).to(device)
-                    d_in_fake = fake + sigma * torch.randn(fake.shape, generator=noise).to(device)
-                # (1) D step: bce maximizes log D(x) + log(1 - D(G(z))); hinge, rpgan: see d_loss_fn
-                opt_d.zero_grad(set_to_none=True)
-                lazy = cfg.r1_every if i % cfg.r1_every == 0 else 0  # R1/R2 every r1_every steps, scaled up
-                d_loss, d_x, d_gz = d_loss_fn(D, d_in_real, d_in_fake.detach(), cfg.r1_gamma * lazy, cfg.label_smooth,
-                                              cfg.loss, cfg.d_bn, cfg.r2_gamma * lazy)
-                d_loss.backward()
-                opt_d.step()
-                # (2) G step: bce maximizes log D(G(z)) (non-saturating); hinge, rpgan: see g_loss_fn
-                opt_g.zero_grad(set_to_none=True)
-                D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: ~10% less work
-                g_real, g_fake = d_logits(D, d_in_real if g_needs_reals else None, d_in_fake, cfg.d_bn)
-                g_loss = g_loss_fn(g_fake, cfg.loss, g_real)
-                g_loss.backward()
-                D.requires_grad_(True)
-                opt_g.step()
-                # EMA warm-up: a short average early on, so the EMA never lags far behind a fast-moving G
-                ema_update(ema, G, min(cfg.ema_decay, (1 + t) / (10 + t)))
-                for k, v in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", d_x), ("d_fake", d_gz)):
-                    sums[k] += v.detach()
-                if i % 20 == 0 and not bar.disable:
-                    bar.set_postfix(D=f"{d_loss.item():.3f}", G=f"{g_loss.item():.3f}", Dx=f"{d_x.item():.2f}",
-                                    DGz=f"{d_gz.item():.2f}", ips=f"{(i + 1) * bs / (time.time() - t0):.0f}")
-            secs = time.time() - t0
-            wall += secs
-            row = {"epoch": epoch + 1, **{k: v.item() / steps for k, v in sums.items()},
-                   "seconds": round(secs, 2), "img_per_s": round(steps * bs / secs, 1), "wall": round(wall, 1)}
-            sampler = sampling_copy(ema, cfg)
-            write_png(out / "samples" / f"epoch_{epoch + 1:03d}.png", grid(to_uint8(generate(sampler, grid_z))))
-            weights.save(out / "snapshots" / f"epoch_{epoch + 1:03d}", cfg.arch, sampler)  # for FD curves
-            if evaluate_fn and ((epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.epochs):
-                row["fd"] = evaluate_fn(sampler, cfg.eval_n)["fd"]
-            history.append(row)
-            print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
-                  flush=True)
-            checkpoint(epoch + 1)
-            write_json(out / "history.json", history)
-            weights.save(out, cfg.arch, sampler, D)
-            if cfg.stop_after and epoch + 1 == cfg.stop_after < cfg.epochs:
-                raise Stop
-    except Stop:
-        print(f"\nstopped: {ckpt_path} holds the last complete epoch; continue with --resume", flush=True)
-        return None
-    finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)
 
+def resume(run: Run) -> None:
+    path = run.out / CHECKPOINT
+    if not path.is_file():
+        raise FileNotFoundError(f"--resume: no checkpoint at {path}")
+    ck = load_checkpoint(path)
+    if ck["arch"] != run.cfg.arch:
+        raise ValueError(f"--resume: {path} is a {ck['arch']} checkpoint; run with --arch {ck['arch']} "
+                         f"or another --out")
+    run.G.load_state_dict(ck["G"]), run.D.load_state_dict(ck["D"]), run.ema.load_state_dict(ck["ema"])
+    run.opt_g.load_state_dict(ck["opt_g"]), run.opt_d.load_state_dict(ck["opt_d"])
+    run.noise.set_state(ck["noise_rng"])
+    run.history, run.epoch, run.wall = ck["history"], ck["epoch"], ck["wall"]
+    print(f"resumed from {path} after epoch {run.epoch}", flush=True)
+
+
+def train_step(run: Run, real: torch.Tensor, t: int):
+    """One step at global step t; returns D loss, G loss, D(x), D(G(z)) as tensors."""
+    G, D, cfg = run.G, run.D, run.cfg
+    z = torch.randn(real.size(0), G.z_dim, generator=run.noise).to(real.device)
+    fake = g_forward(G, z)
+    # (1) Update D: maximize log D(x) + log(1 - D(G(z)))
+    run.opt_d.zero_grad(set_to_none=True)
+    d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), cfg.r1_gamma)
+    d_loss.backward()
+    run.opt_d.step()
+    # (2) Update G: maximize log D(G(z)) (non-saturating)
+    run.opt_g.zero_grad(set_to_none=True)
+    D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: less work
+    g_loss = g_loss_fn(D.logits(fake))
+    g_loss.backward()
+    D.requires_grad_(True)
+    run.opt_g.step()
+    # EMA warm-up: a short average early on, so the EMA never lags far behind a fast-moving G
+    ema_update(run.ema, G, min(cfg.ema_decay, (1 + t) / (10 + t)))
+    return d_loss, g_loss, d_x, d_gz
+
+
+def run_epoch(run: Run, stop: StopRequest):
+    """Epoch run.epoch + 1; its history row, or None when a stop was requested before its end."""
+    cfg, bs, steps = run.cfg, run.batch, run.steps
+    run.G.train(), run.D.train()
+    perm = epoch_perm(cfg.seed, run.epoch, run.reals.size(0))
+    keys = ("d_loss", "g_loss", "d_real", "d_fake")
+    sums = torch.zeros(len(keys), device=run.reals.device)
+    t0 = time.time()
+    bar = tqdm(range(steps), desc=f"{cfg.arch} epoch {run.epoch + 1}/{cfg.epochs}", leave=False, disable=None,
+               mininterval=1.0)
+    for i in bar:
+        if stop.requested:
+            return None
+        losses = train_step(run, run.reals[perm[i * bs:(i + 1) * bs]], run.epoch * steps + i)
+        sums += torch.stack([v.detach() for v in losses])
+        if i % 20 == 0 and not bar.disable:
+            d_loss, g_loss, d_x, d_gz = (v.item() for v in losses)
+            bar.set_postfix(D=f"{d_loss:.3f}", G=f"{g_loss:.3f}", Dx=f"{d_x:.2f}", DGz=f"{d_gz:.2f}",
+                            ips=f"{(i + 1) * bs / (time.time() - t0):.0f}")
+    secs = time.time() - t0
+    run.wall += secs
+    return {"epoch": run.epoch + 1, **{k: v.item() / steps for k, v in zip(keys, sums)},
+            "seconds": round(secs, 2), "img_per_s": round(steps * bs / secs, 1), "wall": round(run.wall, 1)}
+
+
+def end_epoch(run: Run, row: dict, evaluate_fn) -> None:
+    """Samples, snapshot, FD, then the checkpoint and model folder, each written atomically."""
+    cfg, out = run.cfg, run.out
+    run.epoch = row["epoch"]
+    sampler = sampling_copy(run.ema, cfg)
+    write_png(out / "samples" / f"epoch_{run.epoch:03d}.png",
+              grid(to_uint8(generate(sampler, latents(GRID_SEED, 64, sampler.z_dim)))))
+    weights.save(out / "snapshots" / f"epoch_{run.epoch:03d}", cfg.arch, sampler)  # for FD curves
+    if evaluate_fn and (run.epoch % cfg.eval_every == 0 or run.epoch == cfg.epochs):
+        row["fd"] = evaluate_fn(sampler, cfg.eval_n)["fd"]
+    run.history.append(row)
+    print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
+    save_checkpoint(out / CHECKPOINT, checkpoint_state(run))
+    write_json(out / "history.json", run.history)
+    weights.save(out, cfg.arch, sampler, run.D)
+
+
+def summarize(run: Run, evaluate_fn, final_n: int) -> dict:
+    cfg, device = run.cfg, torch.device(run.cfg.device)
     summary = {
         "arch": cfg.arch, "recipe": cfg.recipe,
-        "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("out", "data_dir", "resume", "stop_after", "push_to_hub")},
-        "epochs": cfg.epochs, "wall_seconds": round(wall, 1),
+        "config": {k: v for k, v in dataclasses.asdict(cfg).items()
+                   if k not in ("out", "data_dir", "resume", "stop_after", "push_to_hub")},
+        "epochs": cfg.epochs, "wall_seconds": round(run.wall, 1),
         "machine": f"{machine()}, {torch.get_num_threads()} torch threads, {cfg.device}"
                    + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
-        "out": str(out), "torch": torch.__version__, "img_per_s": round(sum(r["img_per_s"] for r in history) / len(history), 1),
+        "out": str(run.out), "torch": torch.__version__,
+        "img_per_s": round(sum(r["img_per_s"] for r in run.history) / len(run.history), 1),
     }
     if evaluate_fn:
-        sampler = sampling_copy(ema, cfg)
-        summary["metrics"] = evaluate_fn(sampler, min(final_n, cfg.eval_n) if cfg.dry_run else final_n)
-    write_json(out / "summary.json", summary)
+        summary["metrics"] = evaluate_fn(sampling_copy(run.ema, cfg), min(final_n, cfg.eval_n) if cfg.dry_run
+                                         else final_n)
+    write_json(run.out / "summary.json", summary)
     return summary
+
+
+def train(cfg: Config, evaluate_fn=None, final_n: int = 10_000, stop: StopRequest = None) -> dict:
+    """Train per cfg; returns the summary, or None if stopped (Ctrl-C, SIGTERM, stop.set(),
+    --stop-after). evaluate_fn(G, n) -> metrics dict (optional): FD every cfg.eval_every epochs on
+    cfg.eval_n samples, all metrics at the end."""
+    cfg = cfg.resolved()
+    run = setup(cfg)
+    if cfg.resume:
+        resume(run)
+    with stop or StopRequest() as stop:
+        while run.epoch < cfg.epochs:
+            row = run_epoch(run, stop)
+            if row is None:
+                break
+            end_epoch(run, row, evaluate_fn)
+            if run.epoch == cfg.stop_after:
+                stop.set()
+    if run.epoch < cfg.epochs:
+        print(f"\nstopped: {run.out / CHECKPOINT} holds the last complete epoch; continue with --resume", flush=True)
+        return None
+    return summarize(run, evaluate_fn, final_n)
