@@ -171,8 +171,10 @@ def build(state: Demo) -> gr.Blocks:
                         "(FD on 2k samples every few epochs), from the bundled training history.")
             with gr.Row():
                 h_arch = model_radio()
-                h_epoch = gr.Slider(1, max(1, state.epochs("cnn")), value=max(1, state.epochs("cnn")), step=1,
-                                    label="epoch")
+                # the API checks a value against the slider's maximum as built: the longest run's
+                # (MLP 250), so each arch's own range is checked once, in Demo.learned
+                h_epoch = gr.Slider(1, max(1, *map(state.epochs, state.models)), value=max(1, state.epochs("cnn")),
+                                    step=1, label="epoch")
                 h_go = gr.Button("Show", variant="primary", scale=0)
             with gr.Row():
                 h_grid = gr.Image(label="samples after this epoch", elem_id="learned-grid", format="png",

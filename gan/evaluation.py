@@ -8,6 +8,7 @@ papers do, features come from our own classifier (its 128-d penultimate layer). 
   IS         classifier Inception Score, 10 splits
   class histogram of the samples, its KL to uniform, and the share the classifier is unsure of.
 """
+import functools
 import math
 import time
 
@@ -185,8 +186,14 @@ class Evaluator:
 
     def __init__(self, classifier, data_dir=None):
         self.classifier = classifier.eval()
-        x, _ = fmnist.load("test", data_dir)
-        self.real_feats, _ = classify(self.classifier, fmnist.to_float(x))
+        self.data_dir = data_dir
+
+    @functools.cached_property
+    def real_feats(self) -> np.ndarray:
+        """Features of the 10k test images, computed at the first score (a training run that is
+        stopped before its first FD never pays for them)."""
+        x, _ = fmnist.load("test", self.data_dir)
+        return classify(self.classifier, fmnist.to_float(x))[0]
 
     def images(self, images: torch.Tensor, n_real: int = None) -> dict:
         feats, probs = classify(self.classifier, images)

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+CALL_TIMEOUT = 120  # seconds for any one gradio_client call: a hang fails the test, not CI
 
 
 @pytest.fixture(scope="session")
@@ -23,30 +25,55 @@ def free_port():
         return s.getsockname()[1]
 
 
+def app_env(port: int, **extra) -> dict:
+    """python app.py's environment in tests: this port, loopback only, offline, bundled weights."""
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1", "HF_HUB_OFFLINE": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False", **extra}
+    env.pop("GAN_HUB_REPO", None)
+    return env
+
+
+@contextlib.contextmanager
+def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
+    """Run cmd (the app) until it listens on 127.0.0.1:port; yields the process; stops it after."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=root, env=env or app_env(port), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the app exited: {Path(log_path).read_text()[-2000:]}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        raise RuntimeError(f"the app did not listen within {timeout} s") from None
+                    time.sleep(0.5)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
 @pytest.fixture(scope="session")
 def server(root):
     """python app.py on a free localhost port, offline; yields its URL."""
     port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("GAN_HUB_REPO", None)
-    log = open(root / "tests" / ".app-server.log", "w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited: {(root / 'tests' / '.app-server.log').read_text()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("app.py did not start in 120 s")
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with start_app([sys.executable, "app.py"], root, port, root / "tests" / ".app-server.log"):
+        yield f"http://127.0.0.1:{port}/"
 
 
+@pytest.fixture(scope="session")
+def client(server):
+    from gradio_client import Client
+    return Client(server, verbose=False, httpx_kwargs={"timeout": CALL_TIMEOUT})
+
+
+def call(client, *args, api_name: str):
+    """client.predict with a deadline: a hung server fails the test instead of stalling CI."""
+    return client.submit(*args, api_name=api_name).result(timeout=CALL_TIMEOUT)

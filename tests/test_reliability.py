@@ -30,12 +30,16 @@ def test_no_pickle_anywhere(root):
     assert not list(root.glob("weights/**/*.bin")) and not list(root.glob("weights/**/*.pt"))
 
 
-def every_file_is_whole(out):
+def every_file_is_whole(out) -> list:
+    """Every file a reader would open loads completely; returns the temp files a kill left behind
+    (they hold partial writes under temp names, never under the real one)."""
+    temps = []
     for f in out.rglob("*"):
         if not f.is_file():
             continue
-        assert not f.name.endswith(".tmp"), f"temp file left: {f}"
-        if f.suffix == ".json":
+        if f.name.endswith(".tmp"):
+            temps.append(f)
+        elif f.suffix == ".json":
             json.loads(f.read_text())
         elif f.suffix == ".png":
             Image.open(f).load()
@@ -44,33 +48,75 @@ def every_file_is_whole(out):
             load_file(f)
         elif f.name == CHECKPOINT:
             load_checkpoint(f)
+    return temps
 
 
-def test_sigkill_at_random_points_always_resumes(tmp_path, root):
-    out = tmp_path / "run"
-    args = [sys.executable, "train.py", "--arch", "mlp", "--limit", "4096", "--batch-size", "64", "--epochs", "6",
-            "--threads", "1", "--out", str(out), "--eval-every", "100"]
+def wait_for(predicate, timeout: float, poll: float = 0.0005):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll)
+    return False
+
+
+def test_sigkill_mid_epoch_and_mid_checkpoint_always_resumes(tmp_path, root):
+    """SIGKILL a training run only once it has visibly made progress: mid-epoch (after an epoch's
+    history line) and mid-checkpoint (while the checkpoint's temp file is being written). After
+    every kill each file on disk is whole and the checkpoint holds a complete epoch; every restart
+    really resumes from it; the end is bit-equal to an uninterrupted run."""
+    import threading
+    from gan.training import Config, train
+    out, epochs = tmp_path / "run", 10
+    common = dict(arch="mlp", limit=2048, batch_size=64, epochs=epochs, threads=1, eval_every=100)
+    args = [sys.executable, "train.py", "--arch", "mlp", "--limit", "2048", "--batch-size", "64", "--epochs", str(epochs),
+            "--threads", "1", "--eval-every", "100", "--out", str(out)]
+    ckpt, tmp = out / CHECKPOINT, out / f".{CHECKPOINT}.tmp"
     rng = random.Random(0)
-    kills = 0
-    for attempt in range(6):
-        resume = ["--resume"] if (out / CHECKPOINT).exists() else []
-        proc = subprocess.Popen(args + resume, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(2.0, 6.0))  # torch import is ~2 s: kills land at start-up, mid-epoch, mid-write
-        if proc.poll() is None:
+    done = 0  # epochs in the checkpoint so far
+    kills = {"mid-epoch": 0, "mid-checkpoint": 0}
+    for how in ["mid-epoch", "mid-checkpoint", "mid-checkpoint", "mid-checkpoint", "mid-epoch"]:
+        if how == "mid-checkpoint" and kills[how]:
+            continue  # one landed: enough (a kill can miss the ~15 ms write by a hair; then try again)
+        proc = subprocess.Popen(args + (["--resume"] if done else []), cwd=root, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+        reader.start()
+        try:
+            epoch_lines = lambda: [l for l in lines if l.startswith("epoch=")]
+            if how == "mid-epoch":  # after this process's first finished epoch, somewhere in the next
+                assert wait_for(lambda: epoch_lines(), 120, 0.01), "no epoch finished"
+                time.sleep(rng.uniform(0.0, 0.25))
+            else:  # the moment a checkpoint's temp file exists (after start-up has removed old ones): mid-write
+                assert wait_for(lambda: any(l.startswith("resumed from") for l in lines), 120, 0.01), lines
+                assert wait_for(tmp.exists, 120), "no checkpoint write seen"
             proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
-        every_file_is_whole(out)
-        if (out / CHECKPOINT).exists():
-            assert load_checkpoint(out / CHECKPOINT)["epoch"] >= 1
-    r = subprocess.run(args + (["--resume"] if (out / CHECKPOINT).exists() else []), cwd=root,
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert kills >= 2
-    assert load_checkpoint(out / CHECKPOINT)["epoch"] == 6
-    assert [h["epoch"] for h in json.loads((out / "history.json").read_text())] == [1, 2, 3, 4, 5, 6]
-    every_file_is_whole(out)
-    weights.load_generator("mlp", out)
+        finally:
+            proc.kill()
+            proc.wait(30)
+            reader.join(30)
+        if done:  # a restart must have resumed from the checkpoint, not started over
+            assert f"resumed from {ckpt} after epoch {done}\n" in lines, lines[:3]
+            assert epoch_lines()[0].startswith(f"epoch={done + 1} "), epoch_lines()[:1]
+        # where the kill landed: a checkpoint temp file left behind means mid-write
+        kills["mid-checkpoint" if tmp in every_file_is_whole(out) else "mid-epoch"] += 1
+        ck = load_checkpoint(ckpt)
+        printed = int(epoch_lines()[-1].split()[0].split("=")[1])
+        assert ck["epoch"] in (printed - 1, printed) and ck["epoch"] >= done  # a complete epoch, never lost
+        assert [h["epoch"] for h in ck["history"]] == list(range(1, ck["epoch"] + 1))
+        done = ck["epoch"]
+    assert kills["mid-epoch"] >= 1 and kills["mid-checkpoint"] >= 1, kills
+    assert done < epochs
+    train(Config(**common, out=str(out), resume=True))  # to the end (in-process: no 10k-sample scoring)
+    assert not every_file_is_whole(out)  # the restart cleared the temp files
+    assert [h["epoch"] for h in json.loads((out / "history.json").read_text())] == list(range(1, epochs + 1))
+    train(Config(**common, out=str(tmp_path / "straight")))  # the same run, never interrupted
+    a, b = load_checkpoint(ckpt), load_checkpoint(tmp_path / "straight" / CHECKPOINT)
+    for part in ("G", "D", "ema"):
+        assert all(torch.equal(a[part][k], b[part][k]) for k in a[part]), f"{part} differs from the uninterrupted run"
+    ga, gb = weights.load_generator("mlp", out), weights.load_generator("mlp", tmp_path / "straight")
+    assert all(torch.equal(x, y) for x, y in zip(ga.state_dict().values(), gb.state_dict().values()))
 
 
 def test_full_disk_during_checkpoint_keeps_the_previous_one(tmp_path, monkeypatch):
