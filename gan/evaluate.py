@@ -110,9 +110,13 @@ def main(argv=None):
         print(table({args.arch: rescore(args.arch, weights.Path(args.weights), args.n, args.data_dir)}))
         return 0
     folder = args.weights
-    if folder and not weights.Path(folder).exists():
-        from gan.hub import resolve  # a Hub repo id
-        folder = resolve(args.arch, folder)
+    if folder and not weights.Path(folder).exists():  # a Hub repo id, as train.py --push-to-hub makes
+        from gan.hub import resolve_repo
+        folder, source = resolve_repo(args.arch, folder)
+        if source.startswith("bundled"):
+            p.exit(2, f"{p.prog}: error: --weights {args.weights}: not a local folder, and the Hub has not "
+                      f"got it (offline, unreachable, or no such model repo); nothing was scored\n")
+        print(f"weights: {source}")
     result = evaluate_folder(args.arch, folder, args.n, args.data_dir)
     print(table({args.arch: result}))
     if args.json:

@@ -141,16 +141,18 @@ def _in_balls(queries: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor)
     return counts, covered
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3):
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3, real_radii: torch.Tensor = None):
+    """real_radii: _kth_radius of the real features, when the caller has them already."""
     r, f = torch.from_numpy(real).float(), torch.from_numpy(fake).float()
-    precision = (_in_balls(f, r, _kth_radius(r, k))[0] > 0).double().mean().item()
+    radii = _kth_radius(r, k) if real_radii is None else real_radii
+    precision = (_in_balls(f, r, radii)[0] > 0).double().mean().item()
     recall = (_in_balls(r, f, _kth_radius(f, k))[0] > 0).double().mean().item()
     return precision, recall
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5):
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, real_radii: torch.Tensor = None):
     r, f = torch.from_numpy(real).float(), torch.from_numpy(fake).float()
-    counts, covered = _in_balls(f, r, _kth_radius(r, k))
+    counts, covered = _in_balls(f, r, _kth_radius(r, k) if real_radii is None else real_radii)
     return counts.double().sum().item() / (k * len(f)), covered.double().mean().item()
 
 
@@ -170,10 +172,11 @@ def class_stats(probs: np.ndarray):
     return hist.tolist(), kl_uniform, unsure
 
 
-def metrics(real_feats, fake_feats, fake_probs) -> dict:
-    """Every metric of one sample set against the real features."""
-    precision, recall = precision_recall(real_feats, fake_feats, 3)
-    density, coverage = density_coverage(real_feats, fake_feats, 5)
+def metrics(real_feats, fake_feats, fake_probs, real_radii=None) -> dict:
+    """Every metric of one sample set against the real features (real_radii: {k: radii}, optional)."""
+    real_radii = real_radii or {}
+    precision, recall = precision_recall(real_feats, fake_feats, 3, real_radii.get(3))
+    density, coverage = density_coverage(real_feats, fake_feats, 5, real_radii.get(5))
     is_mean, is_std = inception_score(fake_probs)
     hist, kl, unsure = class_stats(fake_probs)
     return {"fd": frechet_distance(real_feats, fake_feats), "precision": precision, "recall": recall,
@@ -195,10 +198,17 @@ class Evaluator:
         x, _ = fmnist.load("test", self.data_dir)
         return classify(self.classifier, fmnist.to_float(x))[0]
 
+    @functools.lru_cache(maxsize=8)
+    def real_radii(self, n_real: int) -> dict:
+        """k-NN radii (k = 3, 5) of the first n_real real features: the same for every sample set
+        scored against them, so computed once (--reference scores a dozen sets)."""
+        r = torch.from_numpy(self.real_feats[:n_real]).float()
+        return {k: _kth_radius(r, k) for k in (3, 5)}
+
     def images(self, images: torch.Tensor, n_real: int = None) -> dict:
         feats, probs = classify(self.classifier, images)
-        real = self.real_feats if n_real is None else self.real_feats[:n_real]
-        return metrics(real, feats, probs)
+        n_real = len(self.real_feats) if n_real is None else n_real
+        return metrics(self.real_feats[:n_real], feats, probs, self.real_radii(n_real))
 
     def generator(self, G, n: int = 10_000, batch: int = 1000) -> dict:
         z = latents(EVAL_SEED, n, G.z_dim)

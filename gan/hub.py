@@ -6,18 +6,23 @@ each architecture is its own repo; without it (`USER/fashion-mnist-gan`) one rep
 folders `mlp/` and `cnn/`. GAN_HUB_REVISION pins a branch, tag or commit.
 
 Resolution never hangs: offline mode, an unreachable endpoint (probed with a 2 s TCP connect,
-since huggingface_hub itself retries for ~20 s) or a repo lacking files fall back to the Hub
-cache and then to the bundled weights/, and the source used is logged.
+since huggingface_hub itself retries for ~20 s), an endpoint that accepts but does not answer
+(the online attempt has a deadline, GAN_HUB_TIMEOUT seconds, since huggingface_hub's client has
+none) or a repo lacking files fall back to the Hub cache and then to the bundled weights/, and
+the source used is logged.
 
 Publishing (one commit through the HTTP API, never git):
   python -m gan.hub push weights/cnn USER/fashion-mnist-gan-cnn
   python -m gan.hub card weights/cnn /tmp/card      # build the files a push would upload
 """
 import argparse
+import concurrent.futures
+import fnmatch
 import logging
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,7 +32,8 @@ from gan import weights
 
 log = logging.getLogger("gan.hub")
 PROBE_TIMEOUT_S = 2.0
-REPO_ENV, REVISION_ENV = "GAN_HUB_REPO", "GAN_HUB_REVISION"
+REPO_ENV, REVISION_ENV, TIMEOUT_ENV = "GAN_HUB_REPO", "GAN_HUB_REVISION", "GAN_HUB_TIMEOUT"
+ONLINE_TIMEOUT_S = 60.0  # the whole online download of one model folder (GAN_HUB_TIMEOUT overrides)
 
 
 def repo_for(template: str, arch: str):
@@ -47,6 +53,23 @@ def endpoint_reachable(timeout: float = PROBE_TIMEOUT_S) -> bool:
         return False
 
 
+def with_deadline(fn, seconds: float):
+    """fn() in a daemon thread; its result, or TimeoutError after `seconds` (the thread is left to
+    finish or hang on its own: it cannot hold up the app or the interpreter's exit)."""
+    done = concurrent.futures.Future()
+
+    def run():
+        try:
+            done.set_result(fn())
+        except BaseException as e:
+            done.set_exception(e)
+    threading.Thread(target=run, daemon=True).start()
+    try:
+        return done.result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        raise TimeoutError(f"no complete answer within {seconds:g} s") from None
+
+
 def _snapshot(repo: str, sub: str, revision, offline: bool) -> Path:
     patterns = [f"{sub}/*", f"{sub}/discriminator/*"] if sub else None
     path = Path(snapshot_download(repo, revision=revision, allow_patterns=patterns,
@@ -61,22 +84,27 @@ def resolve(arch: str, template: str = None, revision: str = None):
     """Local folder to load `arch` from, and a description of the source; never raises for
     network trouble: the Hub, then the Hub cache, then the bundled weights."""
     template = template or os.environ.get(REPO_ENV)
-    revision = revision or os.environ.get(REVISION_ENV) or None
-    bundled = weights.bundled_dir(arch)
     if not template:
-        return bundled, "bundled weights/"
-    repo, sub = repo_for(template, arch)
+        return weights.bundled_dir(arch), "bundled weights/"
+    return resolve_repo(arch, *repo_for(template, arch), revision)
+
+
+def resolve_repo(arch: str, repo: str, sub: str = "", revision: str = None):
+    """(folder, source) for the model in `repo` (in its folder `sub`, if given): the Hub, then
+    the Hub cache, then the bundled weights, whose source then starts with "bundled"."""
+    revision = revision or os.environ.get(REVISION_ENV) or None
     offline = constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
     tries = [True] if offline or not endpoint_reachable() else [False, True]
     for local_only in tries:
         try:
-            folder = _snapshot(repo, sub, revision, local_only)
+            folder = with_deadline(lambda: _snapshot(repo, sub, revision, local_only),
+                                   float(os.environ.get(TIMEOUT_ENV) or ONLINE_TIMEOUT_S))
             commit = folder.parent.name if sub else folder.name  # snapshots/<commit>[/sub]
             return folder, f"hub {repo}{'/' + sub if sub else ''}@{commit[:12]}" + (" (cache)" if local_only else "")
         except Exception as e:  # offline, unreachable, missing repo/file, auth: fall back
             log.warning("hub %s for %s unavailable (%s): %s", repo, arch, "cache" if local_only else "online",
                         str(e).splitlines()[0][:200] if str(e) else type(e).__name__)
-    return bundled, f"bundled weights/ (hub {repo} unavailable)"
+    return weights.bundled_dir(arch), f"bundled weights/ (hub {repo} unavailable)"
 
 
 # ----------------------------------------------------------------------------- publishing
@@ -215,9 +243,18 @@ def push(folder, repo_id: str, private: bool = False, revision: str = None) -> s
     with tempfile.TemporaryDirectory() as tmp:
         staging = stage(folder, repo_id, tmp)
         api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
-        info = api.upload_folder(repo_id=repo_id, folder_path=staging, allow_patterns=UPLOAD_PATTERNS,
-                                 revision=revision, commit_message=f"Upload {Path(folder).name} GAN")
+        info = commit_files(api, repo_id, "model", staging, UPLOAD_PATTERNS, f"Upload {Path(folder).name} GAN", revision)
     return str(info)
+
+
+def commit_files(api, repo_id: str, repo_type: str, folder: Path, patterns, message: str, revision: str = None):
+    """The files of `folder` matching `patterns` as exactly one commit (upload_folder may split a
+    folder into several); returns the CommitInfo."""
+    from huggingface_hub import CommitOperationAdd
+    files = sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
+    ops = [CommitOperationAdd(path_in_repo=f, path_or_fileobj=str(Path(folder) / f))
+           for f in files if any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+    return api.create_commit(repo_id, ops, commit_message=message, repo_type=repo_type, revision=revision)
 
 
 def main(argv=None):

@@ -65,15 +65,45 @@ def test_bundled_classifier_accuracy():
     assert ev.test_accuracy(model) >= 0.92
 
 
-def test_cli_writes_json(tmp_path, root):
+def test_cli_scores_the_hub_model_it_is_given(tmp_path, root):
+    """--weights USER/REPO (as train.py --push-to-hub makes it), served by the stand-in Hub: the
+    textbook MLP there must score as its own summary says (FD ~51), not as the bundled MLP (~16)."""
+    import os
+    from hubstub import Hub
+    folder = weights.WEIGHTS_DIR / "mlp-textbook"
     out = tmp_path / "m.json"
-    r = subprocess.run([sys.executable, "-m", "gan.evaluate", "--arch", "mlp", "--n", "1000", "--json", str(out)],
+    with Hub() as hub:
+        sha = hub.add_commit("me/fm-mlp", {p.relative_to(folder).as_posix(): p.read_bytes()
+                                           for p in folder.rglob("*") if p.is_file()})
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HUB_OFFLINE": "0", "HF_HUB_CACHE": str(tmp_path / "cache")}
+        r = subprocess.run([sys.executable, "-m", "gan.evaluate", "--arch", "mlp", "--weights", "me/fm-mlp", "--n", "1000",
+                            "--json", str(out)], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert f"weights: hub me/fm-mlp@{sha[:12]}" in r.stdout and "FD (lower is better)" in r.stdout
+    res = json.loads(out.read_text())
+    summary = json.loads((folder / "summary.json").read_text())["metrics"]
+    assert res["n"] == 1000 and abs(sum(res["class_hist"]) - 1) < 1e-9
+    assert res["fd"] == pytest.approx(summary["fd"], abs=4)  # 1k samples vs the run's 10k: a little higher
+
+
+def test_cli_with_an_unreachable_repo_says_so(tmp_path, root):
+    import os
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "gan.evaluate", "--arch", "mlp", "--weights", "someone/fm-mlp"],
+                       cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--weights someone/fm-mlp: not a local folder, and the Hub has not got it" in r.stderr
+
+
+def test_cli_reference_table_has_its_scale(tmp_path, root):
+    """--reference on 300 images: real data scores near 0, each corruption worse than the
+    lighter one, and the bundled models in the order their summaries give."""
+    out = tmp_path / "ref.json"
+    r = subprocess.run([sys.executable, "-m", "gan.evaluate", "--reference", "--n", "300", "--json", str(out)],
                        cwd=root, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "FD" in r.stdout
-    res = json.loads(out.read_text())
-    for key in ("fd", "precision", "recall", "density", "coverage", "is", "is_std", "class_hist",
-                "kl_uniform", "unsure", "n"):
-        assert key in res
-    assert res["n"] == 1000 and len(res["class_hist"]) == 10 and abs(sum(res["class_hist"]) - 1) < 1e-9
-    assert np.isfinite(res["fd"]) and 0 <= res["precision"] <= 1
+    fd = {k: v["fd"] for k, v in json.loads(out.read_text()).items()}
+    assert fd["real train vs test"] < 5 < fd["real + noise σ=0.1"] < fd["real + noise σ=0.3"]
+    assert fd["real, only 5 classes"] < fd["real, only 1 class"]
+    assert fd["cnn (tuned)"] < fd["mlp (tuned)"] < fd["mlp-textbook (textbook)"]
+    assert "| FD (lower is better) | " in r.stdout

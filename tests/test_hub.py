@@ -74,17 +74,71 @@ def test_offline_resolution_from_hub_cache(tmp_path, root, layout):
     assert all(f"@{COMMIT[:12]} (cache)" in line and str(tmp_path) in line for line in lines), r.stdout
 
 
-def test_unreachable_endpoint_falls_back_fast(tmp_path, root):
-    from conftest import free_port
-    port = free_port()  # nothing listens there
+def _folder_bytes(folder) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+LOAD_CODE = ("from gan.demo import load_model\nm = load_model('cnn'); print(m.source)\n"
+             "import torch; torch.save(m.G.state_dict(), 'OUT')")
+
+
+@pytest.mark.parametrize("revision", [None, "v1"])
+def test_online_resolution_from_the_hub_and_a_pinned_revision(tmp_path, root, revision):
+    """The app downloads its weights from the (stand-in) Hub; GAN_HUB_REVISION picks a branch."""
+    import torch
+    from hubstub import Hub
+    with Hub() as hub:
+        main = hub.add_commit("me/fm-cnn", _folder_bytes(weights.bundled_dir("cnn")))
+        v1 = hub.add_commit("me/fm-cnn", _folder_bytes(weights.WEIGHTS_DIR / "cnn-textbook"), branch="v1")
+        out = tmp_path / "G.pt"
+        env = dict(HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_OFFLINE="0", HF_ENDPOINT=hub.url,
+                   GAN_HUB_REPO="me/fm-{arch}", **({"GAN_HUB_REVISION": revision} if revision else {}))
+        r, _ = run_py(LOAD_CODE.replace("OUT", str(out)), root, **env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    sha, folder = (v1, "cnn-textbook") if revision else (main, "cnn")
+    assert r.stdout.strip() == f"hub me/fm-cnn@{sha[:12]}"
+    want = weights.load_generator("cnn", weights.WEIGHTS_DIR / folder).state_dict()
+    assert all(torch.equal(v, want[k]) for k, v in torch.load(out, weights_only=True).items())
+
+
+def _silent_endpoint(mode: str):
+    """A loopback port that never answers: 'backlog' (the accept queue is full, so a connect
+    hangs) or 'silent' (connections are accepted, requests never answered). Returns (port, sockets)."""
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(0 if mode == "backlog" else 16)
+    port, held = srv.getsockname()[1], [srv]
+    if mode == "backlog":
+        for _ in range(4):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+            held.append(c)
+        time.sleep(0.2)
+    else:
+        threading.Thread(target=lambda: [held.append(srv.accept()[0]) for _ in iter(int, 1)], daemon=True).start()
+    return port, held
+
+
+@pytest.mark.parametrize("mode,low,high", [("backlog", hub.PROBE_TIMEOUT_S, 6), ("silent", 3, 8)])
+def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, root, mode, low, high):
+    """A Hub that never completes a connection is given up after the 2 s probe; one that accepts
+    and never answers after GAN_HUB_TIMEOUT (3 s here); either way the app gets the bundled weights."""
+    port, held = _silent_endpoint(mode)
     code = ("import time\nfrom gan.demo import load_model\n"
             "t0 = time.time(); m = load_model('cnn'); print(m.source); print(f'seconds={time.time() - t0:.2f}')")
-    r, _ = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0",
-                  HF_ENDPOINT=f"http://127.0.0.1:{port}", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
+    try:
+        r, _ = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0", GAN_HUB_TIMEOUT="3",
+                      HF_ENDPOINT=f"http://127.0.0.1:{port}", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
+    finally:
+        for sock in held:
+            sock.close()
     assert r.returncode == 0, r.stderr[-2000:]
     assert "bundled weights/ (hub someone/fmnist-gan-cnn unavailable)" in r.stdout
     seconds = float(r.stdout.split("seconds=")[1])
-    assert seconds < 5, f"fallback took {seconds:.1f} s"
+    assert low <= seconds < high, f"fallback took {seconds:.1f} s"
 
 
 def test_corrupt_hub_file_falls_back_to_bundled(tmp_path, root):
@@ -94,6 +148,54 @@ def test_corrupt_hub_file_falls_back_to_bundled(tmp_path, root):
     r, _ = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
     assert r.returncode == 0 and "bundled weights/ (hub file unusable" in r.stdout
     assert "model.safetensors" in r.stderr  # the log names the bad file
+
+
+def test_train_py_pushes_one_commit_to_the_hub(tmp_path, root):
+    """train.py --push-to-hub after a (dry) run: the stand-in Hub gets the repo, one commit holding
+    the run's weights byte for byte, the card, grid and curves; the printed URL is that commit."""
+    from hubstub import Hub
+    out = tmp_path / "run"
+    with Hub() as hub:
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token, "HF_HOME": str(tmp_path / "home")}
+        r = subprocess.run([sys.executable, "train.py", "--arch", "mlp", "--dry-run", "--out", str(out),
+                            "--push-to-hub", "me/fm-mlp"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        commits = hub.repos["me/fm-mlp"]["commits"]
+        files = hub.files("me/fm-mlp")
+    assert len(commits) == 1 and r.stdout.strip().endswith(f"pushed: {hub.url}/me/fm-mlp/commit/{commits[0]['sha']}")
+    assert set(files) == {"config.json", "model.safetensors", "discriminator/config.json", "discriminator/model.safetensors",
+                          "summary.json", "history.json", "samples/epoch_001.png", "samples/epoch_002.png",
+                          "samples.png", "curves.svg", "README.md"}
+    for name in ("model.safetensors", "discriminator/model.safetensors", "summary.json"):
+        assert files[name] == (out / name).read_bytes(), name
+    meta = yaml.safe_load(files["README.md"].decode().split("---\n")[1])
+    assert meta["model-index"][0]["results"][0]["metrics"][0]["value"] == pytest.approx(
+        json.loads((out / "summary.json").read_text())["metrics"]["fd"], abs=1e-4)
+
+
+def test_push_of_a_long_run_is_one_commit(tmp_path, monkeypatch):
+    """The bundled MLP folder (250 epoch grids, 259 files) goes up as one commit too:
+    upload_folder would split a folder this size into several."""
+    from huggingface_hub import constants
+    from hubstub import Hub
+    with Hub() as stub:
+        monkeypatch.setattr(constants, "ENDPOINT", stub.url)
+        monkeypatch.setenv("HF_TOKEN", stub.token)
+        url = hub.push(weights.bundled_dir("mlp"), "me/fm-mlp")
+        commits, files = stub.repos["me/fm-mlp"]["commits"], stub.files("me/fm-mlp")
+    assert len(commits) == 1 and url.endswith(commits[0]["sha"])
+    assert len([f for f in files if f.startswith("samples/epoch_")]) == 250
+    assert files["model.safetensors"] == (weights.bundled_dir("mlp") / "model.safetensors").read_bytes()
+
+
+def test_card_cli_writes_what_a_push_would_upload(tmp_path, root):
+    r = subprocess.run([sys.executable, "-m", "gan.hub", "card", "weights/cnn", str(tmp_path / "card"), "--repo", "me/fm"],
+                       cwd=root, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == str(tmp_path / "card")
+    card = (tmp_path / "card" / "README.md").read_text()
+    assert 'from_pretrained("me/fm")' in card and yaml.safe_load(card.split("---\n")[1])["license"] == "mit"
+    assert (tmp_path / "card" / "model.safetensors").read_bytes() == (weights.bundled_dir("cnn") / "model.safetensors").read_bytes()
 
 
 def test_push_without_token_fails_before_training(tmp_path, root):
