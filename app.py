@@ -45,9 +45,9 @@ def build(state: Demo) -> gr.Blocks:
     speeds = {arch: state.speed_ms(arch) for arch in state.models}
     table, hist = state.model_table(speeds), state.class_hist()
 
-    def seed_box(value=114514):
+    def seed_box(value=114514, elem_id=None):
         # no minimum/maximum here: gan.sampling.check_seed gives the one message for every bad seed
-        return gr.Number(value=value, label=f"seed (0 to {SEED_MAX})", step=1)
+        return gr.Number(value=value, label=f"seed (0 to {SEED_MAX})", step=1, elem_id=elem_id)
 
     def model_radio(value="cnn"):
         return gr.Radio(ARCH_CHOICES, value=value, label="model")
@@ -71,8 +71,8 @@ def build(state: Demo) -> gr.Blocks:
         with gr.Tab("Sample"):
             with gr.Row():
                 arch = model_radio()
-                seed = seed_box()
-                dice = gr.Button("Random seed", scale=0)
+                seed = seed_box(elem_id="sample-seed")
+                dice = gr.Button("Random seed", scale=0, elem_id="sample-random")
                 go = gr.Button("Generate 8 images", variant="primary", scale=0)
             strip = gr.Image(label="8 images from this seed (#0 to #7, left to right)", elem_id="sample-strip",
                              format="png", show_label=True)
@@ -99,7 +99,7 @@ def build(state: Demo) -> gr.Blocks:
                 s_grid = gr.Gallery(label="one row per position, one column per value", elem_id="sweep-grid", columns=7,
                                     height="auto", format="png")
             with gr.Row():
-                s_bright = gr.LinePlot(x="value", y="brightness", color="position",
+                s_bright = gr.LinePlot(x="value", y="brightness", color="position", elem_id="sweep-brightness",
                                        title="mean brightness (0-255) vs value")
                 s_change = gr.LinePlot(x="value", y="change", color="position",
                                        title="mean pixel change vs the base image")
@@ -111,7 +111,7 @@ def build(state: Demo) -> gr.Blocks:
             with gr.Row():
                 i_value = gr.Number(value=explore.DEFAULT_IMPORTANCE_VALUE, label="value (|v| ≤ 1000)")
                 i_go = gr.Button("Measure all 100 positions", variant="primary", scale=0)
-            i_bars = gr.BarPlot(x="position", y="change", title="mean pixel change per position")
+            i_bars = gr.BarPlot(x="position", y="change", title="mean pixel change per position", elem_id="importance-bars")
             i_top = gr.Gallery(label="the 8 positions that change the image most", elem_id="importance-top", columns=8, height="auto",
                                format="png")
             i_go.click(user_errors(state.importance), [s_arch, s_seed, s_index, i_value, s_mode],
@@ -119,14 +119,15 @@ def build(state: Demo) -> gr.Blocks:
 
         with gr.Tab("MLP vs CNN"):
             with gr.Row():
-                c_seed = seed_box()
-                c_dice = gr.Button("Random seed", scale=0)
+                c_seed = seed_box(elem_id="compare-seed")
+                c_dice = gr.Button("Random seed", scale=0, elem_id="compare-random")
                 c_go = gr.Button("Compare", variant="primary", scale=0)
             c_mlp = gr.Image(label="MLP", elem_id="compare-mlp", format="png")
             c_cnn = gr.Image(label="CNN", elem_id="compare-cnn", format="png")
             c_labels = gr.Dataframe(label="what the classifier sees", elem_id="compare-labels", interactive=False)
             gr.Dataframe(table, label="the two models (metrics on 10k samples, see README)", interactive=False)
-            gr.BarPlot(hist, x="class", y="share", color="model", title="classes of 10k generated samples")
+            gr.BarPlot(hist, x="class", y="share", color="model", title="classes of 10k generated samples",
+                       elem_id="compare-hist")
             c_dice.click(random_seed, None, c_seed, api_visibility="private")
             c_go.click(user_errors(state.compare), [c_seed], [c_mlp, c_cnn, c_labels], api_name="compare")
         with gr.Tab("Interpolate"):
@@ -180,8 +181,9 @@ def build(state: Demo) -> gr.Blocks:
                 h_grid = gr.Image(label="samples after this epoch", elem_id="learned-grid", format="png",
                                   height=500, width=500)
                 with gr.Column():
-                    h_loss = gr.LinePlot(x="epoch", y="value", color="curve", title="losses per epoch")
-                    h_fd = gr.LinePlot(x="epoch", y="FD", title="FD (2k samples) per epoch")
+                    h_loss = gr.LinePlot(x="epoch", y="value", color="curve", title="losses per epoch",
+                                         elem_id="learned-losses")
+                    h_fd = gr.LinePlot(x="epoch", y="FD", title="FD (2k samples) per epoch", elem_id="learned-fd")
             h_arch.change(lambda a: gr.Slider(maximum=max(1, state.epochs(a)), value=max(1, state.epochs(a))),
                           h_arch, h_epoch, api_visibility="private")
             learned = user_errors(state.learned)

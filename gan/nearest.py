@@ -5,7 +5,8 @@ bundled: a class-stratified subset (800 images per class, 8,000 in all: uint8 pi
 metric classifier's 128-d features as float16, 8.4 MB). A query returns the k nearest subset
 images in pixel space (L2 on [0, 1] pixels) and in feature space (L2 on classifier features).
 
-  python -m gan.nearest build           # writes weights/nearest/index.safetensors
+  python -m gan.nearest build                              # writes weights/nearest/index.safetensors
+  python -m gan.nearest build --per-class 50 --out idx.safetensors   # a small one
 """
 import argparse
 import sys
@@ -67,10 +68,13 @@ def main(argv=None):
     from gan import weights
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("cmd", choices=["build"])
-    p.add_argument("--data-dir")
-    p.add_argument("--out", default=str(weights.NEAREST_INDEX))
+    p.add_argument("--data-dir", help="folder with the Fashion-MNIST idx files (default: see gan/data.py)")
+    p.add_argument("--out", default=str(weights.NEAREST_INDEX), help="where the index goes (default: the bundled one)")
+    p.add_argument("--per-class", type=int, default=PER_CLASS, help=f"training images per class (default {PER_CLASS})")
     args = p.parse_args(argv)
-    path = save_index(build(weights.load_classifier(), args.data_dir), args.out)
+    if not 1 <= args.per_class <= 6000:
+        p.error("--per-class must be from 1 to 6000 (each class has 6,000 training images)")
+    path = save_index(build(weights.load_classifier(), args.data_dir, args.per_class), args.out)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 

@@ -8,11 +8,19 @@ import torch
 from gan import data
 
 
-def test_loads_debian_files():
+def test_loads_debian_files(monkeypatch):
+    """Without --data-dir or FASHION_MNIST_DIR the files come from Debian's package; the split has
+    Fashion-MNIST's known shape: 10,000 test images, 1,000 per class, 60,000 training images."""
+    monkeypatch.delenv("FASHION_MNIST_DIR", raising=False)
+    assert data.find_dir() == data.DEBIAN_DIR
+    read = []
+    real_open = gzip.open
+    monkeypatch.setattr(gzip, "open", lambda path, *a, **k: read.append(str(path)) or real_open(path, *a, **k))
     x, y = data.load("test")
+    assert sorted(read) == [str(data.DEBIAN_DIR / "t10k-images-idx3-ubyte.gz"), str(data.DEBIAN_DIR / "t10k-labels-idx1-ubyte.gz")]
     assert x.shape == (10000, 1, 28, 28) and x.dtype == torch.uint8
-    assert y.shape == (10000,) and set(y.unique().tolist()) == set(range(10))
-    assert data.find_dir() is not None
+    assert y.bincount().tolist() == [1000] * 10
+    assert data.load("train")[1].bincount().tolist() == [6000] * 10
 
 
 def test_to_float_range():

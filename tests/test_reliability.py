@@ -119,6 +119,39 @@ def test_sigkill_mid_epoch_and_mid_checkpoint_always_resumes(tmp_path, root):
     assert all(torch.equal(x, y) for x, y in zip(ga.state_dict().values(), gb.state_dict().values()))
 
 
+def test_ctrl_c_and_sigterm_stop_cleanly_and_resume(tmp_path, root):
+    """Ctrl-C (SIGINT), then SIGTERM on the resumed run: each ends within seconds with exit code
+    130 and the 'continue with --resume' message, keeping the last complete epoch; the next run
+    resumes from exactly that epoch."""
+    out = tmp_path / "run"
+    args = [sys.executable, "train.py", "--arch", "mlp", "--limit", "2048", "--batch-size", "64", "--epochs", "50",
+            "--threads", "1", "--out", str(out)]
+    done = 0
+    for sig in (signal.SIGINT, signal.SIGTERM, None):
+        proc = subprocess.Popen(args + (["--resume"] if done else []), cwd=root, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        try:
+            first = proc.stdout.readline()
+            if done:
+                assert first == f"resumed from {out / CHECKPOINT} after epoch {done}\n"
+                first = proc.stdout.readline()
+            assert first.startswith(f"epoch={done + 1} "), first
+            if sig is None:
+                break
+            proc.send_signal(sig)
+            t0 = time.monotonic()
+            rest, _ = proc.communicate(timeout=30)
+            assert time.monotonic() - t0 < 5 and proc.returncode == 130, (sig, proc.returncode)
+        finally:
+            proc.kill()
+            proc.wait(30)
+        assert f"stopped: {out / CHECKPOINT} holds the last complete epoch; continue with --resume" in rest
+        printed = [int(l.split()[0][6:]) for l in (first + rest).splitlines() if l.startswith("epoch=")]
+        ck = load_checkpoint(out / CHECKPOINT)
+        assert ck["epoch"] == printed[-1] and [h["epoch"] for h in ck["history"]] == list(range(1, ck["epoch"] + 1))
+        done = ck["epoch"]
+
+
 def test_full_disk_during_checkpoint_keeps_the_previous_one(tmp_path, monkeypatch):
     path = tmp_path / CHECKPOINT
     save_checkpoint(path, {"epoch": 1, "w": torch.ones(3)})
@@ -159,9 +192,26 @@ def test_token_never_printed(tmp_path, root):
     assert not any(token in p.read_text(errors="ignore") for p in staging.rglob("*") if p.is_file())
 
 
-def test_server_serves_no_file_outside_gradio(server):
+def test_server_serves_its_outputs_and_no_other_file(server):
+    """The strip /sample returns is served (the very PNG of the seed's images); files outside
+    Gradio's cache are not, however the path is spelled."""
+    import io
+
     import httpx
-    for path in ["/etc/passwd", str(weights.bundled_dir("cnn") / "model.safetensors"), "app.py", "../app.py"]:
+    import numpy as np
+    from gradio_client import Client
+    from conftest import CALL_TIMEOUT
+    from gan.demo import STRIP_PAD, STRIP_UPSCALE
+    from gan.sampling import sample, tiles
+    c = Client(server, verbose=False, download_files=False, httpx_kwargs={"timeout": CALL_TIMEOUT})
+    strip, _ = c.submit("cnn", 7, api_name="/sample").result(timeout=CALL_TIMEOUT)
+    r = httpx.get(strip["url"], timeout=30)
+    assert r.status_code == 200
+    img = np.asarray(Image.open(io.BytesIO(r.content)).convert("L"))
+    got = tiles(img, 8, cols=8, pad=STRIP_PAD, factor=STRIP_UPSCALE)
+    assert np.array_equal(got, sample(weights.load_generator("cnn"), 7, 8))
+    for path in ["/etc/passwd", str(weights.bundled_dir("cnn") / "model.safetensors"), "app.py", "../app.py",
+                 strip["path"] + "/../../../../etc/passwd"]:
         r = httpx.get(f"{server}gradio_api/file={path}", timeout=10)
         assert r.status_code in (403, 404), (path, r.status_code)
         assert b"root:" not in r.content
