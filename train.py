@@ -54,7 +54,7 @@ def main(argv=None):
     except ValueError as e:
         p.error(str(e))
     if cfg.push_to_hub:
-        from gan.hub import require_token
+        from gan.publish import require_token
         require_token()  # fail now, not after the training
     try:
         summary = train(cfg, evaluator(cfg.data_dir))
@@ -63,7 +63,7 @@ def main(argv=None):
     if summary is None:
         return STOPPED  # the checkpoint is saved; --resume goes on
     if cfg.push_to_hub:
-        from gan.hub import push
+        from gan.publish import push
         print("pushed:", push(summary["out"], cfg.push_to_hub))
     return 0
 

@@ -265,14 +265,28 @@ def bench_api(n_seq: int = 40, n_conc: int = 64, bursts: int = 5, one_ssl_contex
     return out
 
 
+def rss_mb(pid: int) -> dict:
+    """Resident memory of a process now and at its peak (Linux /proc), in MB."""
+    status = dict(l.split(":", 1) for l in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in l)
+    return {k: int(status[key].split()[0]) // 1024 for k, key in (("rss_mb", "VmRSS"), ("peak_rss_mb", "VmHWM"))}
+
+
 def bench_cold(reps: int = 3):
-    floor, app = [], []
+    """python app.py (offline, bundled weights) until it answers, until its first /sample, and
+    its memory then: what a free CPU Space's start-up costs."""
+    from gradio_client import Client
+    floor, app, first, mem = [], [], [], []
     for _ in range(reps):
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import torch, gradio"], check=True)
         floor.append(time.perf_counter() - t0)
-        proc, secs = start_app(free_port())
+        port = free_port()
+        t0 = time.perf_counter()
+        proc, secs = start_app(port)
         app.append(secs)
+        Client(f"http://127.0.0.1:{port}/", verbose=False).predict("cnn", 1, api_name="/sample")
+        first.append(time.perf_counter() - t0)
+        mem.append(rss_mb(proc.pid))
         proc.terminate()
         proc.wait(10)
     t0 = time.perf_counter()
@@ -281,7 +295,9 @@ def bench_cold(reps: int = 3):
     weights.load_classifier()
     load = time.perf_counter() - t0
     return {"import_torch_gradio_s": round(min(floor), 2), "model_load_s": round(load, 3),
-            "app_until_answers_s": round(min(app), 2), "ratio_to_floor_plus_load": round(min(app) / (min(floor) + load), 2)}
+            "app_until_answers_s": round(min(app), 2), "app_until_first_sample_s": round(min(first), 2),
+            "app_rss_mb": max(m["rss_mb"] for m in mem), "app_peak_rss_mb": max(m["peak_rss_mb"] for m in mem),
+            "ratio_to_floor_plus_load": round(min(app) / (min(floor) + load), 2)}
 
 
 def markdown(res: dict) -> str:
@@ -329,6 +345,9 @@ def markdown(res: dict) -> str:
         lines += ["### Cold start", "", f"`python app.py` until it answers: {c['app_until_answers_s']} s; "
                   f"`import torch, gradio`: {c['import_torch_gradio_s']} s; loading the models: {c['model_load_s']} s "
                   f"(ratio {c['ratio_to_floor_plus_load']}× floor + load).", ""]
+        if "app_rss_mb" in c:
+            lines += [f"Until its first `/sample` answer: {c['app_until_first_sample_s']} s; resident memory then "
+                      f"{c['app_rss_mb']} MB (peak {c['app_peak_rss_mb']} MB).", ""]
     return "\n".join(lines)
 
 

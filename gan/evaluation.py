@@ -24,6 +24,7 @@ from gan.sampling import generate, latents
 N_CLASSES = 10
 FEATURE_DIM = 128
 UNSURE = 0.5     # max softmax probability below this counts as "unsure"
+TEST_IMAGES = 10_000  # Fashion-MNIST's test split, the real side of every metric
 EVAL_SEED = 10_000_019  # latents of every evaluation; disjoint from the app's small seeds by habit
 
 
@@ -191,29 +192,26 @@ class Evaluator:
         self.classifier = classifier.eval()
         self.data_dir = data_dir
 
-    @functools.cached_property
-    def real_feats(self) -> np.ndarray:
-        """Features of the 10k test images, computed at the first score (a training run that is
-        stopped before its first FD never pays for them)."""
+    @functools.lru_cache(maxsize=4)
+    def real(self, n: int = None):
+        """(features, {k: k-NN radii for k = 3, 5}) of the first n test images (all 10k: None),
+        computed at the first score that needs them (a run stopped before its first FD never
+        pays; a dry run's 256-sample FD needs 256), then kept: --reference scores a dozen sets
+        against the same ones."""
         x, _ = fmnist.load("test", self.data_dir)
-        return classify(self.classifier, fmnist.to_float(x))[0]
-
-    @functools.lru_cache(maxsize=8)
-    def real_radii(self, n_real: int) -> dict:
-        """k-NN radii (k = 3, 5) of the first n_real real features: the same for every sample set
-        scored against them, so computed once (--reference scores a dozen sets)."""
-        r = torch.from_numpy(self.real_feats[:n_real]).float()
-        return {k: _kth_radius(r, k) for k in (3, 5)}
+        feats = classify(self.classifier, fmnist.to_float(x[:n]))[0]
+        r = torch.from_numpy(feats).float()
+        return feats, {k: _kth_radius(r, k) for k in (3, 5)}
 
     def images(self, images: torch.Tensor, n_real: int = None) -> dict:
         feats, probs = classify(self.classifier, images)
-        n_real = len(self.real_feats) if n_real is None else n_real
-        return metrics(self.real_feats[:n_real], feats, probs, self.real_radii(n_real))
+        real_feats, radii = self.real(n_real)
+        return metrics(real_feats, feats, probs, radii)
 
     def generator(self, G, n: int = 10_000, batch: int = 1000) -> dict:
         z = latents(EVAL_SEED, n, G.z_dim)
         imgs = torch.cat([generate(G, z[i:i + batch]) for i in range(0, n, batch)])
-        return self.images(imgs, n_real=min(n, len(self.real_feats)))
+        return self.images(imgs, n_real=n if n < TEST_IMAGES else None)
 
 
 # ----------------------------------------------------------------------------- reference rows

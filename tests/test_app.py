@@ -78,7 +78,6 @@ def test_sample_endpoint(client, G):
 @pytest.fixture(scope="module")
 def https_server(root, tmp_path_factory):
     """python app.py over HTTPS with a self-signed certificate; yields (url, certificate path)."""
-    import os
     import subprocess
     import sys
     from conftest import free_port, start_app

@@ -1,0 +1,252 @@
+"""Publishing to the Hugging Face Hub, through its HTTP API, one commit each (never git):
+a trained model folder as a model repo with a card, and the app as a Gradio Space.
+
+  python -m gan.publish push runs/cnn-tuned USER/fashion-mnist-gan-cnn   # a model folder (train.py
+                                                                          # --push-to-hub does this)
+  python -m gan.publish card weights/cnn /tmp/card                        # the files a push uploads
+  python -m gan.publish deploy USER/fashion-mnist-gan --models USER/fashion-mnist-gan-{arch}
+  python -m gan.publish deploy USER/fashion-mnist-gan --dry-run           # list it, upload nothing
+
+deploy creates the Space (Gradio SDK) if needed, uploads the files the app runs on (SPACE_PATHS)
+with the README's `models:` filled in, and sets the Space variable GAN_HUB_REPO to --models, so
+the app loads its weights from those model repos (bundled weights/ when they are unreachable).
+"""
+import argparse
+import fnmatch
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from gan import weights
+from gan.hub import REPO_ENV, repo_for
+from gan.models import ARCHS
+
+ROOT = weights.WEIGHTS_DIR.parent
+# What the Space runs on: the app, the package, and the weights it loads (not the textbook
+# reference folders, which only the README's table uses).
+SPACE_PATHS = ["app.py", "requirements.txt", "README.md", "gan", *(f"weights/{a}" for a in ARCHS),
+               "weights/classifier", weights.NEAREST_INDEX.parent.relative_to(ROOT).as_posix()]
+
+
+DATASET_ID = "zalando-datasets/fashion_mnist"
+CARD_METRICS = [("fd", "FD (classifier features)"), ("precision", "precision (k=3)"), ("recall", "recall (k=3)"),
+                ("density", "density (k=5)"), ("coverage", "coverage (k=5)"), ("is", "classifier Inception Score")]
+UPLOAD_PATTERNS = ["config.json", "model.safetensors", "discriminator/*", "summary.json", "history.json",
+                   "samples/*.png", "samples.png", "curves.svg", "README.md"]
+
+
+def require_token(what: str = "--push-to-hub", nothing: str = "nothing was trained or uploaded") -> str:
+    """The Hub token (HF_TOKEN or the stored login), or a clear error before any work is done."""
+    from huggingface_hub import get_token
+    token = get_token()
+    if not token:
+        raise SystemExit(f"{what} needs a Hugging Face token: set HF_TOKEN or run `hf auth login` ({nothing})")
+    return token
+
+
+def curves_svg(history: list, width: int = 640, height: int = 240) -> str:
+    """Loss (D, G) and FD per epoch as a small dependency-free SVG line chart."""
+    series = [("d_loss", "#1f77b4", "D loss"), ("g_loss", "#ff7f0e", "G loss"), ("fd", "#2ca02c", "FD")]
+    pad, out = 30, [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+                    f'font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>']
+    n = max(len(history), 2)
+    for i, (key, colour, label) in enumerate(series):
+        pts = [(h["epoch"], h[key]) for h in history if h.get(key) is not None]
+        if not pts:
+            continue
+        lo, hi = min(v for _, v in pts), max(v for _, v in pts)
+        span = (hi - lo) or 1.0
+        xy = " ".join(f"{pad + (e - 1) * (width - 2 * pad) / (n - 1):.1f},"
+                      f"{height - pad - (v - lo) * (height - 2 * pad) / span:.1f}" for e, v in pts)
+        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{xy}"/>')
+        out.append(f'<text x="{pad + i * 150}" y="15" fill="{colour}">{label}: {lo:.3g}..{hi:.3g}</text>')
+    out.append(f'<text x="{width // 2}" y="{height - 8}" text-anchor="middle">epoch 1..{len(history)} '
+               f'(each curve scaled to its own range)</text></svg>')
+    return "\n".join(out)
+
+
+def model_card(folder, repo_id: str) -> str:
+    """README.md for a model folder: YAML metadata (with model-index) and the story of the run."""
+    from huggingface_hub import EvalResult, ModelCardData
+    folder = Path(folder)
+    cfg = weights.read_json(folder, weights.CONFIG_FILE, {})
+    arch = cfg.get("arch")
+    if arch not in ARCHS:
+        raise ValueError(f"{folder / weights.CONFIG_FILE} names no known arch")
+    summary = weights.read_json(folder, "summary.json", {}) or {}
+    metrics = summary.get("metrics", {})
+    G, D = (cls() for cls in ARCHS[arch])
+    name = repo_id.split("/")[-1]
+    data = ModelCardData(
+        library_name="pytorch", license="mit", pipeline_tag="unconditional-image-generation",
+        tags=["gan", "fashion-mnist", "pytorch", "pytorch_model_hub_mixin"], datasets=[DATASET_ID],
+        model_name=name,
+        eval_results=[EvalResult(task_type="unconditional-image-generation", dataset_type=DATASET_ID,
+                                 dataset_name="Fashion-MNIST", dataset_split="test", metric_type=key,
+                                 metric_name=label, metric_value=round(float(metrics[key]), 4))
+                      for key, label in CARD_METRICS if key in metrics] or None,
+    )
+    recipe = summary.get("config", {})
+    rows = "\n".join(f"| {k} | {v} |" for k, v in recipe.items() if v is not None)
+    metric_rows = "\n".join(f"| {label} | {metrics[key]:.4f} |" for key, label in CARD_METRICS if key in metrics)
+    cls_name = ARCHS[arch][0].__name__
+    body = f"""
+# {name}: the course report's {arch.upper()} GAN on Fashion-MNIST
+
+A small GAN from a course report on GANs, trained on Fashion-MNIST with the
+[Fashion-MNIST GAN Explorer](https://huggingface.co/spaces) code (`train.py --arch {arch}`).
+Generator input: z of shape (N, {cfg.get('z_dim', 100)}), standard normal; output: (N, 1, 28, 28) in [-1, 1].
+
+## Load it
+
+```python
+import torch
+from gan.models import {cls_name}     # the gan/ package of the project's repository
+G = {cls_name}.from_pretrained("{repo_id}").eval()
+images = G(torch.randn(8, 100))         # (8, 1, 28, 28) in [-1, 1]
+```
+
+![samples](samples.png)
+
+## Architecture
+
+```
+{G}
+{D}
+```
+
+## Training
+
+{summary.get('epochs', '?')} epochs, {summary.get('wall_seconds', 0) / 60:.1f} minutes on {summary.get('machine', '?')}
+(torch {summary.get('torch', '?')}). The saved generator is the EMA copy, BatchNorm statistics recalibrated.
+
+| setting | value |
+|---|---|
+{rows}
+
+![loss and FD per epoch](curves.svg)
+
+## Evaluation
+
+Metrics in the feature space of a Fashion-MNIST classifier (see the project README), {metrics.get('n', 10000)}
+generated samples vs the 10k test images.
+
+| metric | value |
+|---|---|
+{metric_rows}
+"""
+    return f"---\n{data.to_yaml()}\n---\n{body}"
+
+
+def stage(folder, repo_id: str, staging) -> Path:
+    """The exact files a push uploads, in `staging`: the model folder plus card, grid and curves."""
+    from gan.io import write_png
+    from gan.sampling import grid, sample
+    folder, staging = Path(folder), Path(staging)
+    arch = (weights.read_json(folder, weights.CONFIG_FILE, {}) or {}).get("arch")
+    G = weights.load_generator(arch, folder)  # strict: never publish a broken folder
+    weights.copy_folder(folder, staging)
+    write_png(staging / "samples.png", grid(sample(G, 2024, 64)))
+    (staging / "curves.svg").write_text(curves_svg(weights.read_json(folder, "history.json", []) or []))
+    (staging / "README.md").write_text(model_card(folder, repo_id))
+    return staging
+
+
+def push(folder, repo_id: str, private: bool = False, revision: str = None) -> str:
+    """Create the repo if needed and upload the staged folder as one commit; returns the commit URL."""
+    from huggingface_hub import HfApi
+    api = HfApi(token=require_token())
+    with tempfile.TemporaryDirectory() as tmp:
+        staging = stage(folder, repo_id, tmp)
+        api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+        info = commit_files(api, repo_id, "model", staging, UPLOAD_PATTERNS, f"Upload {Path(folder).name} GAN", revision)
+    return str(info)
+
+
+def commit_files(api, repo_id: str, repo_type: str, folder: Path, patterns, message: str, revision: str = None):
+    """The files of `folder` matching `patterns` as exactly one commit (upload_folder may split a
+    folder into several); returns the CommitInfo."""
+    from huggingface_hub import CommitOperationAdd
+    files = sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
+    ops = [CommitOperationAdd(path_in_repo=f, path_or_fileobj=str(Path(folder) / f))
+           for f in files if any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+    return api.create_commit(repo_id, ops, commit_message=message, repo_type=repo_type, revision=revision)
+
+
+def space_files(root: Path = ROOT) -> list:
+    """The files under SPACE_PATHS that git tracks (outside a checkout: all but caches)."""
+    if (root / ".git").exists():
+        out = subprocess.run(["git", "ls-files", "-z", "--", *SPACE_PATHS], cwd=root, capture_output=True,
+                             check=True, timeout=60).stdout.decode()
+        return sorted(f for f in out.split("\0") if f)
+    found = [p for name in SPACE_PATHS for p in ([root / name] if (root / name).is_file() else (root / name).rglob("*"))]
+    return sorted(p.relative_to(root).as_posix() for p in found if p.is_file() and "__pycache__" not in p.parts
+                  and not p.name.startswith("."))
+
+
+def space_readme(text: str, model_repos: list) -> str:
+    """The README with its front matter's `models:` naming the model repos (the Hub links them)."""
+    from huggingface_hub import RepoCard
+    card = RepoCard(text)
+    card.data.models = model_repos
+    return str(card)
+
+
+def deploy(space: str, models: str = None, private: bool = False, dry_run: bool = False, root: Path = ROOT) -> str:
+    """Publish the app to the Space `space` in one commit; returns the Space's URL."""
+    from huggingface_hub import CommitOperationAdd, HfApi, constants
+    model_repos = sorted({repo_for(models, arch)[0] for arch in ARCHS}) if models else []
+    if not dry_run:
+        api = HfApi(token=require_token("deploy", "nothing was uploaded"))
+        missing = [r for r in model_repos if not api.repo_exists(r)]
+        if missing:
+            raise SystemExit(f"--models: {', '.join(missing)} not found on the Hub; push them first "
+                             f"(python train.py --arch ARCH --push-to-hub REPO); nothing was uploaded")
+    files = space_files(root)
+    readme = space_readme((root / "README.md").read_text(), model_repos)
+    url = f"{constants.ENDPOINT}/spaces/{space}"
+    if dry_run:
+        print(f"would upload to {url}, in one commit, {len(files)} files:")
+        print("\n".join(f"  {f}" for f in files))
+        print("README.md front matter:\n" + readme.split("---\n")[1], end="")
+        print(f"Space variable: {REPO_ENV}={models}" if models else "no Space variable: the app uses its bundled weights")
+        return url
+    api.create_repo(space, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+    ops = [CommitOperationAdd(f, readme.encode() if f == "README.md" else str(root / f)) for f in files]
+    api.create_commit(space, ops, commit_message="Deploy the Fashion-MNIST GAN Explorer", repo_type="space")
+    if models:
+        api.add_space_variable(space, REPO_ENV, models, description="model repos the app loads its weights from")
+    return url
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n", 2)[2],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    ps = sub.add_parser("push", help="upload a model folder to a model repo in one commit")
+    ps.add_argument("folder", help="a model folder, as train.py writes it")
+    ps.add_argument("repo", help="USER/REPO (created if needed)")
+    ps.add_argument("--private", action="store_true", help="create the repo private")
+    pc = sub.add_parser("card", help="write the files a push would upload into OUT (no network)")
+    pc.add_argument("folder", help="a model folder")
+    pc.add_argument("out", help="where the files go")
+    pc.add_argument("--repo", default="USER/fashion-mnist-gan", help="the repo id the card names")
+    pd = sub.add_parser("deploy", help="publish the app to a Gradio Space in one commit")
+    pd.add_argument("space", help="USER/SPACE (created if needed)")
+    pd.add_argument("--models", help="model repos to load from: USER/REPO-{arch} (one repo per arch) or USER/REPO "
+                                     "(folders mlp/ and cnn/); becomes the Space variable " + REPO_ENV)
+    pd.add_argument("--private", action="store_true", help="create the Space private")
+    pd.add_argument("--dry-run", action="store_true", help="list what would be uploaded; upload nothing")
+    args = p.parse_args(argv)
+    if args.cmd == "push":
+        print(push(args.folder, args.repo, args.private))
+    elif args.cmd == "card":
+        print(stage(args.folder, args.repo, args.out))
+    else:
+        print(deploy(args.space, args.models, args.private, args.dry_run))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

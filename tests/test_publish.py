@@ -1,0 +1,176 @@
+"""Publishing (gan/publish.py) against the stand-in Hub (tests/hubstub.py): a model folder with its card,
+train.py --push-to-hub, the app to a Space with `deploy`, and the LFS rules a git push needs."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from gan import publish, weights
+
+EXPECTED_VARIABLE = "me/fm-{arch}"
+
+
+def tracked_files(root) -> list:
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True, timeout=60).stdout
+    return [f for f in out.decode().split("\0") if f]
+
+
+def test_every_tracked_binary_file_goes_through_lfs(root):
+    """The Hub refuses a push holding binary files outside LFS: every tracked file with a NUL
+    byte in its first 8 kB (git's own test for binary) must have the lfs filter."""
+    binary = [f for f in tracked_files(root) if b"\0" in (root / f).open("rb").read(8000)]
+    assert {f.rsplit(".", 1)[1] for f in binary} >= {"png", "safetensors"}  # the test has something to check
+    out = subprocess.run(["git", "check-attr", "filter", "--", *binary], cwd=root, capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    not_lfs = [line for line in out.splitlines() if not line.endswith(": filter: lfs")]
+    assert not not_lfs, not_lfs[:10]
+
+
+def front_matter(readme: bytes) -> dict:
+    return yaml.safe_load(readme.decode().split("---\n")[1])
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    from huggingface_hub import constants
+    from hubstub import Hub
+    with Hub() as stub:
+        monkeypatch.setattr(constants, "ENDPOINT", stub.url)
+        monkeypatch.setenv("HF_TOKEN", stub.token)
+        yield stub
+
+
+def test_deploy_uploads_the_app_in_one_commit_and_points_it_at_the_models(hub, root):
+    for arch in ("mlp", "cnn"):
+        hub.add_commit(f"me/fm-{arch}", {"model.safetensors": b"weights"})
+    url = publish.deploy("me/explorer", models=EXPECTED_VARIABLE)
+    assert url == f"{hub.url}/spaces/me/explorer"
+    space = hub.repos["me/explorer"]
+    assert space["type"] == "space" and space["sdk"] == "gradio"
+    deploy_commits = [c for c in space["commits"] if c["message"] != "initial commit"]
+    assert len(deploy_commits) == 1
+    files = deploy_commits[0]["files"]
+    uploaded = set(deploy_commits[0]["added"])
+    # what the app runs on, byte for byte; none of tests/, benchmarks/, the textbook reference rows
+    want = {f for f in tracked_files(root) if f in ("app.py", "requirements.txt", "README.md")
+            or f.startswith(("gan/", "weights/mlp/", "weights/cnn/", "weights/classifier/", "weights/nearest/"))}
+    assert uploaded == want
+    assert not any(f.startswith(("tests/", "benchmarks/", "weights/cnn-textbook/", ".ci/")) for f in uploaded)
+    for f in ("app.py", "gan/models.py", "weights/cnn/model.safetensors", "weights/nearest/index.safetensors"):
+        assert files[f] == (root / f).read_bytes(), f
+    meta = front_matter(files["README.md"])
+    assert meta["models"] == ["me/fm-cnn", "me/fm-mlp"] and meta["sdk"] == "gradio" and meta["app_file"] == "app.py"
+    assert files["README.md"].decode().split("---\n", 2)[2] == (root / "README.md").read_text().split("---\n", 2)[2]
+    assert space["variables"] == {"GAN_HUB_REPO": EXPECTED_VARIABLE}
+
+
+def test_deploy_refuses_without_a_token_before_any_request(hub, monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_TOKEN", "")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))  # no stored login either
+    with pytest.raises(SystemExit, match="deploy needs a Hugging Face token.*nothing was uploaded"):
+        publish.deploy("me/explorer", models=EXPECTED_VARIABLE)
+    assert hub.requests == []
+
+
+def test_deploy_refuses_model_repos_that_do_not_exist(hub):
+    hub.add_commit("me/fm-mlp", {"model.safetensors": b"weights"})
+    with pytest.raises(SystemExit, match="--models: me/fm-cnn not found on the Hub; push them first"):
+        publish.deploy("me/explorer", models=EXPECTED_VARIABLE)
+    assert "me/explorer" not in hub.repos and all(method == "GET" for method, _ in hub.requests)
+
+
+def test_deploy_dry_run_lists_and_uploads_nothing(root, tmp_path):
+    """Through the command line, as a user runs it: no token, no network, nothing sent."""
+    from conftest import free_port
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HF_HOME": str(tmp_path), "HF_TOKEN": "",
+           "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}"}  # nothing listens: a request would fail loudly
+    r = subprocess.run([sys.executable, "-m", "gan.publish", "deploy", "me/explorer", "--models", EXPECTED_VARIABLE,
+                        "--dry-run"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "in one commit" in r.stdout and "  weights/nearest/index.safetensors\n" in r.stdout
+    assert "  tests/" not in r.stdout and "models:\n- me/fm-cnn\n- me/fm-mlp\n" in r.stdout
+    assert f"Space variable: GAN_HUB_REPO={EXPECTED_VARIABLE}" in r.stdout
+
+
+def test_staged_push_files_and_card(tmp_path):
+    staging = publish.stage(weights.bundled_dir("cnn"), "someone/fashion-mnist-gan-cnn", tmp_path / "up")
+    names = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    assert {"config.json", "model.safetensors", "discriminator/config.json", "discriminator/model.safetensors",
+            "README.md", "samples.png", "curves.svg", "summary.json", "history.json"} <= names
+    assert not any("checkpoint" in n or "snapshots" in n for n in names)
+    card = (staging / "README.md").read_text()
+    assert card.startswith("---\n")
+    meta = yaml.safe_load(card.split("---\n")[1])
+    assert meta["library_name"] == "pytorch" and meta["license"] == "mit"
+    assert {"gan", "fashion-mnist", "pytorch"} <= set(meta["tags"])
+    assert meta["datasets"] == [publish.DATASET_ID]
+    assert meta["pipeline_tag"] == "unconditional-image-generation"
+    metrics = {m["type"]: m["value"] for m in meta["model-index"][0]["results"][0]["metrics"]}
+    assert {"fd", "precision", "recall", "coverage"} <= set(metrics)
+    summary = json.loads((staging / "summary.json").read_text())
+    assert metrics["fd"] == pytest.approx(summary["metrics"]["fd"], abs=1e-3)
+    for ref in ("samples.png", "curves.svg"):  # every image the card shows is uploaded
+        assert f"]({ref})" in card and (staging / ref).is_file()
+    assert "ConvTranspose2d(100, 128" in card and "from_pretrained(\"someone/fashion-mnist-gan-cnn\")" in card
+    weights.load_generator("cnn", staging)  # what is uploaded loads strictly
+
+
+def test_train_py_pushes_one_commit_to_the_hub(tmp_path, root):
+    """train.py --push-to-hub after a (dry) run: the stand-in Hub gets the repo, one commit holding
+    the run's weights byte for byte, the card, grid and curves; the printed URL is that commit."""
+    from hubstub import Hub
+    out = tmp_path / "run"
+    with Hub() as hub:
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token, "HF_HOME": str(tmp_path / "home")}
+        r = subprocess.run([sys.executable, "train.py", "--arch", "mlp", "--dry-run", "--out", str(out),
+                            "--push-to-hub", "me/fm-mlp"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        commits = hub.repos["me/fm-mlp"]["commits"]
+        files = hub.files("me/fm-mlp")
+    assert len(commits) == 1 and r.stdout.strip().endswith(f"pushed: {hub.url}/me/fm-mlp/commit/{commits[0]['sha']}")
+    assert set(files) == {"config.json", "model.safetensors", "discriminator/config.json", "discriminator/model.safetensors",
+                          "summary.json", "history.json", "samples/epoch_001.png", "samples/epoch_002.png",
+                          "samples.png", "curves.svg", "README.md"}
+    for name in ("model.safetensors", "discriminator/model.safetensors", "summary.json"):
+        assert files[name] == (out / name).read_bytes(), name
+    meta = yaml.safe_load(files["README.md"].decode().split("---\n")[1])
+    assert meta["model-index"][0]["results"][0]["metrics"][0]["value"] == pytest.approx(
+        json.loads((out / "summary.json").read_text())["metrics"]["fd"], abs=1e-4)
+
+
+def test_push_of_a_long_run_is_one_commit(tmp_path, monkeypatch):
+    """The bundled MLP folder (250 epoch grids, 259 files) goes up as one commit too:
+    upload_folder would split a folder this size into several."""
+    from huggingface_hub import constants
+    from hubstub import Hub
+    with Hub() as stub:
+        monkeypatch.setattr(constants, "ENDPOINT", stub.url)
+        monkeypatch.setenv("HF_TOKEN", stub.token)
+        url = publish.push(weights.bundled_dir("mlp"), "me/fm-mlp")
+        commits, files = stub.repos["me/fm-mlp"]["commits"], stub.files("me/fm-mlp")
+    assert len(commits) == 1 and url.endswith(commits[0]["sha"])
+    assert len([f for f in files if f.startswith("samples/epoch_")]) == 250
+    assert files["model.safetensors"] == (weights.bundled_dir("mlp") / "model.safetensors").read_bytes()
+
+
+def test_card_cli_writes_what_a_push_would_upload(tmp_path, root):
+    r = subprocess.run([sys.executable, "-m", "gan.publish", "card", "weights/cnn", str(tmp_path / "card"), "--repo", "me/fm"],
+                       cwd=root, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == str(tmp_path / "card")
+    card = (tmp_path / "card" / "README.md").read_text()
+    assert 'from_pretrained("me/fm")' in card and yaml.safe_load(card.split("---\n")[1])["license"] == "mit"
+    assert (tmp_path / "card" / "model.safetensors").read_bytes() == (weights.bundled_dir("cnn") / "model.safetensors").read_bytes()
+
+
+def test_push_without_token_fails_before_training(tmp_path, root):
+    env = {**os.environ, "HF_HOME": str(tmp_path), "HF_TOKEN": ""}
+    t0 = time.time()
+    r = subprocess.run([sys.executable, "train.py", "--arch", "mlp", "--push-to-hub", "me/x", "--out", str(tmp_path / "o")],
+                       cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "needs a Hugging Face token" in r.stderr
+    assert not (tmp_path / "o").exists() and time.time() - t0 < 30
