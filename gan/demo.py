@@ -150,9 +150,11 @@ class Demo:
         return df.reset_index(names="")
 
     def class_hist(self) -> pd.DataFrame:
-        return pd.DataFrame([{"class": c, "share": float(h), "model": ARCH_NAMES[a]}
-                             for a, m in self.models.items()
-                             for c, h in zip(CLASSES, m.summary.get("metrics", {}).get("class_hist", []))])
+        """Each model's class shares on 10k samples, a row per (class, model) in class order: 'bar'
+        names the bar, so a bar plot shows the models side by side rather than stacked."""
+        hists = {a: m.summary.get("metrics", {}).get("class_hist", []) for a, m in self.models.items()}
+        return pd.DataFrame([{"class": c, "model": ARCH_NAMES[a], "bar": f"{c} · {ARCH_NAMES[a]}", "share": float(h[i])}
+                             for i, c in enumerate(CLASSES) for a, h in hists.items() if len(h) == len(CLASSES)])
 
     def compare(self, seed):
         """One strip per model for the same seed, and a table with a row of labels per model."""

@@ -23,10 +23,10 @@ from gan.hub import REPO_ENV, repo_for
 from gan.models import ARCHS
 
 ROOT = weights.WEIGHTS_DIR.parent
-# What the Space runs on: the app, the package, and the weights it loads (not the textbook
-# reference folders, which only the README's table uses).
+# What the Space runs on: the app, the package, the weights it loads (not the textbook reference
+# folders, which only the README's table uses), and the README with the pictures it shows.
 SPACE_PATHS = ["app.py", "requirements.txt", "README.md", "gan", *(f"weights/{a}" for a in ARCHS),
-               "weights/classifier", weights.NEAREST_INDEX.parent.relative_to(ROOT).as_posix()]
+               "weights/classifier", weights.NEAREST_INDEX.parent.relative_to(ROOT).as_posix(), "tests/screenshots"]
 
 
 DATASET_ID = "zalando-datasets/fashion_mnist"

@@ -1,7 +1,9 @@
 """A real browser (Debian's chromium, driven by playwright, headless) uses every tab. Each test
 opens its own page, so one failure cannot leave the next test on a broken page."""
 import io
+import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 WAIT_MS = 60_000
+SCREENSHOTS = os.environ.get("GAN_SCREENSHOTS")  # a folder: the README's pictures are saved there
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +62,58 @@ def marks(page, elem_id, kind, n):
     return page.locator(selector).count()
 
 
+def screenshot(page, name: str, width: int = 900):
+    """With GAN_SCREENSHOTS set (GAN_SCREENSHOTS=tests/screenshots pytest tests/test_browser.py),
+    save what the page shows as a small PNG for the README."""
+    if not SCREENSHOTS:
+        return
+    img = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    img = img.resize((width, round(img.height * width / img.width)), Image.LANCZOS)
+    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+    img.quantize(64).save(Path(SCREENSHOTS) / f"{name}.png", optimize=True)
+
+
 def shown_strip(page, elem_id) -> np.ndarray:
     """The 8 images of the strip the page shows, fetched as the browser fetched them."""
     src = page.locator(f"#{elem_id} img").first.get_attribute("src")
     img = np.asarray(Image.open(io.BytesIO(page.request.get(src).body())).convert("L"))
     return tiles(img, 8, cols=8, pad=STRIP_PAD, factor=STRIP_UPSCALE)
+
+
+def test_every_tab_shows_a_result_before_any_click(page):
+    """The page opens with each tab's default result already there (computed once at start-up)."""
+    for tab, shown in (("Sample", {"sample-strip": 1}), ("Latent sweep", {"sweep-grid": 21, "importance-top": 8}),
+                       ("MLP vs CNN", {"compare-mlp": 1, "compare-cnn": 1}), ("Interpolate", {"interp-strip": 10}),
+                       ("Nearest training images", {"nearest-pixels": 5, "nearest-features": 5}),
+                       ("How it learned", {"learned-grid": 1})):
+        page.get_by_role("tab", name=tab).click()
+        for elem_id, n in shown.items():
+            assert images_in(page, elem_id, n) == n, (tab, elem_id)
+    assert marks(page, "learned-losses", "line", 2) == 2
+    assert np.array_equal(shown_strip_after_tab(page, "Sample", "sample-strip"), sample(weights.load_generator("cnn"), 114514, 8))
+
+
+def shown_strip_after_tab(page, tab, elem_id):
+    page.get_by_role("tab", name=tab).click()
+    images_in(page, elem_id, 1)
+    return shown_strip(page, elem_id)
+
+
+def test_the_reports_seeds_are_one_click_examples(page):
+    """Sample: the example 810 shows seed 810's images. Latent sweep: the example 30 runs the report's
+    experiment, z[10], z[60], z[80] set to 0.3 and to 10: 3 rows of 2 images."""
+    page.get_by_role("gridcell", name="810", exact=True).first.click()
+    page.wait_for_function("() => document.querySelector('#sample-seed input').value === '810'", timeout=WAIT_MS)
+    want = sample(weights.load_generator("cnn"), 810, 8)
+    deadline = page.evaluate("() => Date.now()") + WAIT_MS
+    while not np.array_equal(shown_strip(page, "sample-strip"), want):  # the strip updates after the seed box
+        assert page.evaluate("() => Date.now()") < deadline, "the example's images never appeared"
+        page.wait_for_timeout(200)
+    page.get_by_role("tab", name="Latent sweep").click()
+    page.get_by_role("gridcell", name="30", exact=True).first.click()
+    page.wait_for_function("() => document.querySelectorAll('#sweep-grid img').length === 6", timeout=WAIT_MS)
+    assert page.get_by_label("values (|v| ≤ 1000, up to 16)").input_value() == "0.3, 10"
+    assert page.get_by_label("positions (0-99, up to 16)").input_value() == "10, 60, 80"
 
 
 def test_sample_tab_random_seed_then_generate(page):
@@ -77,6 +127,7 @@ def test_sample_tab_random_seed_then_generate(page):
     images_in(page, "sample-strip", 1)
     text_in(page, "sample-labels", "%")
     assert np.array_equal(shown_strip(page, "sample-strip"), sample(weights.load_generator("cnn"), seed, 8))
+    screenshot(page, "sample")
 
 
 def test_sweep_tab_with_its_plots(page):
@@ -87,11 +138,16 @@ def test_sweep_tab_with_its_plots(page):
     page.get_by_role("button", name="Measure all 100 positions").click()
     assert images_in(page, "importance-top", 8) == 8
     assert marks(page, "importance-bars", "rect", 100) == 100  # a bar per latent position
+    page.locator("#sweep-grid").scroll_into_view_if_needed()
+    screenshot(page, "sweep")
 
 
 def test_compare_tab_random_seed_and_histogram(page):
     page.get_by_role("tab", name="MLP vs CNN").click()
     assert marks(page, "compare-hist", "rect", 20) == 20  # 10 classes x 2 models
+    xs = page.evaluate("""() => [...document.querySelectorAll('#compare-hist g.mark-rect.role-mark path')]
+                           .map(p => p.getAttribute('d').match(/^M([-0-9.]+)/)[1])""")
+    assert len(set(xs)) == 20  # side by side: every bar at its own x (stacked bars would share 10)
     page.locator("#compare-random").click()
     page.wait_for_function("() => document.querySelector('#compare-seed input').value !== '114514'", timeout=WAIT_MS)
     seed = int(page.locator("#compare-seed input").input_value())

@@ -56,10 +56,11 @@ def test_deploy_uploads_the_app_in_one_commit_and_points_it_at_the_models(hub, r
     files = deploy_commits[0]["files"]
     uploaded = set(deploy_commits[0]["added"])
     # what the app runs on, byte for byte; none of tests/, benchmarks/, the textbook reference rows
-    want = {f for f in tracked_files(root) if f in ("app.py", "requirements.txt", "README.md")
-            or f.startswith(("gan/", "weights/mlp/", "weights/cnn/", "weights/classifier/", "weights/nearest/"))}
+    want = {f for f in tracked_files(root) if f in ("app.py", "requirements.txt", "README.md") or f.startswith((
+            "gan/", "weights/mlp/", "weights/cnn/", "weights/classifier/", "weights/nearest/", "tests/screenshots/"))}
     assert uploaded == want
-    assert not any(f.startswith(("tests/", "benchmarks/", "weights/cnn-textbook/", ".ci/")) for f in uploaded)
+    assert not any(f.startswith(("tests/test", "tests/run", "benchmarks/", "weights/cnn-textbook/", ".ci/")) for f in uploaded)
+    assert {"tests/screenshots/sample.png", "tests/screenshots/sweep.png"} <= uploaded  # the README shows them
     for f in ("app.py", "gan/models.py", "weights/cnn/model.safetensors", "weights/nearest/index.safetensors"):
         assert files[f] == (root / f).read_bytes(), f
     meta = front_matter(files["README.md"])
@@ -92,7 +93,7 @@ def test_deploy_dry_run_lists_and_uploads_nothing(root, tmp_path):
                         "--dry-run"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "in one commit" in r.stdout and "  weights/nearest/index.safetensors\n" in r.stdout
-    assert "  tests/" not in r.stdout and "models:\n- me/fm-cnn\n- me/fm-mlp\n" in r.stdout
+    assert "  tests/test" not in r.stdout and "models:\n- me/fm-cnn\n- me/fm-mlp\n" in r.stdout
     assert f"Space variable: GAN_HUB_REPO={EXPECTED_VARIABLE}" in r.stdout
 
 
