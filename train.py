@@ -37,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
 def evaluator(data_dir):
     """FD and friends from the bundled metric classifier; None (with a note) if it is missing."""
     from gan import weights
-    from gan.evaluation import Evaluator
+    from gan.metrics import Evaluator
     try:
         ev = Evaluator(weights.load_classifier(), data_dir)
     except weights.WeightsError as e:

@@ -1,7 +1,7 @@
 """Load and hostile input against a live `python app.py` on loopback; writes benchmarks/reliability.{json,md}.
 
-  python benchmarks/reliability.py            # 60 s load with 16 clients, then the bad-input table
-  python benchmarks/reliability.py --seconds 20
+  python -m benchmarks.reliability            # 60 s load with 16 clients, then the bad-input table
+  python -m benchmarks.reliability --seconds 20
 Bounded: a fixed number of clients, a time limit, 127.0.0.1 only.
 """
 import argparse
@@ -11,24 +11,12 @@ import math
 import random
 import re
 import statistics
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT))
-from run import free_port, machine, start_app  # noqa: E402
-
-
-def rss_mb(pid: int) -> float:
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from benchmarks.common import ROOT, free_port, machine, percentile, rss_mb, start_app
 
 
 CALLS = [(("cnn", 114514), "/sample"), (("mlp", 114514), "/sample"), (("cnn", 7), "/sample"),
@@ -60,15 +48,15 @@ def load(url: str, pid: int, seconds: float, users: int = 16, warmup: float = 10
     with cf.ThreadPoolExecutor(users) as pool:
         until = time.time() + warmup
         list(pool.map(lambda i: user(i, until, record=False), range(users)))
-        rss_warm = rss_mb(pid)
+        rss_warm = rss_mb(pid)["rss_mb"]
         until = time.time() + seconds
         list(pool.map(lambda i: user(i, until), range(users)))
-    rss_end = rss_mb(pid)
+    rss_end = rss_mb(pid)["rss_mb"]
     every = [x for v in lat.values() for x in v]
     return {"seconds": seconds, "warmup_seconds": warmup, "users": users, "calls": len(every), "failed": len(failures),
             "failures": failures[:10], "p50_ms": round(statistics.median(every), 1),
-            "p95_ms": round(sorted(every)[int(0.95 * len(every)) - 1], 1),
-            "per_endpoint_p95_ms": {k: round(sorted(v)[int(0.95 * len(v)) - 1], 1) for k, v in lat.items()},
+            "p95_ms": round(percentile(every, 95), 1),
+            "per_endpoint_p95_ms": {k: round(percentile(v, 95), 1) for k, v in lat.items()},
             "rss_after_warmup_mb": round(rss_warm, 1), "rss_end_mb": round(rss_end, 1),
             "rss_growth": round(rss_end / rss_warm - 1, 3)}
 

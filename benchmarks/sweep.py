@@ -6,8 +6,8 @@ ROOT/results.jsonl as it finishes, so a sweep cut short keeps what it finished. 
 is the table. This is how the tuned recipes in gan/training.py were chosen (README.md).
 
 Examples:
-  python benchmarks/sweep.py --only cnn --jobs 2 --root runs/sweep          # on 2 CPU cores: hours
-  python benchmarks/sweep.py --device cuda --jobs 12 --threads 1 --root /tmp/sweep
+  python -m benchmarks.sweep --only cnn --jobs 2 --root runs/sweep          # on 2 CPU cores: hours
+  python -m benchmarks.sweep --device cuda --jobs 12 --threads 1 --root /tmp/sweep
 """
 import argparse
 import json

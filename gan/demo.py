@@ -15,9 +15,10 @@ import torch
 
 from gan import explore, hub, nearest, weights
 from gan.data import CLASSES, to_float
-from gan.evaluation import classify
+from gan.metrics import classify
 from gan.io import cached_file, cached_png, gif_bytes
-from gan.sampling import N_IMAGES, check_seed, generate, grid, latents, sample, shown, upscale
+from gan.checks import choice, whole
+from gan.sampling import N_IMAGES, check_seed, generate, grid, latents, sample, upscale
 
 log = logging.getLogger("gan.demo")
 ARCH_NAMES = {"mlp": "MLP", "cnn": "CNN"}
@@ -54,9 +55,7 @@ def load_model(arch: str) -> Model:
 
 
 def check_arch(arch) -> str:
-    if arch not in ARCH_NAMES:
-        raise ValueError(f"arch must be one of {', '.join(ARCH_NAMES)}")
-    return arch
+    return choice(arch, "arch", tuple(ARCH_NAMES))
 
 
 class Demo:
@@ -187,11 +186,8 @@ class Demo:
         m = self.models[check_arch(arch)]
         if not m.history:
             raise ValueError(f"the {arch} weights carry no training history")
-        last = len(m.history)
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or not float(epoch).is_integer() \
-                or not 1 <= epoch <= last:
-            raise ValueError(f"epoch must be a whole number from 1 to {last}, got {shown(epoch)}")
-        path = Path(m.folder) / "samples" / f"epoch_{int(epoch):03d}.png"
+        epoch = whole(epoch, "epoch", 1, len(m.history))
+        path = Path(m.folder) / "samples" / f"epoch_{epoch:03d}.png"
         from PIL import Image
         grid = np.asarray(Image.open(path).convert("L"))
         curves = pd.DataFrame([{"epoch": h["epoch"], "curve": name, "value": float(h[key])}

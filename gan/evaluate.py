@@ -14,7 +14,7 @@ import torch
 
 from gan import weights
 from gan.data import CLASSES
-from gan.evaluation import Evaluator, reference_rows, train_classifier
+from gan.metrics import Evaluator, reference_rows, train_classifier
 from gan.io import write_json
 
 ROWS = [("fd", "FD (lower is better)"), ("precision", "precision k=3"), ("recall", "recall k=3"),

@@ -4,13 +4,12 @@ z is a seed's latent row `index` (0..7, the report's 8 images); an edit sets z[p
 report's experiment) or adds v to it. Brightness is the mean pixel (0..255); change is the mean
 absolute pixel difference to the unedited base image.
 """
-import math
-import re
 
 import numpy as np
 import torch
 
-from gan.sampling import N_IMAGES, generate, latents, shown, to_uint8
+from gan.checks import choice, number, number_list, whole
+from gan.sampling import N_IMAGES, generate, latents, to_uint8
 
 Z_POSITIONS = 100
 MAX_ITEMS = 16        # at most this many positions or values per sweep
@@ -21,69 +20,25 @@ DEFAULT_VALUES = "-10, -3, -0.3, 0, 0.3, 3, 10"      # small (0.3) to large (10)
 DEFAULT_IMPORTANCE_VALUE = 10.0
 
 
-def _token(text) -> str:
-    """A short, harmless rendering of client text for an error message."""
-    if isinstance(text, str) and re.fullmatch(r"[A-Za-z0-9.+-]{1,32}", text):
-        return repr(text)
-    return "text that is not a plain number" if isinstance(text, str) else shown(text)
-
-
-def parse_list(text, what: str, kind=float, lo=None, hi=None) -> list:
-    """'10, 60, 80' -> [10, 60, 80]; ValueError saying what is allowed otherwise."""
-    if not isinstance(text, str):
-        raise ValueError(f"{what} must be text like '1, 2, 3'")
-    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
-    if not parts:
-        raise ValueError(f"{what}: give at least one number, e.g. '10, 60, 80'")
-    if len(parts) > MAX_ITEMS:
-        raise ValueError(f"{what}: at most {MAX_ITEMS} numbers, got {len(parts)}")
-    out = []
-    for p in parts:
-        if len(p) > 32 or not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", p):
-            raise ValueError(f"{what}: {_token(p)} is not a number")
-        v = float(p)
-        if kind is int:
-            if not v.is_integer():
-                raise ValueError(f"{what}: {p!r} is not a whole number")
-            v = int(v)
-        if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
-            raise ValueError(f"{what}: {p!r} is outside {lo}..{hi}")
-        out.append(v)
-    return out
-
-
 def parse_positions(text) -> list:
-    return parse_list(text, "positions", int, 0, Z_POSITIONS - 1)
+    return number_list(text, "positions", int, 0, Z_POSITIONS - 1, MAX_ITEMS)
 
 
 def parse_values(text) -> list:
-    return parse_list(text, "values", float, -MAX_ABS_VALUE, MAX_ABS_VALUE)
+    return number_list(text, "values", float, -MAX_ABS_VALUE, MAX_ABS_VALUE, MAX_ITEMS)
 
 
 def check_index(index) -> int:
-    if isinstance(index, bool) or not isinstance(index, (int, float, np.integer)) \
-            or not float(index).is_integer() or not 0 <= index < N_IMAGES:
-        raise ValueError(f"index must be a whole number from 0 to {N_IMAGES - 1}, got {shown(index)}")
-    return int(index)
+    return whole(index, "index", 0, N_IMAGES - 1)
 
 
 def check_value(value) -> float:
     """One edit value: a finite number with |v| <= 1000 (text is parsed like `values`)."""
-    if isinstance(value, str):
-        values = parse_values(value)
-        if len(values) != 1:
-            raise ValueError(f"value must be one number, got {len(values)}")
-        return values[0]
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-            or not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
-        raise ValueError(f"value must be a finite number from -{MAX_ABS_VALUE:g} to {MAX_ABS_VALUE:g}, got {shown(value)}")
-    return float(value)
+    return number(value, "value", -MAX_ABS_VALUE, MAX_ABS_VALUE)
 
 
 def check_mode(mode) -> str:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {_token(mode)}")
-    return mode
+    return choice(mode, "mode", MODES)
 
 
 def base_latent(seed, index, z_dim: int) -> torch.Tensor:
@@ -127,17 +82,13 @@ METHODS = ("slerp", "lerp")
 
 
 def check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, float, np.integer)) \
-            or not float(steps).is_integer() or not MIN_STEPS <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number from {MIN_STEPS} to {MAX_STEPS}, got {shown(steps)}")
-    return int(steps)
+    return whole(steps, "steps", MIN_STEPS, MAX_STEPS)
 
 
 def interpolate_latents(za: torch.Tensor, zb: torch.Tensor, steps: int, method: str = "slerp") -> torch.Tensor:
     """(steps, z_dim) from za to zb inclusive. slerp follows the great circle, keeping the norm
     typical of Gaussian latents; lerp is the straight line (its midpoints have smaller norm)."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {_token(method)}")
+    choice(method, "method", METHODS)
     t = torch.linspace(0, 1, check_steps(steps)).unsqueeze(1)
     za, zb = za.reshape(1, -1).double(), zb.reshape(1, -1).double()
     if method == "lerp":

@@ -6,7 +6,7 @@ each architecture is its own repo; without it (`USER/fashion-mnist-gan`) one rep
 folders `mlp/` and `cnn/`. GAN_HUB_REVISION pins a branch, tag or commit.
 
 Resolution never hangs: offline mode, an unreachable endpoint (probed with a 2 s TCP connect,
-since huggingface_hub itself retries for ~20 s), an endpoint that accepts but does not answer
+since huggingface_hub itself keeps retrying), an endpoint that accepts but does not answer
 (the online attempt has a deadline, GAN_HUB_TIMEOUT seconds, since huggingface_hub's client has
 none) or a repo lacking files fall back to the Hub cache and then to the bundled weights/, and
 the source used is logged.

@@ -35,7 +35,7 @@ def write_json(path, obj) -> Path:
 def png_bytes(img: np.ndarray) -> bytes:
     from PIL import Image
     buf = io.BytesIO()
-    # compress_level 1: ~2.5x faster than the default 6, and as small for these blocky images
+    # compress_level 1: faster than the default 6, and as small for these blocky images (benchmarks/speed.md)
     Image.fromarray(img).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 

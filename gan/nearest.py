@@ -2,7 +2,7 @@
 
 The app has no dataset at run time, so a compact index is built once from the training split and
 bundled: a class-stratified subset (800 images per class, 8,000 in all: uint8 pixels and the
-metric classifier's 128-d features as float16, 8.4 MB). A query returns the k nearest subset
+metric classifier's 128-d features as float16). A query returns the k nearest subset
 images in pixel space (L2 on [0, 1] pixels) and in feature space (L2 on classifier features).
 
   python -m gan.nearest build                              # writes weights/nearest/index.safetensors
@@ -17,7 +17,7 @@ import torch
 from safetensors.torch import load_file, save
 
 from gan import data as fmnist
-from gan.evaluation import classify
+from gan.metrics import classify
 from gan.io import atomic_write
 
 PER_CLASS = 800

@@ -102,7 +102,7 @@ def save_classifier(model, folder=None) -> Path:
 
 def load_classifier(folder=None, device: str = "cpu"):
     """The metric classifier (default: the bundled weights/classifier), in eval mode."""
-    from gan.evaluation import Classifier  # the classifier is only needed where metrics are
+    from gan.metrics import Classifier  # the classifier is only needed where metrics are
     return _load_one(Classifier, Path(folder) if folder is not None else WEIGHTS_DIR / "classifier",
                      "classifier", device)
 

@@ -200,7 +200,7 @@ def test_learned_endpoint_every_epoch_of_both_models(client):
 def test_nearest_endpoint(client, G):
     """The 5 nearest of the bundled 8,000 training images, found here by brute force."""
     from gan import nearest
-    from gan.evaluation import classify
+    from gan.metrics import classify
     query, by_pixels, by_features = call(client, "cnn", 114514, 3, api_name="/nearest")
     img = render(G["cnn"], latents(114514, 8)[3:4])[0]
     assert np.array_equal(pixels(query[0]), img)

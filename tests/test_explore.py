@@ -87,7 +87,7 @@ def test_nearest_build_cli_on_a_small_subset(tmp_path, root):
     import subprocess
     import sys
     from gan import data, nearest
-    from gan.evaluation import classify
+    from gan.metrics import classify
     out = tmp_path / "idx.safetensors"
     r = subprocess.run([sys.executable, "-m", "gan.nearest", "build", "--per-class", "20", "--out", str(out)],
                        cwd=root, capture_output=True, text=True, timeout=300)

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from gan import evaluation as ev
+from gan import metrics as ev
 from gan import weights
 
 

@@ -1,17 +1,14 @@
 """Measure training throughput, generation and API latency, and cold start; write JSON + markdown.
 
-  python benchmarks/run.py                  # everything (~20 min on 2 cores)
-  python benchmarks/run.py --only train     # one section: train | generate | api | api_one_ssl_context | cold
+  python -m benchmarks.speed                  # everything (~20 min on 2 cores)
+  python -m benchmarks.speed --only train     # one section: train | generate | api | api_one_ssl_context | cold
 Results: benchmarks/results.json and benchmarks/results.md (numbers as measured, this machine).
 """
 import argparse
 import concurrent.futures as cf
 import gzip
 import json
-import os
-import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,20 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import torch
 
-import torch  # noqa: E402
-
-from gan import data as fmnist  # noqa: E402
-from gan import weights  # noqa: E402
-from gan.models import build  # noqa: E402
-from gan.training import Config, init_weights, train  # noqa: E402
-from gan.training import machine as training_machine  # noqa: E402
-
-
-def machine() -> str:
-    return f"{training_machine()}, torch {torch.__version__}, Python {platform.python_version()}"
+from benchmarks.common import ROOT, free_port, machine, percentile, rss_mb, start_app
+from gan import data as fmnist
+from gan import weights
+from gan.models import build
+from gan.training import Config, init_weights, train
 
 
 # ----------------------------------------------------------------------------- training throughput
@@ -190,33 +180,11 @@ def bench_generate(reps: int = 30):
             t0 = time.perf_counter()
             fn()
             ts.append(1000 * (time.perf_counter() - t0))
-        out[name] = {"p50_ms": round(statistics.median(ts), 2), "p95_ms": round(sorted(ts)[int(0.95 * len(ts)) - 1], 2)}
+        out[name] = {"p50_ms": round(statistics.median(ts), 2), "p95_ms": round(percentile(ts, 95), 2)}
     return out
 
 
 # ----------------------------------------------------------------------------- API
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(port):
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GAN_BENCHMARK": "1", "HF_HUB_OFFLINE": "1"}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    import urllib.request
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/gradio_api/info", timeout=1)
-            return proc, time.perf_counter() - t0
-        except Exception:
-            if proc.poll() is not None or time.perf_counter() - t0 > 120:
-                raise RuntimeError("app did not start")
-            time.sleep(0.05)
-
 
 def bench_api(n_seq: int = 40, n_conc: int = 64, bursts: int = 5, one_ssl_context: bool = False):
     """p50/p95 of sequential calls and 16-client throughput per endpoint. gradio_client builds a new
@@ -253,7 +221,7 @@ def bench_api(n_seq: int = 40, n_conc: int = 64, bursts: int = 5, one_ssl_contex
                     list(pool.map(lambda i: clients[i % 16].predict(*args, api_name=ep), range(n_conc)))
                     rates[name].append(n_conc / (time.perf_counter() - t0))
         out = {name: {"p50_ms": round(statistics.median(ts[name]), 1),
-                      "p95_ms": round(sorted(ts[name])[int(0.95 * n_seq) - 1], 1),
+                      "p95_ms": round(percentile(ts[name], 95), 1),
                       "throughput_16_clients_per_s": round(statistics.median(rates[name]), 1)} for name in calls}
         for name in calls:  # each burst against the echo burst just before it: drift in the CPU's speed cancels
             ratios = [r / e for r, e in zip(rates[name], rates["echo"])]
@@ -263,12 +231,6 @@ def bench_api(n_seq: int = 40, n_conc: int = 64, bursts: int = 5, one_ssl_contex
         proc.terminate()
         proc.wait(10)
     return out
-
-
-def rss_mb(pid: int) -> dict:
-    """Resident memory of a process now and at its peak (Linux /proc), in MB."""
-    status = dict(l.split(":", 1) for l in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in l)
-    return {k: int(status[key].split()[0]) // 1024 for k, key in (("rss_mb", "VmRSS"), ("peak_rss_mb", "VmHWM"))}
 
 
 def bench_cold(reps: int = 3):
@@ -296,7 +258,7 @@ def bench_cold(reps: int = 3):
     load = time.perf_counter() - t0
     return {"import_torch_gradio_s": round(min(floor), 2), "model_load_s": round(load, 3),
             "app_until_answers_s": round(min(app), 2), "app_until_first_sample_s": round(min(first), 2),
-            "app_rss_mb": max(m["rss_mb"] for m in mem), "app_peak_rss_mb": max(m["peak_rss_mb"] for m in mem),
+            "app_rss_mb": round(max(m["rss_mb"] for m in mem)), "app_peak_rss_mb": round(max(m["peak_rss_mb"] for m in mem)),
             "ratio_to_floor_plus_load": round(min(app) / (min(floor) + load), 2)}
 
 
@@ -317,7 +279,7 @@ def markdown(res: dict) -> str:
                   "up to ~40% over an hour)."]
         lines += ["", f"fp32 matmul peak as torch reaches it here: {t['matmul_peak_gflops']} GFLOP/s "
                   "(1024² matmuls, all cores); roof = peak / FLOPs of a training step per image "
-                  "(3 G + 8 D forward passes' worth: `step_flops` in benchmarks/run.py).", ""]
+                  "(3 G + 8 D forward passes' worth: `step_flops` in benchmarks/speed.py).", ""]
     if res.get("time_to_quality"):
         lines += ["### Time to quality (FD on 2k samples vs training wall-clock, from each run's history.json)", "",
                   "| run | (seconds, epoch, FD) ... |", "|---|---|"]

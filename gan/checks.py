@@ -1,0 +1,76 @@
+"""Input checks: one helper per kind of value. Each returns the value, cleaned, or raises
+ValueError with a message saying what is allowed. Messages show a bad number as it is and
+client text only when it is a short plain token, never arbitrary text."""
+import math
+import re
+
+import numpy as np
+
+PLAIN_TOKEN = re.compile(r"[A-Za-z0-9.+-]{1,32}")
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def shown(value) -> str:
+    """A bad value as a message may show it: numbers as they are, anything else by type only."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return repr(value)[:40]
+    return f"a {type(value).__name__}"
+
+
+def token(text) -> str:
+    """Client text as a message may show it: a short plain token quoted, anything else described."""
+    if isinstance(text, str) and PLAIN_TOKEN.fullmatch(text):
+        return repr(text)
+    return "text that is not a plain number" if isinstance(text, str) else shown(text)
+
+
+def whole(value, name: str, lo: int, hi: int) -> int:
+    """A whole number in lo..hi (an int, or a float with no fraction, as JSON clients send)."""
+    ok = not isinstance(value, bool) and (isinstance(value, (int, np.integer)) or (
+        isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer()))
+    if not ok or not lo <= value <= hi:
+        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {shown(value)}")
+    return int(value)
+
+
+def number_list(text, name: str, kind=float, lo=None, hi=None, max_items: int = 16) -> list:
+    """'10, 60, 80' -> [10, 60, 80] (commas, spaces or semicolons between), each of `kind` in lo..hi."""
+    if not isinstance(text, str):
+        raise ValueError(f"{name} must be text like '1, 2, 3'")
+    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
+    if not parts:
+        raise ValueError(f"{name}: give at least one number, e.g. '10, 60, 80'")
+    if len(parts) > max_items:
+        raise ValueError(f"{name}: at most {max_items} numbers, got {len(parts)}")
+    out = []
+    for p in parts:
+        if len(p) > 32 or not NUMBER.fullmatch(p):
+            raise ValueError(f"{name}: {token(p)} is not a number")
+        v = float(p)
+        if kind is int:
+            if not v.is_integer():
+                raise ValueError(f"{name}: {p!r} is not a whole number")
+            v = int(v)
+        if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ValueError(f"{name}: {p!r} is outside {lo}..{hi}")
+        out.append(v)
+    return out
+
+
+def number(value, name: str, lo: float, hi: float) -> float:
+    """A finite number in lo..hi; text is read as a one-item number_list."""
+    if isinstance(value, str):
+        values = number_list(value, name, float, lo, hi)
+        if len(values) != 1:
+            raise ValueError(f"{name} must be one number, got {len(values)}")
+        return values[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value) \
+            or not lo <= value <= hi:
+        raise ValueError(f"{name} must be a finite number from {lo:g} to {hi:g}, got {shown(value)}")
+    return float(value)
+
+
+def choice(value, name: str, allowed) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {token(value)}")
+    return value
