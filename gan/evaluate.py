@@ -74,11 +74,11 @@ def reference_table(n: int, data_dir=None) -> dict:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog="\n".join(__doc__.splitlines()[2:]),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--arch", choices=["mlp", "cnn"])
+    p.add_argument("--arch", choices=["mlp", "cnn"], help="which generator to score")
     p.add_argument("--weights", help="model folder or Hub repo id (default: the bundled weights/<arch>)")
     p.add_argument("--n", type=int, default=10_000, help="generated samples (and real test images)")
     p.add_argument("--json", help="also write the results here")
-    p.add_argument("--data-dir")
+    p.add_argument("--data-dir", help="folder with the Fashion-MNIST idx files (default: see gan/data.py)")
     p.add_argument("--train-classifier", action="store_true", help="train and save weights/classifier")
     p.add_argument("--epochs", type=int, default=10, help="classifier epochs")
     p.add_argument("--rescore", action="store_true",
