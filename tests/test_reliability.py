@@ -1,11 +1,13 @@
 """Faults: SIGKILL at random points, a full disk while checkpointing; and the no-pickle rule."""
 import errno
 import json
+import queue
 import random
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -65,7 +67,6 @@ def test_sigkill_mid_epoch_and_mid_checkpoint_always_resumes(tmp_path, root):
     history line) and mid-checkpoint (while the checkpoint's temp file is being written). After
     every kill each file on disk is whole and the checkpoint holds a complete epoch; every restart
     really resumes from it; the end is bit-equal to an uninterrupted run."""
-    import threading
     from gan.training import Config, train
     out, epochs = tmp_path / "run", 10
     common = dict(arch="mlp", limit=2048, batch_size=64, epochs=epochs, threads=1, eval_every=100)
@@ -130,16 +131,20 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_resume(tmp_path, root):
     for sig in (signal.SIGINT, signal.SIGTERM):  # the second run resumes after the first's stop
         proc = subprocess.Popen(args + (["--resume"] if done else []), cwd=root, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
+        lines = queue.Queue()  # a reader thread: a silent, hung process cannot block the test
+        reader = threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout] + [lines.put(None)], daemon=True)
+        reader.start()
         try:
-            first = proc.stdout.readline()
+            first = lines.get(timeout=120)
             if done:
                 assert first == f"resumed from {out / CHECKPOINT} after epoch {done}\n"
-                first = proc.stdout.readline()
+                first = lines.get(timeout=120)
             assert first.startswith(f"epoch={done + 1} "), first
             proc.send_signal(sig)
             t0 = time.monotonic()
-            rest, _ = proc.communicate(timeout=30)
+            proc.wait(30)
             assert time.monotonic() - t0 < 5 and proc.returncode == 130, (sig, proc.returncode)
+            rest = "".join(iter(lambda: lines.get(timeout=30), None))
         finally:
             proc.kill()
             proc.wait(30)
