@@ -49,6 +49,23 @@ def images_in(page, elem_id, n):
     return page.locator(f"#{elem_id} img").count()
 
 
+def srcs(page, elem_id) -> list:
+    return page.evaluate("(id) => [...document.querySelectorAll(`#${id} img`)].map(img => img.src)", elem_id)
+
+
+def click_and_wait(page, button: str, elem_id: str, n: int) -> int:
+    """Click `button`, then wait until #elem_id shows n loaded images that are not the ones it
+    showed before (each tab opens with a result, so "some images" would prove nothing)."""
+    before = srcs(page, elem_id)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_function(
+        """([id, n, before]) => { const imgs = [...document.querySelectorAll(`#${id} img`)];
+             return imgs.length === n && imgs.every(img => img.complete && img.naturalWidth > 0)
+                    && JSON.stringify(imgs.map(img => img.src)) !== JSON.stringify(before); }""",
+        arg=[elem_id, n, before], timeout=WAIT_MS)
+    return n
+
+
 def text_in(page, elem_id, text):
     page.wait_for_function("([id, t]) => (document.getElementById(id)?.innerText || '').includes(t)",
                            arg=[elem_id, text], timeout=WAIT_MS)
@@ -123,8 +140,7 @@ def test_sample_tab_random_seed_then_generate(page):
     page.wait_for_function("() => document.querySelector('#sample-seed input').value !== '114514'", timeout=WAIT_MS)
     seed = int(seed_box.input_value())
     assert 0 <= seed <= SEED_MAX
-    page.get_by_role("button", name="Generate 8 images").click()
-    images_in(page, "sample-strip", 1)
+    click_and_wait(page, "Generate 8 images", "sample-strip", 1)
     text_in(page, "sample-labels", "%")
     assert np.array_equal(shown_strip(page, "sample-strip"), sample(weights.load_generator("cnn"), seed, 8))
     screenshot(page, "sample")
@@ -132,11 +148,11 @@ def test_sample_tab_random_seed_then_generate(page):
 
 def test_sweep_tab_with_its_plots(page):
     page.get_by_role("tab", name="Latent sweep").click()
-    page.get_by_role("button", name="Sweep").click()
-    assert images_in(page, "sweep-grid", 21) == 21
-    assert marks(page, "sweep-brightness", "line", 3) == 3  # one line per position: 10, 60, 80
-    page.get_by_role("button", name="Measure all 100 positions").click()
-    assert images_in(page, "importance-top", 8) == 8
+    page.get_by_label("positions (0-99, up to 16)").fill("10, 60")
+    assert click_and_wait(page, "Sweep", "sweep-grid", 14) == 14  # 2 positions x 7 values
+    assert marks(page, "sweep-brightness", "line", 2) == 2  # one line per position
+    page.get_by_role("spinbutton", name="value (|v| ≤ 1000)").fill("5")
+    click_and_wait(page, "Measure all 100 positions", "importance-top", 8)
     assert marks(page, "importance-bars", "rect", 100) == 100  # a bar per latent position
     page.locator("#sweep-grid").scroll_into_view_if_needed()
     screenshot(page, "sweep")
@@ -151,8 +167,8 @@ def test_compare_tab_random_seed_and_histogram(page):
     page.locator("#compare-random").click()
     page.wait_for_function("() => document.querySelector('#compare-seed input').value !== '114514'", timeout=WAIT_MS)
     seed = int(page.locator("#compare-seed input").input_value())
-    page.get_by_role("button", name="Compare").click()
-    images_in(page, "compare-mlp", 1), images_in(page, "compare-cnn", 1)
+    click_and_wait(page, "Compare", "compare-mlp", 1)
+    images_in(page, "compare-cnn", 1)
     text_in(page, "compare-labels", "CNN")
     assert np.array_equal(shown_strip(page, "compare-mlp"), sample(weights.load_generator("mlp"), seed, 8))
 
@@ -163,28 +179,27 @@ def test_bad_input_shows_an_error_and_the_page_keeps_working(page):
     box.fill("100")
     page.get_by_role("button", name="Sweep").click()
     page.get_by_text("positions: '100' is outside 0..99").first.wait_for()
-    box.fill("10, 60, 80")
-    page.get_by_role("button", name="Sweep").click()
-    assert images_in(page, "sweep-grid", 21) == 21
+    box.fill("10, 60")
+    assert click_and_wait(page, "Sweep", "sweep-grid", 14) == 14
 
 
 def test_interpolate_tab(page):
     page.get_by_role("tab", name="Interpolate").click()
-    page.get_by_role("button", name="Interpolate").click()
-    assert images_in(page, "interp-strip", 10) == 10
+    page.get_by_role("spinbutton", name=f"seed (0 to {SEED_MAX})").nth(1).fill("7")  # seed B (visible ones only)
+    assert click_and_wait(page, "Interpolate", "interp-strip", 10) == 10
     page.locator("#interp-gif").get_by_text(".gif").first.wait_for()
 
 
 def test_how_it_learned_tab_with_its_curves(page):
     page.get_by_role("tab", name="How it learned").click()
-    page.get_by_role("button", name="Show").click()
-    images_in(page, "learned-grid", 1)
+    page.get_by_role("radio", name="MLP").click()  # the MLP's run: 250 epochs
+    click_and_wait(page, "Show", "learned-grid", 1)
     assert marks(page, "learned-losses", "line", 2) == 2  # D loss and G loss
     assert marks(page, "learned-fd", "line", 1) == 1
 
 
 def test_nearest_tab(page):
     page.get_by_role("tab", name="Nearest training images").click()
-    page.get_by_role("button", name="Find nearest").click()
-    assert images_in(page, "nearest-pixels", 5) == 5
+    page.get_by_role("spinbutton", name=f"seed (0 to {SEED_MAX})").fill("7")
+    assert click_and_wait(page, "Find nearest", "nearest-pixels", 5) == 5
     assert images_in(page, "nearest-features", 5) == 5
