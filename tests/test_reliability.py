@@ -68,7 +68,7 @@ def test_sigkill_mid_epoch_and_mid_checkpoint_always_resumes(tmp_path, root):
     every kill each file on disk is whole and the checkpoint holds a complete epoch; every restart
     really resumes from it; the end is bit-equal to an uninterrupted run."""
     from gan.training import Config, train
-    out, epochs = tmp_path / "run", 10
+    out, epochs = tmp_path / "run", 14  # room for every kill below to cost an epoch
     common = dict(arch="mlp", limit=2048, batch_size=64, epochs=epochs, threads=1, eval_every=100)
     args = [sys.executable, "train.py", "--arch", "mlp", "--limit", "2048", "--batch-size", "64", "--epochs", str(epochs),
             "--threads", "1", "--eval-every", "100", "--out", str(out)]
@@ -76,7 +76,7 @@ def test_sigkill_mid_epoch_and_mid_checkpoint_always_resumes(tmp_path, root):
     rng = random.Random(0)
     done = 0  # epochs in the checkpoint so far
     kills = {"mid-epoch": 0, "mid-checkpoint": 0}
-    for how in ["mid-epoch", "mid-checkpoint", "mid-checkpoint", "mid-checkpoint", "mid-epoch"]:
+    for how in ["mid-epoch", *["mid-checkpoint"] * 6, "mid-epoch"]:
         if how == "mid-checkpoint" and kills[how]:
             continue  # one landed: enough (a kill can miss the ~15 ms write by a hair; then try again)
         proc = subprocess.Popen(args + (["--resume"] if done else []), cwd=root, stdout=subprocess.PIPE,
