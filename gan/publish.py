@@ -160,17 +160,17 @@ def push(folder, repo_id: str, private: bool = False, revision: str = None) -> s
     with tempfile.TemporaryDirectory() as tmp:
         staging = stage(folder, repo_id, tmp)
         api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
-        info = commit_files(api, repo_id, "model", staging, UPLOAD_PATTERNS, f"Upload {Path(folder).name} GAN", revision)
+        names = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+        files = {f: str(staging / f) for f in names if any(fnmatch.fnmatch(f, pat) for pat in UPLOAD_PATTERNS)}
+        info = one_commit(api, repo_id, "model", files, f"Upload {Path(folder).name} GAN", revision)
     return str(info)
 
 
-def commit_files(api, repo_id: str, repo_type: str, folder: Path, patterns, message: str, revision: str = None):
-    """The files of `folder` matching `patterns` as exactly one commit (upload_folder may split a
+def one_commit(api, repo_id: str, repo_type: str, files: dict, message: str, revision: str = None):
+    """{path in the repo: local path or bytes} as exactly one commit (upload_folder may split a
     folder into several); returns the CommitInfo."""
     from huggingface_hub import CommitOperationAdd
-    files = sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
-    ops = [CommitOperationAdd(path_in_repo=f, path_or_fileobj=str(Path(folder) / f))
-           for f in files if any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+    ops = [CommitOperationAdd(path_in_repo=path, path_or_fileobj=source) for path, source in files.items()]
     return api.create_commit(repo_id, ops, commit_message=message, repo_type=repo_type, revision=revision)
 
 
@@ -195,7 +195,7 @@ def space_readme(text: str, model_repos: list) -> str:
 
 def deploy(space: str, models: str = None, private: bool = False, dry_run: bool = False, root: Path = ROOT) -> str:
     """Publish the app to the Space `space` in one commit; returns the Space's URL."""
-    from huggingface_hub import CommitOperationAdd, HfApi, constants
+    from huggingface_hub import HfApi, constants
     model_repos = sorted({repo_for(models, arch)[0] for arch in ARCHS}) if models else []
     if not dry_run:
         api = HfApi(token=require_token("deploy", "nothing was uploaded"))
@@ -213,8 +213,8 @@ def deploy(space: str, models: str = None, private: bool = False, dry_run: bool 
         print(f"Space variable: {REPO_ENV}={models}" if models else "no Space variable: the app uses its bundled weights")
         return url
     api.create_repo(space, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
-    ops = [CommitOperationAdd(f, readme.encode() if f == "README.md" else str(root / f)) for f in files]
-    api.create_commit(space, ops, commit_message="Deploy the Fashion-MNIST GAN Explorer", repo_type="space")
+    one_commit(api, space, "space", {f: readme.encode() if f == "README.md" else str(root / f) for f in files},
+               "Deploy the Fashion-MNIST GAN Explorer")
     if models:
         api.add_space_variable(space, REPO_ENV, models, description="model repos the app loads its weights from")
     return url
