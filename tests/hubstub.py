@@ -133,7 +133,7 @@ class Hub:
                 return self._send(h, 409, {"error": "You already created this repo", "url": f"{self.url}/{repo}"})
             with self.lock:
                 self.repos[repo] = {"type": req.get("type") or "model", "sdk": req.get("sdk"), "commits": [],
-                                    "variables": {}, "branches": {}, "private": req.get("visibility") == "private"}
+                                    "variables": {}, "branches": {}}
             if req.get("type") == "space":  # the Hub makes a first commit with a default README
                 self.add_commit(repo, {".gitattributes": b"*.bin filter=lfs diff=lfs merge=lfs -text\n"},
                                 "initial commit", "space")

@@ -53,11 +53,12 @@ def srcs(page, elem_id) -> list:
     return page.evaluate("(id) => [...document.querySelectorAll(`#${id} img`)].map(img => img.src)", elem_id)
 
 
-def click_and_wait(page, button: str, elem_id: str, n: int) -> int:
-    """Click `button`, then wait until #elem_id shows n loaded images that are not the ones it
-    showed before (each tab opens with a result, so "some images" would prove nothing)."""
+def click_and_wait(page, target, elem_id: str, n: int) -> int:
+    """Click `target` (a button's name, or a locator), then wait until #elem_id shows n loaded
+    images that are not the ones it showed before (each tab opens with a result, so "some images"
+    would prove nothing)."""
     before = srcs(page, elem_id)
-    page.get_by_role("button", name=button).click()
+    (page.get_by_role("button", name=target) if isinstance(target, str) else target).click()
     page.wait_for_function(
         """([id, n, before]) => { const imgs = [...document.querySelectorAll(`#${id} img`)];
              return imgs.length === n && imgs.every(img => img.complete && img.naturalWidth > 0)
@@ -107,28 +108,18 @@ def test_every_tab_shows_a_result_before_any_click(page):
         for elem_id, n in shown.items():
             assert images_in(page, elem_id, n) == n, (tab, elem_id)
     assert marks(page, "learned-losses", "line", 2) == 2
-    assert np.array_equal(shown_strip_after_tab(page, "Sample", "sample-strip"), sample(weights.load_generator("cnn"), 114514, 8))
-
-
-def shown_strip_after_tab(page, tab, elem_id):
-    page.get_by_role("tab", name=tab).click()
-    images_in(page, elem_id, 1)
-    return shown_strip(page, elem_id)
+    page.get_by_role("tab", name="Sample").click()
+    assert np.array_equal(shown_strip(page, "sample-strip"), sample(weights.load_generator("cnn"), 114514, 8))
 
 
 def test_the_reports_seeds_are_one_click_examples(page):
     """Sample: the example 810 shows seed 810's images. Latent sweep: the example 30 runs the report's
     experiment, z[10], z[60], z[80] set to 0.3 and to 10: 3 rows of 2 images."""
-    page.get_by_role("gridcell", name="810", exact=True).first.click()
-    page.wait_for_function("() => document.querySelector('#sample-seed input').value === '810'", timeout=WAIT_MS)
-    want = sample(weights.load_generator("cnn"), 810, 8)
-    deadline = page.evaluate("() => Date.now()") + WAIT_MS
-    while not np.array_equal(shown_strip(page, "sample-strip"), want):  # the strip updates after the seed box
-        assert page.evaluate("() => Date.now()") < deadline, "the example's images never appeared"
-        page.wait_for_timeout(200)
+    click_and_wait(page, page.get_by_role("gridcell", name="810", exact=True).first, "sample-strip", 1)
+    assert page.locator("#sample-seed input").input_value() == "810"
+    assert np.array_equal(shown_strip(page, "sample-strip"), sample(weights.load_generator("cnn"), 810, 8))
     page.get_by_role("tab", name="Latent sweep").click()
-    page.get_by_role("gridcell", name="30", exact=True).first.click()
-    page.wait_for_function("() => document.querySelectorAll('#sweep-grid img').length === 6", timeout=WAIT_MS)
+    assert click_and_wait(page, page.get_by_role("gridcell", name="30", exact=True).first, "sweep-grid", 6) == 6
     assert page.get_by_label("values (|v| ≤ 1000, up to 16)").input_value() == "0.3, 10"
     assert page.get_by_label("positions (0-99, up to 16)").input_value() == "10, 60, 80"
 

@@ -93,7 +93,10 @@ def _silent_endpoint(mode: str):
             held.append(c)
         time.sleep(0.2)
     else:
-        threading.Thread(target=lambda: [held.append(srv.accept()[0]) for _ in iter(int, 1)], daemon=True).start()
+        def accept_forever():  # hold every connection open, answer nothing
+            while True:
+                held.append(srv.accept()[0])
+        threading.Thread(target=accept_forever, daemon=True).start()
     return port, held
 
 
