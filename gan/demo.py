@@ -1,7 +1,9 @@
 """What the Space computes, as plain functions over models loaded once: no Gradio in here.
 
-Each handler validates its input (ValueError with a message saying what is allowed), then
-returns numpy images, captions and pandas tables that app.py hands to Gradio components.
+Each handler validates its input (gan.checks.InputError saying what is allowed), then returns
+numpy images, captions and pandas tables that app.py hands to Gradio components. `lang` (a
+gan.text language) picks the words of labels, captions and tables, never the pixels; numeric
+columns keep their English names in every language (plots name their axes in app.py).
 """
 import logging
 import tempfile
@@ -17,7 +19,8 @@ from gan import explore, hub, nearest, weights
 from gan.data import CLASSES, to_float
 from gan.metrics import classify
 from gan.io import cached_file, cached_png, gif_bytes
-from gan.checks import choice, whole
+from gan.checks import InputError, choice, whole
+from gan.text import DEFAULT, class_name, t
 from gan.sampling import N_IMAGES, check_seed, generate, grid, latents, sample, upscale
 
 log = logging.getLogger("gan.demo")
@@ -79,28 +82,28 @@ class Demo:
     def G(self, arch):
         return self.models[check_arch(arch)].G
 
-    def labels(self, images_u8: np.ndarray) -> list:
+    def labels(self, images_u8: np.ndarray, lang=DEFAULT) -> list:
         """'Trouser 97%' for each uint8 (N, 28, 28) image, from the metric classifier."""
         _, probs = classify(self.classifier, to_float(torch.from_numpy(images_u8).unsqueeze(1)))
-        return [f"{CLASSES[p.argmax()]} {100 * p.max():.0f}%" for p in probs]
+        return [f"{class_name(lang, p.argmax())} {100 * p.max():.0f}%" for p in probs]
 
-    def gallery(self, images_u8, captions) -> list:
+    def gallery(self, images_u8, captions, lang=DEFAULT) -> list:
         return [(self.store(upscale(img, UPSCALE)), f"{c} · {l}")
-                for img, c, l in zip(images_u8, captions, self.labels(images_u8))]
+                for img, c, l in zip(images_u8, captions, self.labels(images_u8, lang))]
 
     def strip(self, images_u8):
         """(N, 28, 28) -> one image, the N tiles in a row: one file for a client to fetch, not N."""
         return self.store(upscale(grid(images_u8, cols=len(images_u8), pad=STRIP_PAD), STRIP_UPSCALE))
 
     # ---------------------------------------------------------------- Sample
-    def sample(self, arch, seed):
+    def sample(self, arch, seed, lang=DEFAULT):
         """The seed's 8 images as one strip, and a one-row table of the classifier's labels."""
         seed = check_seed(seed)
         imgs = sample(self.G(arch), seed, N_IMAGES)
-        return self.strip(imgs), pd.DataFrame([self.labels(imgs)], columns=LABEL_COLUMNS)
+        return self.strip(imgs), pd.DataFrame([self.labels(imgs, lang)], columns=LABEL_COLUMNS)
 
     # ---------------------------------------------------------------- Latent sweep
-    def sweep(self, arch, seed, index, positions, values, mode):
+    def sweep(self, arch, seed, index, positions, values, mode, lang=DEFAULT):
         G, seed, index = self.G(arch), check_seed(seed), explore.check_index(index)
         pos, vals = explore.parse_positions(positions), explore.parse_values(values)
         base, grid, brightness, change = explore.sweep(G, seed, index, pos, vals, explore.check_mode(mode))
@@ -109,16 +112,16 @@ class Demo:
         stats = pd.DataFrame([{"position": f"z[{p}]", "value": v, "brightness": float(brightness[i, j]),
                                "change": float(change[i, j])}
                               for i, p in enumerate(pos) for j, v in enumerate(vals)])
-        base_item = self.gallery(base[None], [f"seed {seed} · #{index}"])[0]
-        return base_item, self.gallery(grid.reshape(-1, *base.shape), caps), stats
+        base_item = self.gallery(base[None], [t(lang, "cap.seed", seed=seed, index=index)], lang)[0]
+        return base_item, self.gallery(grid.reshape(-1, *base.shape), caps, lang), stats
 
-    def importance(self, arch, seed, index, value, mode):
+    def importance(self, arch, seed, index, value, mode, lang=DEFAULT):
         G, seed, index = self.G(arch), check_seed(seed), explore.check_index(index)
         value = explore.check_value(value)
         change, order, imgs = explore.importance(G, seed, index, value, explore.check_mode(mode))
         bars = pd.DataFrame({"position": np.arange(len(change)), "change": change.astype(float)})
         op = "=" if mode == "set" else "+="
-        return bars, self.gallery(imgs, [f"z[{p}]{op}{value:g} · Δ {change[p]:.1f}" for p in order])
+        return bars, self.gallery(imgs, [f"z[{p}]{op}{value:g} · Δ {change[p]:.1f}" for p in order], lang)
 
     # ---------------------------------------------------------------- MLP vs CNN
     def speed_ms(self, arch, repeats: int = 20) -> float:
@@ -131,81 +134,82 @@ class Demo:
             times.append(1000 * (time.perf_counter() - t0))
         return float(np.median(times))
 
-    def model_table(self, speeds: dict) -> pd.DataFrame:
+    def model_table(self, speeds: dict, lang=DEFAULT) -> pd.DataFrame:
         rows = {}
         for arch, m in self.models.items():
             s, met = m.summary, m.summary.get("metrics", {})
             rows[ARCH_NAMES[arch]] = {
-                "parameters (G)": f"{sum(p.numel() for p in m.G.parameters()):,}",
-                "training epochs": str(s.get("epochs", "?")),
-                "training time": f"{s['wall_seconds'] / 60:.1f} min" if "wall_seconds" in s else "?",
-                "ms for 8 images": f"{speeds[arch]:.2f}",
-                **{k: f"{met[key]:.3f}" for k, key in (("FD ↓", "fd"), ("precision ↑", "precision"),
-                                                          ("recall ↑", "recall"), ("coverage ↑", "coverage"),
-                                                          ("classifier IS ↑", "is")) if key in met},
-                "weights": m.source,
+                t(lang, "row.parameters"): f"{sum(p.numel() for p in m.G.parameters()):,}",
+                t(lang, "row.epochs"): str(s.get("epochs", "?")),
+                t(lang, "row.time"): t(lang, "row.minutes", m=s["wall_seconds"] / 60) if "wall_seconds" in s else "?",
+                t(lang, "row.speed"): f"{speeds[arch]:.2f}",
+                **{t(lang, f"row.{key}"): f"{met[key]:.3f}" for key in ("fd", "precision", "recall", "coverage", "is")
+                   if key in met},
+                t(lang, "row.weights"): m.source,
             }
         df = pd.DataFrame(rows)
         return df.reset_index(names="")
 
-    def class_hist(self) -> pd.DataFrame:
+    def class_hist(self, lang=DEFAULT) -> pd.DataFrame:
         """Each model's class shares on 10k samples, a row per (class, model) in class order: 'bar'
         names the bar, so a bar plot shows the models side by side rather than stacked."""
         hists = {a: m.summary.get("metrics", {}).get("class_hist", []) for a, m in self.models.items()}
+        names = [class_name(lang, i) for i in range(len(CLASSES))]
         return pd.DataFrame([{"class": c, "model": ARCH_NAMES[a], "bar": f"{c} · {ARCH_NAMES[a]}", "share": float(h[i])}
-                             for i, c in enumerate(CLASSES) for a, h in hists.items() if len(h) == len(CLASSES)])
+                             for i, c in enumerate(names) for a, h in hists.items() if len(h) == len(CLASSES)])
 
-    def compare(self, seed):
+    def compare(self, seed, lang=DEFAULT):
         """One strip per model for the same seed, and a table with a row of labels per model."""
         seed = check_seed(seed)
         imgs = {arch: sample(self.G(arch), seed, N_IMAGES) for arch in ARCH_NAMES}
-        labels = pd.DataFrame([[ARCH_NAMES[a], *self.labels(x)] for a, x in imgs.items()],
-                              columns=["model", *LABEL_COLUMNS])
+        labels = pd.DataFrame([[ARCH_NAMES[a], *self.labels(x, lang)] for a, x in imgs.items()],
+                              columns=[t(lang, "axis.model"), *LABEL_COLUMNS])
         return (*(self.strip(x) for x in imgs.values()), labels)
 
     # ---------------------------------------------------------------- Interpolate
-    def interpolate(self, arch, seed_a, index_a, seed_b, index_b, steps, method):
+    def interpolate(self, arch, seed_a, index_a, seed_b, index_b, steps, method, lang=DEFAULT):
         G = self.G(arch)
         seed_a, seed_b = check_seed(seed_a), check_seed(seed_b)
         index_a, index_b = explore.check_index(index_a), explore.check_index(index_b)
         imgs = explore.interpolate(G, seed_a, index_a, seed_b, index_b, explore.check_steps(steps), method)
         n = len(imgs)
-        caps = [f"{i}/{n - 1}" + (f" · seed {seed_a} #{index_a}" if i == 0 else
-                                  f" · seed {seed_b} #{index_b}" if i == n - 1 else "") for i in range(n)]
+        ends = {0: t(lang, "cap.seed", seed=seed_a, index=index_a), n - 1: t(lang, "cap.seed", seed=seed_b, index=index_b)}
+        caps = [f"{i}/{n - 1}" + (f" · {ends[i]}" if i in ends else "") for i in range(n)]
         frames = np.concatenate([imgs, imgs[::-1][1:-1]])  # there and back: a smooth loop
         gif = cached_file(gif_bytes([upscale(f, 4) for f in frames]),
                           self.cache_dir or Path(tempfile.gettempdir()) / "gan-explorer", ".gif")
-        return self.gallery(imgs, caps), gif
+        return self.gallery(imgs, caps, lang), gif
 
     # ---------------------------------------------------------------- How it learned
     def epochs(self, arch) -> int:
         return len(self.models[check_arch(arch)].history)
 
-    def learned(self, arch, epoch):
+    def learned(self, arch, epoch, lang=DEFAULT):
         """The fixed-seed 8x8 grid after `epoch`, and the loss / FD curves of the whole run."""
         m = self.models[check_arch(arch)]
         if not m.history:
-            raise ValueError(f"the {arch} weights carry no training history")
+            raise InputError("no_history", arch=arch)
         epoch = whole(epoch, "epoch", 1, len(m.history))
         path = Path(m.folder) / "samples" / f"epoch_{epoch:03d}.png"
         from PIL import Image
         grid = np.asarray(Image.open(path).convert("L"))
-        curves = pd.DataFrame([{"epoch": h["epoch"], "curve": name, "value": float(h[key])}
-                               for h in m.history for key, name in (("d_loss", "D loss"), ("g_loss", "G loss"))])
+        curves = pd.DataFrame([{"epoch": h["epoch"], "curve": t(lang, f"curve.{key}"), "value": float(h[key])}
+                               for h in m.history for key in ("d_loss", "g_loss")])
         fd = pd.DataFrame([{"epoch": h["epoch"], "FD": float(h["fd"])} for h in m.history if h.get("fd") is not None])
         return self.store(upscale(grid, 2)), curves, fd
 
     # ---------------------------------------------------------------- Nearest training images
-    def nearest(self, arch, seed, index):
+    def nearest(self, arch, seed, index, lang=DEFAULT):
         """The seed's image #index and its 5 nearest indexed training images, in pixel space and in
         the classifier's feature space, with distances."""
         seed, index = check_seed(seed), explore.check_index(index)
         img = sample(self.G(arch), seed, N_IMAGES)[index]
         found = nearest.query(self.index, self.classifier, img[None], k=5)
-        out = [self.gallery(img[None], [f"seed {seed} · #{index} (generated)"])]
+        out = [self.gallery(img[None], [t(lang, "cap.generated", seed=seed, index=index)], lang)]
         for space in ("pixels", "features"):
             idx, dist = found[space][0][0], found[space][1][0]
             imgs = self.index["images"][idx].numpy()
-            caps = [f"train #{int(self.index['train_index'][i])} · {space} distance {d:.2f}" for i, d in zip(idx, dist)]
-            out.append(self.gallery(imgs, caps))
+            caps = [t(lang, "cap.train", i=int(self.index["train_index"][i]), space=t(lang, f"space.{space}"), d=d)
+                    for i, d in zip(idx, dist)]
+            out.append(self.gallery(imgs, caps, lang))
         return tuple(out)

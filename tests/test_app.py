@@ -258,3 +258,28 @@ def test_16_concurrent_same_seed_calls(server, G):
         results = list(pool.map(lambda c: strip_pixels(call(c, "cnn", 2024, api_name="/sample")[0]), clients))
     want = render(G["cnn"], latents(2024, 8))
     assert all(np.array_equal(r, want) for r in results)
+
+
+ZH_CLASSES = dict(zip(CLASSES, ("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴")))
+
+
+def test_a_client_asking_for_chinese_gets_chinese_words_and_the_same_pixels(server, client, G):
+    """Accept-Language: zh-CN (what a Chinese browser sends) -> labels, headers, curve names and
+    errors in Chinese; pixels as for everyone. The default client above gets English."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+    zh = Client(server, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+                httpx_kwargs={"timeout": CALL_TIMEOUT})
+    strip, table = call(zh, "cnn", 114514, api_name="/sample")
+    expected = render(G["cnn"], latents(114514, 8))
+    assert np.array_equal(strip_pixels(strip), expected)
+    zh_labels = [f"{ZH_CLASSES[label.rsplit(' ', 1)[0]]} {label.rsplit(' ', 1)[1]}" for label in expected_labels(expected)]
+    assert table["data"][0] == zh_labels
+    _, _, compared = call(zh, 114514, api_name="/compare")
+    assert compared["headers"][0] == "模型" and compared["data"][1] == ["CNN", *zh_labels]
+    _, losses, _ = call(zh, "cnn", 1, api_name="/learned")
+    assert [row["curve"] for row in plot_rows(losses)][:2] == ["判别器损失", "生成器损失"]  # epoch 1
+    with pytest.raises(AppError, match="随机数种子必须是 0 到 4294967295 之间的整数，收到的是 -1"):
+        call(zh, "cnn", -1, api_name="/sample")
+    with pytest.raises(AppError, match=SEED_ERROR):  # the same server, asked without a language
+        call(client, "cnn", -1, api_name="/sample")

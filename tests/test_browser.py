@@ -2,6 +2,7 @@
 opens its own page, so one failure cannot leave the next test on a broken page."""
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan import weights
+from gan import text, weights
 from gan.demo import STRIP_PAD, STRIP_UPSCALE
 from gan.sampling import SEED_MAX, sample, tiles
 
@@ -31,7 +32,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(server, wait_until="domcontentloaded")
@@ -194,3 +195,42 @@ def test_nearest_tab(page):
     page.get_by_role("spinbutton", name=f"seed (0 to {SEED_MAX})").fill("7")
     assert click_and_wait(page, "Find nearest", "nearest-pixels", 5) == 5
     assert images_in(page, "nearest-features", 5) == 5
+
+
+# each tab, a button and a label on it (gan.text keys)
+TAB_WORDS = (("tab.sample", "sample.go", "sample.strip"), ("tab.sweep", "sweep.go", "sweep.positions"),
+             ("tab.compare", "compare.go", "compare.models"), ("tab.interpolate", "interp.go", "interp.steps"),
+             ("tab.nearest", "nearest.go", "nearest.pixels"), ("tab.learned", "learned.go", "learned.epoch"))
+CJK = "[\u4e00-\u9fff]"
+
+
+@pytest.mark.parametrize("locale, lang, seed_error, chinese", [
+    ("zh-CN", "zh-CN", "随机数种子必须是 0 到 4294967295 之间的整数，收到的是 -1", True),
+    ("en-US", "en", "seed must be a whole number from 0 to 4294967295, got -1", False),
+])
+def test_the_page_speaks_the_browsers_language(browser, server, locale, lang, seed_error, chinese):
+    """Tab names, buttons and labels on every tab, results (class labels, axis names) and a bad
+    seed's error message, in the browser's language."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        words = text.page(lang)
+        for tab, button, label in TAB_WORDS:
+            for key in (tab, button, label):
+                assert bool(re.search(CJK, words[key])) == chinese, key  # really Chinese / really not
+            page.get_by_role("tab", name=words[tab]).click()
+            page.get_by_role("button", name=words[button]).wait_for()  # hidden tabs' buttons don't count
+            page.get_by_text(words[label]).locator("visible=true").first.wait_for()
+        page.get_by_role("tab", name=words["tab.sweep"]).click()
+        page.locator("#sweep-brightness svg").get_by_text(words["axis.brightness"], exact=True).first.wait_for()
+        page.get_by_role("tab", name=words["tab.sample"]).click()
+        page.wait_for_function("([re, chinese]) => new RegExp(re).test(document.getElementById('sample-labels')"
+                               ".innerText) === chinese", arg=[CJK, chinese], timeout=WAIT_MS)
+        page.locator("#sample-seed input").fill("-1")
+        page.get_by_role("button", name=words["sample.go"]).click()
+        page.get_by_text(seed_error).first.wait_for()
+        screenshot(page, f"page-{lang}")
+    finally:
+        context.close()

@@ -1,0 +1,193 @@
+"""Every string a visitor reads, in English ("en") and Simplified Chinese ("zh-CN"): one key per
+string, the same keys in both languages (tests/test_text.py checks).
+
+Two routes to the page, because Gradio translates only static text:
+- static text (tabs, labels, buttons, help): app.py hands STRINGS to gr.I18n and the browser
+  picks the language (navigator.language);
+- what handlers return (class labels, table headers, captions, axis names, error messages): built
+  on the server with t(lang, key), lang read from the request's Accept-Language header. A client
+  that asks for no language (gradio_client as it comes) gets English; pixels never depend on it.
+The report's own words are quoted as it wrote them, in Chinese.
+"""
+from gan.checks import InputError
+from gan.data import CLASSES
+from gan.explore import MAX_ABS_VALUE, MAX_ITEMS, Z_POSITIONS
+from gan.sampling import N_IMAGES, SEED_MAX
+
+LANGUAGES = ("en", "zh-CN")
+DEFAULT = "en"
+SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes")  # templates filled per call, not page text
+LIMITS = dict(seed_max=SEED_MAX, n=N_IMAGES, last=N_IMAGES - 1, z=Z_POSITIONS, top=Z_POSITIONS - 1,
+              items=MAX_ITEMS, vmax=f"{MAX_ABS_VALUE:g}")
+
+# The report's observations (课程报告 w5, section 3), quoted in its own words.
+REPORT_QUOTE = ("> 当随机数设置得很小（如 0.3）时，在不同位置改变一个这样的小随机数会产生相对较小的影响，甚至肉眼无法观察到任何变化。"
+                "\n>\n> 然而，当随机数设置为较大的数字（如 10）时，如果我们在不同位置改变其中一个小随机数，收获的效果还是比较明显的，"
+                "可以说是非常明显。\n>\n> ……过大的随机数（10）会导致图像亮度较低，甚至有些图像接近全黑。")
+
+EN = {
+    # page
+    "title": "Fashion-MNIST GAN Explorer",
+    "intro": "# Fashion-MNIST GAN Explorer\nTwo small GANs from a course report on GANs, an **MLP** and a **CNN** "
+             "(DCGAN-style), trained on Fashion-MNIST. A **seed** is the identity of a sample: the same seed gives "
+             "the same {n} images in every tab and API call. Each image is labelled by a separate Fashion-MNIST "
+             "classifier.",
+    "tab.sample": "Sample", "tab.sweep": "Latent sweep", "tab.compare": "MLP vs CNN", "tab.interpolate": "Interpolate",
+    "tab.nearest": "Nearest training images", "tab.learned": "How it learned",
+    # shared inputs
+    "seed": "seed (0 to {seed_max})", "model": "model", "random_seed": "Random seed",
+    "report_seeds": "the report's seeds", "labels": "what the classifier sees",
+    # Sample
+    "sample.go": "Generate {n} images", "sample.strip": "{n} images from this seed (#0 to #{last}, left to right)",
+    # Latent sweep
+    "sweep.intro": "Change **one latent dimension** of one of the seed's {n} latents, as in the report: `set` puts "
+                   "z[p] = v, `add` adds v. The report saw small values (0.3) barely change the image and large ones "
+                   "(10) change the garment and darken it. The plots measure that.",
+    "sweep.index": "index (which of the {n} latents)", "mode": "mode",
+    "sweep.positions": "positions (0-{top}, up to {items})", "sweep.values": "values (|v| ≤ {vmax}, up to {items})",
+    "sweep.go": "Sweep", "sweep.base": "base image", "sweep.grid": "one row per position, one column per value",
+    "sweep.brightness": "mean brightness (0-255) vs value", "sweep.change": "mean pixel change vs the base image",
+    "importance.intro": "### Which positions matter\nEdit each of the {z} positions in turn to one value and "
+                        "measure how much the image changes.",
+    "importance.value": "value (|v| ≤ {vmax})", "importance.go": "Measure all {z} positions",
+    "importance.bars": "mean pixel change per position", "importance.top": "the 8 positions that change the image most",
+    # MLP vs CNN
+    "compare.go": "Compare", "compare.models": "the two models (metrics on 10k samples, see README)",
+    "compare.hist": "classes of 10k generated samples, the two models side by side",
+    # Interpolate
+    "interp.intro": "Walk from one sample to another through latent space: `slerp` follows the sphere where "
+                    "Gaussian latents live, `lerp` the straight line.",
+    "interp.index_a": "index in seed A", "interp.index_b": "index in seed B", "interp.steps": "steps",
+    "interp.method": "method", "interp.go": "Interpolate", "interp.strip": "from A to B",
+    "interp.gif": "animation (GIF)",
+    # Nearest training images
+    "nearest.intro": "Is the model copying its training set? A generated image beside its 5 nearest training images, "
+                     "by pixels and by the classifier's features. The index holds 8,000 of the 60,000 training "
+                     "images (800 per class), bundled with the app.",
+    "nearest.index": "index (which of the {n} images)", "nearest.go": "Find nearest", "nearest.query": "generated",
+    "nearest.pixels": "nearest in pixel space", "nearest.features": "nearest in classifier feature space",
+    # How it learned
+    "learned.intro": "The same 64 fixed latents after each epoch of training, and the training curves (FD on 2k "
+                     "samples every few epochs), from the bundled training history.",
+    "learned.epoch": "epoch", "learned.go": "Show", "learned.grid": "samples after this epoch",
+    "learned.losses": "losses per epoch", "learned.fd": "FD (2k samples) per epoch",
+    # what handlers return: axis names, table headers, captions
+    "axis.value": "value", "axis.brightness": "brightness", "axis.position": "position", "axis.change": "change",
+    "axis.class": "class", "axis.share": "share", "axis.model": "model", "axis.epoch": "epoch", "axis.curve": "curve",
+    "axis.loss": "value", "axis.fd": "FD",
+    "curve.d_loss": "D loss", "curve.g_loss": "G loss",
+    "cap.seed": "seed {seed} · #{index}", "cap.generated": "seed {seed} · #{index} (generated)",
+    "cap.train": "train #{i} · {space} distance {d:.2f}", "space.pixels": "pixels", "space.features": "features",
+    "row.parameters": "parameters (G)", "row.epochs": "training epochs", "row.time": "training time",
+    "row.minutes": "{m:.1f} min", "row.speed": "ms for {n} images", "row.fd": "FD ↓", "row.precision": "precision ↑",
+    "row.recall": "recall ↑", "row.coverage": "coverage ↑", "row.is": "classifier IS ↑", "row.weights": "weights",
+    # error messages (gan.checks.InputError keys); {name} is one of the name.* keys
+    "error.whole": "{name} must be a whole number from {lo} to {hi}, got {got}",
+    "error.list_type": "{name} must be text like '1, 2, 3'",
+    "error.list_empty": "{name}: give at least one number, e.g. '10, 60, 80'",
+    "error.list_long": "{name}: at most {most} numbers, got {count}",
+    "error.not_number": "{name}: {got} is not a number",
+    "error.not_whole": "{name}: {got} is not a whole number",
+    "error.outside": "{name}: {got} is outside {lo}..{hi}",
+    "error.one_number": "{name} must be one number, got {count}",
+    "error.number": "{name} must be a finite number from {lo} to {hi}, got {got}",
+    "error.choice": "{name} must be one of {allowed}, got {got}",
+    "error.no_history": "the {arch} weights carry no training history",
+    "got.type": "a {type}", "got.text": "text that is not a plain number",
+    "name.seed": "seed", "name.n": "n", "name.index": "index", "name.positions": "positions", "name.values": "values",
+    "name.value": "value", "name.mode": "mode", "name.steps": "steps", "name.method": "method", "name.arch": "arch",
+    "name.epoch": "epoch",
+    **{f"class.{i}": c for i, c in enumerate(CLASSES)},
+}
+
+ZH = {
+    "title": "Fashion-MNIST GAN 探索器",
+    "intro": "# Fashion-MNIST GAN 探索器\n来自一份生成对抗网络（GAN）课程报告的两个小型 GAN：一个 **MLP** 和一个 **CNN**"
+             "（DCGAN 风格），都在 Fashion-MNIST 上训练。**随机数种子**决定一个样本：同一个种子在每个标签页、每次 API "
+             "调用中都生成同样的 {n} 张图。每张图下的类别由一个单独训练的 Fashion-MNIST 分类器给出。",
+    "tab.sample": "生成样本", "tab.sweep": "调整隐变量", "tab.compare": "MLP 与 CNN 对比", "tab.interpolate": "插值",
+    "tab.nearest": "最相似的训练图像", "tab.learned": "训练过程",
+    "seed": "随机数种子（0 到 {seed_max}）", "model": "模型", "random_seed": "随机种子",
+    "report_seeds": "报告中用过的种子", "labels": "分类器的判断",
+    "sample.go": "生成 {n} 张图", "sample.strip": "这个种子生成的 {n} 张图（从左到右依次为 #0 到 #{last}）",
+    "sweep.intro": "和报告一样，只改变这个种子 {n} 个潜在向量之一的**一个维度**：`set`（设为）令 z[p] = v，"
+                   "`add`（加上）令 z[p] 加上 v。报告的观察是：\n\n" + REPORT_QUOTE + "\n\n下面的图把这些观察量化了。",
+    "sweep.index": "序号（{n} 个潜在向量中的哪一个）", "mode": "方式",
+    "sweep.positions": "位置（0-{top}，最多 {items} 个）", "sweep.values": "取值（|v| ≤ {vmax}，最多 {items} 个）",
+    "sweep.go": "开始调整", "sweep.base": "原图", "sweep.grid": "每行一个位置，每列一个取值",
+    "sweep.brightness": "平均亮度（0-255）随取值的变化", "sweep.change": "与原图相比的平均像素变化",
+    "importance.intro": "### 哪些位置最重要\n依次把 {z} 个位置分别改成同一个取值，测量图像变化了多少。",
+    "importance.value": "取值（|v| ≤ {vmax}）", "importance.go": "测量全部 {z} 个位置",
+    "importance.bars": "每个位置的平均像素变化", "importance.top": "让图像变化最大的 8 个位置",
+    "compare.go": "对比", "compare.models": "两个模型（指标基于 1 万个样本，详见 README）",
+    "compare.hist": "1 万个生成样本的类别分布，两个模型并排显示",
+    "interp.intro": "在潜在空间中从一个样本走到另一个样本：`slerp`（球面插值）沿着高斯潜在向量所在的球面走，"
+                    "`lerp`（线性插值）走直线。",
+    "interp.index_a": "种子 A 中的序号", "interp.index_b": "种子 B 中的序号", "interp.steps": "步数",
+    "interp.method": "插值方法", "interp.go": "插值", "interp.strip": "从 A 到 B", "interp.gif": "动画（GIF）",
+    "nearest.intro": "模型是在照抄训练集吗？把一张生成图和与它最相似的 5 张训练图放在一起，分别按像素和按分类器的"
+                     "特征比较。检索库收录了 6 万张训练图中的 8000 张（每类 800 张），随应用一起提供。",
+    "nearest.index": "序号（{n} 张图中的哪一张）", "nearest.go": "查找", "nearest.query": "生成图",
+    "nearest.pixels": "像素空间中最相似的", "nearest.features": "分类器特征空间中最相似的",
+    "learned.intro": "同样 64 个固定的潜在向量在每一轮训练之后生成的图，以及训练曲线（每隔几轮在 2000 个样本上"
+                     "计算 FD），取自随权重提供的训练记录。",
+    "learned.epoch": "训练轮次", "learned.go": "显示", "learned.grid": "这一轮训练之后生成的图",
+    "learned.losses": "每轮的损失", "learned.fd": "每轮的 FD（2000 个样本）",
+    "axis.value": "取值", "axis.brightness": "亮度", "axis.position": "位置", "axis.change": "变化",
+    "axis.class": "类别", "axis.share": "占比", "axis.model": "模型", "axis.epoch": "轮次", "axis.curve": "曲线",
+    "axis.loss": "损失", "axis.fd": "FD",
+    "curve.d_loss": "判别器损失", "curve.g_loss": "生成器损失",
+    "cap.seed": "种子 {seed} · #{index}", "cap.generated": "种子 {seed} · #{index}（生成）",
+    "cap.train": "训练集 #{i} · {space}距离 {d:.2f}", "space.pixels": "像素", "space.features": "特征",
+    "row.parameters": "参数量（生成器）", "row.epochs": "训练轮数", "row.time": "训练用时",
+    "row.minutes": "{m:.1f} 分钟", "row.speed": "生成 {n} 张图的毫秒数", "row.fd": "FD ↓", "row.precision": "精确率 ↑",
+    "row.recall": "召回率 ↑", "row.coverage": "覆盖率 ↑", "row.is": "分类器 IS ↑", "row.weights": "权重来源",
+    "error.whole": "{name}必须是 {lo} 到 {hi} 之间的整数，收到的是 {got}",
+    "error.list_type": "{name}必须是像 '1, 2, 3' 这样的一串数字",
+    "error.list_empty": "{name}：请至少给出一个数，例如 '10, 60, 80'",
+    "error.list_long": "{name}：最多 {most} 个数，收到了 {count} 个",
+    "error.not_number": "{name}：{got} 不是数字",
+    "error.not_whole": "{name}：{got} 不是整数",
+    "error.outside": "{name}：{got} 超出了范围 {lo}..{hi}",
+    "error.one_number": "{name}只能是一个数，收到了 {count} 个",
+    "error.number": "{name}必须是 {lo} 到 {hi} 之间的有限数，收到的是 {got}",
+    "error.choice": "{name}必须是 {allowed} 之一，收到的是 {got}",
+    "error.no_history": "{arch} 的权重不含训练记录",
+    "got.type": "一个 {type} 类型的值", "got.text": "一段不是普通数字的文字",
+    "name.seed": "随机数种子", "name.n": "数量", "name.index": "序号", "name.positions": "位置", "name.values": "取值",
+    "name.value": "取值", "name.mode": "方式", "name.steps": "步数", "name.method": "插值方法", "name.arch": "模型",
+    "name.epoch": "训练轮次",
+    **{f"class.{i}": c for i, c in enumerate(("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
+                                              "凉鞋", "衬衫", "运动鞋", "包", "短靴"))},
+}
+
+STRINGS = {"en": EN, "zh-CN": ZH}
+
+
+def language(accept_language) -> str:
+    """An Accept-Language header -> "zh-CN" when Chinese is the first language it asks for, else
+    "en". Every Chinese tag maps to zh-CN: it is the only Chinese offered."""
+    first = (accept_language or "").split(",")[0].split(";")[0].strip().lower()
+    return "zh-CN" if first == "zh" or first.startswith("zh-") else DEFAULT
+
+
+def t(lang: str, key: str, **params) -> str:
+    """The string `key` in `lang`, its {placeholders} filled from the limits and params."""
+    return STRINGS[lang][key].format(**LIMITS, **params)
+
+
+def class_name(lang: str, index: int) -> str:
+    return t(lang, f"class.{int(index)}")
+
+
+def page(lang: str) -> dict:
+    """Every key as the static page shows it (placeholders filled): what gr.I18n receives."""
+    return {key: t(lang, key) for key in STRINGS[lang] if not key.startswith(SERVER_ONLY)}
+
+
+def message(lang: str, error: InputError) -> str:
+    """A bad-input error in `lang`: its name (when a name.* key has it: scripts may check
+    values of their own) and any described value translated too."""
+    params = {k: (t(lang, f"name.{v}") if k == "name" and f"name.{v}" in EN else
+                  t(lang, v[0], **v[1]) if isinstance(v, tuple) else v) for k, v in error.params.items()}
+    return t(lang, f"error.{error.key}", **params)

@@ -1,0 +1,69 @@
+"""gan/text.py: every string in both languages, the same placeholders in each, and the
+visitor's language read from Accept-Language."""
+import re
+import string
+
+import pytest
+
+from gan import explore, text
+from gan.checks import InputError
+from gan.demo import check_arch
+from gan.sampling import check_seed
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def fields(template: str) -> set:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    assert text.LANGUAGES == tuple(text.STRINGS)
+    en, zh = text.STRINGS["en"], text.STRINGS["zh-CN"]
+    assert set(en) == set(zh), f"only in en: {set(en) - set(zh)}; only in zh-CN: {set(zh) - set(en)}"
+    for key in en:
+        assert fields(en[key]) == fields(zh[key]), key
+
+
+def test_the_chinese_text_is_chinese():
+    """Every zh-CN string that has words (not only symbols, numbers or names) is written in Chinese."""
+    neutral = {"axis.fd", "row.fd"}  # "FD ↓": an abbreviation, the same in both
+    for key, value in text.STRINGS["zh-CN"].items():
+        if key not in neutral:
+            assert CJK.search(value), key
+    assert text.class_name("zh-CN", 1) == "裤子" and text.class_name("en", 1) == "Trouser"
+    assert len({text.class_name("zh-CN", i) for i in range(10)}) == 10
+
+
+def test_every_key_the_code_uses_exists():
+    """A key typed in app.py or gan/ that the table lacks would show raw on the page."""
+    from conftest import ROOT
+    sources = [ROOT / "app.py", *sorted((ROOT / "gan").glob("*.py"))]
+    used = set()
+    for path in sources:
+        src = path.read_text()
+        used |= set(re.findall(r'I18N\("([a-z_.]+)"\)', src)) | set(re.findall(r'\bt\(lang, "([a-z_.]+)"', src))
+        used |= {f"error.{k}" for k in re.findall(r'InputError\("([a-z_]+)"', src)}
+    assert len(used) > 40 and used <= set(text.STRINGS["en"]), used - set(text.STRINGS["en"])
+
+
+@pytest.mark.parametrize("header, lang", [
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"), ("zh", "zh-CN"), ("zh-TW", "zh-CN"), ("ZH-cn", "zh-CN"),
+    ("en-US,en;q=0.9,zh-CN;q=0.8", "en"), ("fr-FR", "en"), ("", "en"), (None, "en"), ("*", "en"),
+])
+def test_language_from_accept_language(header, lang):
+    assert text.language(header) == lang
+
+
+@pytest.mark.parametrize("check, bad", [
+    (check_seed, -1), (check_seed, "x"), (explore.check_index, 9), (explore.parse_positions, "100"),
+    (explore.parse_values, "a"), (explore.check_value, float("nan")), (explore.check_mode, "mul"),
+    (explore.check_steps, 1), (check_arch, "gpt"),
+])
+def test_every_visitor_error_reads_in_chinese(check, bad):
+    with pytest.raises(InputError) as e:
+        check(bad)
+    en, zh = str(e.value), text.message("zh-CN", e.value)
+    assert en == text.message("en", e.value) and not CJK.search(en)
+    name = e.value.params["name"]
+    assert zh.startswith(text.STRINGS["zh-CN"][f"name.{name}"]) and zh != en
