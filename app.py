@@ -6,6 +6,7 @@ Each tab shows the result of its default inputs when the page opens: computed on
 Words come from gan/text.py in English or Chinese (static text: gr.I18n, by the browser's language;
 results and errors: the request's Accept-Language, see gan.text).
 """
+import contextlib
 import inspect
 import logging
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from gan import explore, text
+from gan import explore, live, text
 from gan.checks import InputError
 from gan.demo import ARCH_NAMES, Demo
 from gan.sampling import N_IMAGES, SEED_MAX
@@ -23,31 +24,43 @@ from gan.sampling import N_IMAGES, SEED_MAX
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
 CONCURRENCY = int(os.environ.get("GAN_CONCURRENCY", "4"))
+TRAIN_CAP_S = float(os.environ.get("GAN_TRAIN_CAP_S", live.CAP_S))  # each Train job's wall-clock cap
 ARCH_CHOICES = [(name, arch) for arch, name in ARCH_NAMES.items()]
 SEED = 114514              # the default seed, one of the report's
 REPORT_SEEDS = [1, 3, 30, 810, 114514]  # the seeds the report tried
 REPORT_VALUES = "0.3, 10"  # the report's small and large value for z[p]
-I18N = gr.I18n(**{lang: text.page(lang) for lang in text.LANGUAGES})  # static text, by the browser's language
+I18N = gr.I18n(**{lang: text.page(lang, cap_s=f"{TRAIN_CAP_S:g}") for lang in text.LANGUAGES})  # by the browser's language
 
 
 def language(request: gr.Request | None) -> str:
     return text.language(request.headers.get("accept-language") if request else None)
 
 
+@contextlib.contextmanager
+def said_in(lang: str):
+    """Bad input (gan/ raises InputError; anything else is a bug) -> gr.Error in the visitor's
+    language; the server keeps serving."""
+    try:
+        yield
+    except InputError as e:
+        raise gr.Error(text.message(lang, e)[:300]) from None
+
+
 def handler(fn):
     """fn(*inputs, lang=...) -> an event handler. Gradio hands it the request (not an API
-    parameter); its Accept-Language picks the words of the result. Bad input -> gr.Error in that
-    language; the server keeps serving."""
+    parameter); its Accept-Language picks the words of the result and of errors. A generator
+    function (a stream) stays one, as Gradio tells streams by that."""
+    if inspect.isgeneratorfunction(fn):
+        def wrapper(*args):
+            *inputs, request = args
+            with said_in(language(request)):
+                yield from fn(*inputs, lang=language(request))
+    else:
+        def wrapper(*args):
+            *inputs, request = args
+            with said_in(language(request)):
+                return fn(*inputs, lang=language(request))
     params = [p for p in inspect.signature(fn).parameters.values() if p.name != "lang"]
-
-    def wrapper(*args):
-        *inputs, request = args
-        lang = language(request)
-        try:
-            return fn(*inputs, lang=lang)
-        except InputError as e:  # gan/ raises InputError for bad input; anything else is a bug
-            raise gr.Error(text.message(lang, e)[:300]) from None
-
     # Gradio finds the request parameter by its annotation
     wrapper.__signature__ = inspect.Signature([*params, inspect.Parameter(
         "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request)])
@@ -277,8 +290,62 @@ def learned_tab(state: Demo, page: Page):
     epoch.release(learned, [arch, epoch], [grid, losses, fd], api_visibility="private")
 
 
+def train_tab(state: Demo, page: Page):
+    gr.Markdown(I18N("train.intro"))
+    with gr.Row():
+        arch = model_radio("mlp")
+        recipe = gr.Radio(list(live.training.RECIPES), value="report", label=I18N("train.recipe"))
+        # the API checks a value against the slider's maximum as built (the MLP's); Demo.train checks per arch
+        epochs = gr.Slider(1, live.MAX_EPOCHS["mlp"], value=10, step=1, label=I18N("train.epochs"))
+        seed = gr.Number(0, label=I18N("train.seed"), step=1)
+    with gr.Row():
+        go = go_button("train.go")
+        stop = button("train.stop", variant="stop", scale=0, elem_id="train-stop")
+    with gr.Row():
+        grid = gr.Image(label=I18N("train.grid"), elem_id="train-grid", format="png", height=480, width=480)
+        with gr.Column():
+            losses = page.add(gr.LinePlot(x="epoch", y="value", color="curve", title=I18N("train.losses"),
+                                          elem_id="train-losses"),
+                              x_title="axis.epoch", y_title="axis.loss", color_title="axis.curve")
+            d_out = page.add(gr.LinePlot(x="epoch", y="value", color="curve", title=I18N("train.dout"),
+                                         elem_id="train-dout"),
+                             x_title="axis.epoch", y_title="axis.value", color_title="axis.curve")
+    with gr.Row():
+        fd = page.add(gr.LinePlot(x="epoch", y="FD", title=I18N("train.fd"), elem_id="train-fd"),
+                      x_title="axis.epoch", y_title="axis.fd")
+        hist = page.add(gr.BarPlot(x="class", y="share", title=I18N("train.hist"), x_label_angle=-40,
+                                   elem_id="train-hist"), x_title="axis.class", y_title="axis.share")
+    with gr.Row():
+        stats = gr.JSON(label=I18N("train.stats"), elem_id="train-stats")
+        model = gr.File(label=I18N("train.model"), elem_id="train-model")
+    gr.Markdown(I18N("train.try_intro"))
+    with gr.Row():
+        try_seed = seed_box(elem_id="train-try-seed")
+        try_go = go_button("train.try_go")
+    yours = gr.Image(label=I18N("train.yours"), elem_id="train-yours", format="png")
+    bundled = gr.Image(label=I18N("train.bundled"), elem_id="train-bundled", format="png")
+    try_labels = gr.Dataframe(label=I18N("labels"), elem_id="train-labels", interactive=False)
+
+    busy = gr.State(False)  # this page's job is running: a second one gets a message, not a place in the queue
+
+    def claim(running, lang=text.DEFAULT):
+        if running:
+            raise InputError("busy")
+        return True
+
+    arch.change(lambda a, e: gr.Slider(maximum=live.MAX_EPOCHS[a], value=min(e, live.MAX_EPOCHS[a])), [arch, epochs],
+                epochs, api_visibility="private")
+    job = go.click(handler(claim), busy, busy, concurrency_limit=None, api_visibility="private").success(
+        handler(state.train), [arch, recipe, epochs, seed], [grid, losses, d_out, fd, hist, stats, model],
+        api_name="train", concurrency_limit=1, concurrency_id="train")  # one job at a time: the rest queue
+    job.then(lambda: False, None, busy, api_visibility="private")
+    stop.click(lambda: False, None, busy, cancels=[job], api_visibility="private")
+    try_go.click(handler(state.trained), [model, try_seed], [yours, bundled, try_labels], api_name="trained")
+
+
 TABS = (("tab.sample", sample_tab), ("tab.sweep", sweep_tab), ("tab.compare", compare_tab),
-        ("tab.interpolate", interpolate_tab), ("tab.nearest", nearest_tab), ("tab.learned", learned_tab))
+        ("tab.interpolate", interpolate_tab), ("tab.nearest", nearest_tab), ("tab.learned", learned_tab),
+        ("tab.train", train_tab))
 
 
 def build(state: Demo) -> gr.Blocks:
@@ -300,7 +367,7 @@ def build(state: Demo) -> gr.Blocks:
 
 # Output images go into Gradio's cache as finished, content-addressed files (see gan.io.cached_png).
 IMAGE_DIR = Path(gr.utils.get_upload_folder()) / "gan-explorer"
-demo_state = Demo.load(cache_dir=IMAGE_DIR)
+demo_state = Demo.load(cache_dir=IMAGE_DIR, train_cap_s=TRAIN_CAP_S)
 demo = build(demo_state)
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gan import explore, hub, nearest, weights
+from gan import explore, hub, live, nearest, weights
 from gan.data import CLASSES, to_float
 from gan.metrics import classify
 from gan.io import cached_file, cached_png, gif_bytes
@@ -64,20 +64,24 @@ def check_arch(arch) -> str:
 class Demo:
     """The loaded models and the classifier; read-only after construction (safe across threads)."""
 
-    def __init__(self, models: dict, classifier, cache_dir=None, index=None):
+    def __init__(self, models: dict, classifier, cache_dir=None, index=None, train_cap_s: float = live.CAP_S):
         self.models = models
         self.classifier = classifier
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays
         self.index = index          # gan.nearest's training-image index, or None
+        self.train_cap_s = train_cap_s  # each Train job's wall-clock cap
 
     @classmethod
-    def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None):
+    def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = live.CAP_S):
         return cls({a: load_model(a) for a in archs}, weights.load_classifier(), cache_dir,
-                   nearest.load_index(weights.NEAREST_INDEX))
+                   nearest.load_index(weights.NEAREST_INDEX), train_cap_s)
 
     def store(self, img: np.ndarray):
         """uint8 image -> what the UI shows: a finished PNG file in the cache, or the array."""
         return cached_png(img, self.cache_dir) if self.cache_dir else img
+
+    def store_file(self, data: bytes, suffix: str) -> str:
+        return cached_file(data, self.cache_dir or Path(tempfile.gettempdir()) / "gan-explorer", suffix)
 
     def G(self, arch):
         return self.models[check_arch(arch)].G
@@ -176,8 +180,7 @@ class Demo:
         ends = {0: t(lang, "cap.seed", seed=seed_a, index=index_a), n - 1: t(lang, "cap.seed", seed=seed_b, index=index_b)}
         caps = [f"{i}/{n - 1}" + (f" · {ends[i]}" if i in ends else "") for i in range(n)]
         frames = np.concatenate([imgs, imgs[::-1][1:-1]])  # there and back: a smooth loop
-        gif = cached_file(gif_bytes([upscale(f, 4) for f in frames]),
-                          self.cache_dir or Path(tempfile.gettempdir()) / "gan-explorer", ".gif")
+        gif = self.store_file(gif_bytes([upscale(f, 4) for f in frames]), ".gif")
         return self.gallery(imgs, caps, lang), gif
 
     # ---------------------------------------------------------------- How it learned
@@ -213,3 +216,31 @@ class Demo:
                     for i, d in zip(idx, dist)]
             out.append(self.gallery(imgs, caps, lang))
         return tuple(out)
+
+    # ---------------------------------------------------------------- Train it yourself
+    def train(self, arch, recipe, epochs, seed, lang=DEFAULT):
+        """A live training job (gan.live): streams (8x8 grid, losses, D outputs, FD per epoch,
+        class histogram, stats, the model .zip path once done, else None)."""
+        cfg = live.check_job(arch, recipe, epochs, seed)
+        images, feats = live.subset(self.index, cfg.arch)
+
+        def curves(u, keys):
+            return pd.DataFrame([{"epoch": c["epoch"], "curve": t(lang, f"curve.{k}"), "value": c[k]}
+                                 for c in u.curves for k in keys], columns=["epoch", "curve", "value"])
+        for u in live.job(cfg, images, feats, self.classifier, self.train_cap_s):
+            names = [class_name(lang, i) for i in range(len(CLASSES))]
+            hist = pd.DataFrame({"class": names, "share": u.shares or [0.0] * len(CLASSES)})
+            stats = dict(u.stats, class_shares=u.shares and dict(zip(names, u.shares)))
+            yield (self.store(upscale(u.grid, 2)), curves(u, ("d_loss", "g_loss")), curves(u, ("d_real", "d_fake")),
+                   pd.DataFrame(u.fd, columns=["epoch", "FD"]), hist, stats,
+                   u.model and self.store_file(u.model, ".zip"))
+
+    def trained(self, model, seed, lang=DEFAULT):
+        """A Train job's model .zip and a seed -> its 8 images, the bundled model's for the same
+        latents, and the classifier's labels of both."""
+        seed = check_seed(seed)
+        G, arch = live.read_zip(model)
+        imgs = {"yours": sample(G, seed, N_IMAGES), "bundled": sample(self.G(arch), seed, N_IMAGES)}
+        labels = pd.DataFrame([[t(lang, f"train.{who}"), *self.labels(x, lang)] for who, x in imgs.items()],
+                              columns=[t(lang, "axis.model"), *LABEL_COLUMNS])
+        return self.strip(imgs["yours"]), self.strip(imgs["bundled"]), labels

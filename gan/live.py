@@ -13,6 +13,8 @@ subset's classifier features (bundled with the index) and the class shares of th
 which show a collapse that the loss hides.
 """
 import io
+import json
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -22,16 +24,18 @@ import numpy as np
 import torch
 
 from gan import training, weights
-from gan.checks import choice, whole
+from gan.checks import InputError, choice, whole
 from gan.data import CLASSES
 from gan.metrics import classify, frechet_distance
 from gan.sampling import generate, grid, latents, to_uint8
 
+CAP_S = 300                # a job's wall-clock cap, seconds (the app's GAN_TRAIN_CAP_S)
 MAX_EPOCHS = {"mlp": 30, "cnn": 5}  # an epoch: MLP ~1 s, CNN ~15 s on one thread (benchmarks/)
 PER_CLASS = {"mlp": 800, "cnn": 400}
 FD_N = 1000                # samples per epoch-end FD and class histogram
 EVAL_SEED = 10_000_019     # their latents: the same every epoch, as gan.metrics uses
 UPDATE_S = 1.0             # seconds of training between two updates (a Stop lands between them)
+CURVE_EVERY = 10           # steps per point of the loss curves (their mean)
 
 
 def check_job(arch, recipe, epochs, seed) -> training.Config:
@@ -53,76 +57,101 @@ def subset(index: dict, arch: str) -> tuple:
 
 @dataclass
 class Update:
-    """One step of the stream: what the tab shows. `rows`: the loss curves since the last update."""
+    """One step of the stream: what the tab shows."""
     stats: dict
-    grid: np.ndarray           # uint8 (8*28+..., ...) 8x8 grid
-    rows: list
-    shares: list = None        # class shares of FD_N samples, at epoch ends
-    model: bytes = None        # the finished model, zipped, in the last update
+    grid: np.ndarray           # uint8 8x8 grid of the 64 fixed latents
+    curves: list               # {"epoch" (fractional), "d_loss", "g_loss", "d_real", "d_fake"} so far
+    fd: list                   # {"epoch", "FD"} at each epoch end so far
+    shares: list = None        # class shares of FD_N samples at the last epoch end
+    model: bytes = None        # the finished model, zipped, in the last update only
 
 
 def zipped(G, arch: str) -> bytes:
     """config.json + model.safetensors of G in a .zip: unzip, then Generator.from_pretrained."""
-    import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         folder = weights.save(Path(tmp) / "model", arch, G)
         buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for name in (weights.CONFIG_FILE, weights.MODEL_FILE):
-                z.write(folder / name, name)
+        with zipfile.ZipFile(buf, "w") as z:
+            for name in (weights.CONFIG_FILE, weights.MODEL_FILE):  # a fixed date: same weights, same bytes
+                z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), (folder / name).read_bytes(),
+                           compress_type=zipfile.ZIP_DEFLATED)
     return buf.getvalue()
-
-
-def job(cfg: training.Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier,
-        cap_s: float, update_s: float = UPDATE_S, clock=time.monotonic):
-    """Train per cfg on images_u8, yielding an Update every update_s seconds of training and at
-    every epoch end; the last one has stats["done"] and the model. Stops at cap_s seconds of wall
-    clock (the model so far is the result). Closing the generator (the visitor's Stop) ends it
-    after the current step."""
-    run = training.new_run(cfg, images_u8)
-    z_grid, z_eval = latents(training.GRID_SEED, 64), latents(EVAL_SEED, FD_N)
-    t_start = last = clock()
-    seen, fd, shares, rows, capped = 0, None, None, [], False
-
-    def stats(done=False):
-        secs = clock() - t_start
-        return {"epoch": run.epoch, "epochs": cfg.epochs, "step": run.epoch * run.steps + i, "images_seen": seen,
-                "img_per_s": round(seen / max(secs, 1e-9), 1), "seconds": round(secs, 1), "fd": fd,
-                "class_shares": shares and dict(zip(CLASSES, shares)), "done": done, "capped": capped}
-
-    i = 0
-    while run.epoch < cfg.epochs and not capped:
-        run.G.train(), run.D.train()
-        perm = training.epoch_perm(cfg.seed, run.epoch, run.reals.size(0))
-        for i in range(run.steps):
-            losses = training.train_step(run, run.reals[perm[i * run.batch:(i + 1) * run.batch]],
-                                         run.epoch * run.steps + i)
-            seen += run.batch
-            if i % 10 == 0:  # curves: every 10th step (a .item() per step would slow the MLP)
-                rows.append({"step": run.epoch * run.steps + i,
-                             **dict(zip(("d_loss", "g_loss", "d_real", "d_fake"), (v.item() for v in losses)))})
-            if clock() - t_start > cap_s:
-                capped = True
-                break
-            if clock() - last >= update_s and i < run.steps - 1:
-                last = clock()
-                yield Update(stats(), preview(run.ema, z_grid), rows)
-                rows = []
-        else:
-            run.epoch += 1
-            i = 0
-            sampler = training.sampling_copy(run.ema, cfg)
-            feats, probs = classify(classifier, generate(sampler, z_eval))
-            fd = round(frechet_distance(real_feats, feats.astype(np.float64)), 3)
-            shares = np.bincount(probs.argmax(1), minlength=len(CLASSES)).astype(float) / FD_N
-            shares = [round(float(s), 4) for s in shares]
-            if run.epoch < cfg.epochs:
-                last = clock()
-                yield Update(stats(), preview(sampler, z_grid), rows, shares)
-                rows = []
-    sampler = training.sampling_copy(run.ema, cfg)
-    yield Update(stats(done=True), preview(sampler, z_grid), rows, shares, zipped(sampler, cfg.arch))
 
 
 def preview(G, z) -> np.ndarray:
     return grid(to_uint8(generate(G, z)))
+
+
+def job(cfg: training.Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier,
+        cap_s: float, update_s: float = UPDATE_S, clock=time.monotonic):
+    """Train per cfg on images_u8 (uint8 (N, 1, 28, 28)), yielding an Update after every
+    update_s seconds of training and at every epoch end; the last Update has stats["done"] and
+    the model. At cap_s seconds of wall clock the job ends early (stats["capped"]) with the model
+    it has. Closing the generator (Stop, a closed page) ends it after the current step."""
+    run = training.new_run(cfg, images_u8)
+    z_grid, z_eval = latents(training.GRID_SEED, 64), latents(EVAL_SEED, FD_N)
+    keys = ("d_loss", "g_loss", "d_real", "d_fake")
+    t0 = last = clock()
+    step = seen = 0
+    sums, n_sum, curves, fds, shares, capped = torch.zeros(len(keys)), 0, [], [], None, False
+
+    def update(G, done=False, model=None):
+        secs = clock() - t0
+        stats = {"epoch": run.epoch, "epochs": cfg.epochs, "step": step, "images_seen": seen,
+                 "img_per_s": round(seen / max(secs, 1e-9), 1), "seconds": round(secs, 1),
+                 "fd": fds[-1]["FD"] if fds else None,
+                 "class_shares": dict(zip(CLASSES, shares)) if shares else None, "done": done, "capped": capped}
+        return Update(stats, preview(G, z_grid), list(curves), list(fds), shares, model)
+
+    while run.epoch < cfg.epochs and not capped:
+        run.G.train(), run.D.train()
+        perm = training.epoch_perm(cfg.seed, run.epoch, run.reals.size(0))
+        for i in range(run.steps):
+            losses = training.train_step(run, run.reals[perm[i * run.batch:(i + 1) * run.batch]], step)
+            step, seen = step + 1, seen + run.batch
+            sums += torch.stack([v.detach() for v in losses])
+            n_sum += 1
+            if n_sum == CURVE_EVERY or i == run.steps - 1:  # a point per CURVE_EVERY steps: their mean
+                curves.append({"epoch": round(run.epoch + (i + 1) / run.steps, 4),
+                               **{k: float(v) / n_sum for k, v in zip(keys, sums)}})
+                sums, n_sum = torch.zeros(len(keys)), 0
+            if clock() - t0 > cap_s:
+                capped = True
+                break
+            if clock() - last >= update_s and i < run.steps - 1:
+                yield update(run.ema)  # the EMA copy tracks G (decay 0: it is G)
+                last = clock()
+        else:
+            run.epoch += 1
+            sampler = training.sampling_copy(run.ema, cfg)
+            feats, probs = classify(classifier, generate(sampler, z_eval))
+            fds.append({"epoch": run.epoch, "FD": round(frechet_distance(real_feats, feats.astype(np.float64)), 3)})
+            shares = [round(float(s), 4) for s in np.bincount(probs.argmax(1), minlength=len(CLASSES)) / FD_N]
+            if run.epoch < cfg.epochs:
+                yield update(sampler)
+                last = clock()
+    sampler = training.sampling_copy(run.ema, cfg)
+    yield update(sampler, done=True, model=zipped(sampler, cfg.arch))
+
+
+MAX_ZIP_MEMBER = 16 * 2**20  # the CNN generator's safetensors is ~3 MB
+
+
+def read_zip(path) -> tuple:
+    """A model .zip (the Train tab's) -> (generator, arch), loaded strictly; InputError otherwise."""
+    if not isinstance(path, (str, Path)) or not Path(path).is_file():
+        raise InputError("no_model")
+    names = {weights.CONFIG_FILE, weights.MODEL_FILE}
+    try:
+        with zipfile.ZipFile(path) as z, tempfile.TemporaryDirectory() as tmp:
+            infos = z.infolist()
+            if {i.filename for i in infos} != names or any(i.file_size > MAX_ZIP_MEMBER for i in infos):
+                raise ValueError("not the two files of a model folder")
+            config = json.loads(z.read(weights.CONFIG_FILE))
+            arch = config.get("arch") if isinstance(config, dict) else None
+            if arch not in MAX_EPOCHS:
+                raise ValueError(f"unknown arch {arch!r}")
+            z.extractall(tmp, members=sorted(names))
+            return weights.load_generator(arch, tmp), arch
+    except (zipfile.BadZipFile, ValueError, weights.WeightsError):  # InputError is a ValueError too
+        raise InputError("bad_model") from None

@@ -9,6 +9,7 @@ Two routes to the page, because Gradio translates only static text:
   that asks for no language (gradio_client as it comes) gets English; pixels never depend on it.
 The report's own words are quoted as it wrote them, in Chinese.
 """
+from gan import live
 from gan.checks import InputError
 from gan.data import CLASSES
 from gan.explore import MAX_ABS_VALUE, MAX_ITEMS, Z_POSITIONS
@@ -18,7 +19,9 @@ LANGUAGES = ("en", "zh-CN")
 DEFAULT = "en"
 SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes")  # templates filled per call, not page text
 LIMITS = dict(seed_max=SEED_MAX, n=N_IMAGES, last=N_IMAGES - 1, z=Z_POSITIONS, top=Z_POSITIONS - 1,
-              items=MAX_ITEMS, vmax=f"{MAX_ABS_VALUE:g}")
+              items=MAX_ITEMS, vmax=f"{MAX_ABS_VALUE:g}", cap_s=live.CAP_S, fd_n=live.FD_N,
+              mlp_epochs=live.MAX_EPOCHS["mlp"], cnn_epochs=live.MAX_EPOCHS["cnn"],
+              mlp_images=f"{10 * live.PER_CLASS['mlp']:,}", cnn_images=f"{10 * live.PER_CLASS['cnn']:,}")
 
 # The report's observations (课程报告 w5, section 3), quoted in its own words.
 REPORT_QUOTE = ("> 当随机数设置得很小（如 0.3）时，在不同位置改变一个这样的小随机数会产生相对较小的影响，甚至肉眼无法观察到任何变化。"
@@ -71,11 +74,32 @@ EN = {
                      "samples every few epochs), from the bundled training history.",
     "learned.epoch": "epoch", "learned.go": "Show", "learned.grid": "samples after this epoch",
     "learned.losses": "losses per epoch", "learned.fd": "FD (2k samples) per epoch",
+    # Train it yourself
+    "tab.train": "Train it yourself",
+    "train.intro": "Watch a GAN learn, live. **report** is the recipe the report ran, the course template: plain "
+                   "SGD at 0.03 for both nets, batch 64, BCE on D's sigmoid output, and real images left in [0, 1] by "
+                   "ToTensor while G's tanh draws in [-1, 1], so D can tell real from fake by the range of the pixels "
+                   "alone. **textbook** is DCGAN's loop (Adam 2e-4); **tuned** is the bundled models' (a faster Adam, "
+                   "an EMA of G, for the MLP an R1 penalty). Training runs on a fixed, class-balanced subset of the "
+                   "training set ({mlp_images} images for the MLP, {cnn_images} for the CNN).\n\nWatch the class "
+                   "histogram, not only the loss. The report found that looking at a GAN's loss means little "
+                   "(本人认为看gan的loss意义不大): the losses can settle while the samples collapse to a few classes, "
+                   "which FD and the histogram show.\n\nOne job runs at a time, on one CPU thread, for at most "
+                   "{cap_s} s; other visitors' jobs wait in the queue and see their place.",
+    "train.recipe": "recipe", "train.epochs": "epochs (MLP 1-{mlp_epochs}, CNN 1-{cnn_epochs})",
+    "train.seed": "training seed (initial weights, data order, latents)", "train.go": "Train", "train.stop": "Stop",
+    "train.grid": "64 fixed latents, as the generator draws them now", "train.losses": "D and G loss",
+    "train.dout": "D(x) and D(G(z)): D's mean output on real and on generated images",
+    "train.fd": "FD ({fd_n} samples) per epoch", "train.hist": "classes of {fd_n} samples, at the last epoch end",
+    "train.stats": "progress", "train.model": "the trained generator (.zip: config.json + model.safetensors)",
+    "train.try_intro": "### Your model beside the bundled one\nThe {n} images of a seed from the model you trained "
+                       "and from the bundled model of the same kind: the same latents.",
+    "train.try_go": "Show {n} images", "train.yours": "your model", "train.bundled": "the bundled model",
     # what handlers return: axis names, table headers, captions
     "axis.value": "value", "axis.brightness": "brightness", "axis.position": "position", "axis.change": "change",
     "axis.class": "class", "axis.share": "share", "axis.model": "model", "axis.epoch": "epoch", "axis.curve": "curve",
     "axis.loss": "value", "axis.fd": "FD",
-    "curve.d_loss": "D loss", "curve.g_loss": "G loss",
+    "curve.d_loss": "D loss", "curve.g_loss": "G loss", "curve.d_real": "D(x)", "curve.d_fake": "D(G(z))",
     "cap.seed": "seed {seed} · #{index}", "cap.generated": "seed {seed} · #{index} (generated)",
     "cap.train": "train #{i} · {space} distance {d:.2f}", "space.pixels": "pixels", "space.features": "features",
     "row.parameters": "parameters (G)", "row.epochs": "training epochs", "row.time": "training time",
@@ -93,10 +117,14 @@ EN = {
     "error.number": "{name} must be a finite number from {lo} to {hi}, got {got}",
     "error.choice": "{name} must be one of {allowed}, got {got}",
     "error.no_history": "the {arch} weights carry no training history",
+    "error.busy": "a training job from this page is already running: press Stop, or wait for it to end",
+    "error.no_model": "no trained model yet: train one first (or give its .zip)",
+    "error.bad_model": "not a model .zip from the Train tab (config.json and model.safetensors of an mlp or cnn "
+                       "generator)",
     "got.type": "a {type}", "got.text": "text that is not a plain number",
     "name.seed": "seed", "name.n": "n", "name.index": "index", "name.positions": "positions", "name.values": "values",
     "name.value": "value", "name.mode": "mode", "name.steps": "steps", "name.method": "method", "name.arch": "arch",
-    "name.epoch": "epoch",
+    "name.epoch": "epoch", "name.recipe": "recipe", "name.epochs": "epochs", "name.training_seed": "training seed",
     **{f"class.{i}": c for i, c in enumerate(CLASSES)},
 }
 
@@ -133,10 +161,28 @@ ZH = {
                      "计算 FD），取自随权重提供的训练记录。",
     "learned.epoch": "训练轮次", "learned.go": "显示", "learned.grid": "这一轮训练之后生成的图",
     "learned.losses": "每轮的损失", "learned.fd": "每轮的 FD（2000 个样本）",
+    "tab.train": "自己训练",
+    "train.intro": "实时观察 GAN 的学习过程。**report** 是报告实际使用的方案，即课程模板：两个网络都用学习率 0.03 "
+                   "的普通 SGD，批大小 64，对判别器的 sigmoid 输出计算 BCE；真实图像只经过 ToTensor，取值在 [0, 1]，"
+                   "而生成器的 tanh 输出在 [-1, 1]，判别器仅凭像素的取值范围就能分辨真假。**textbook** 是 DCGAN "
+                   "论文的训练方式（Adam 2e-4）；**tuned** 是随附模型的方案（学习率更大的 Adam、生成器的 EMA，MLP "
+                   "另加 R1 惩罚）。训练使用训练集中一个固定的、各类别均衡的子集（MLP {mlp_images} 张，CNN "
+                   "{cnn_images} 张）。\n\n请看类别分布，而不只是损失。报告中写道：“本人认为看gan的loss意义不大”。"
+                   "损失可能已经平稳，样本却塌缩到少数几个类别，FD 和类别分布能看出这一点。\n\n同一时间只运行一个"
+                   "训练任务，使用一个 CPU 线程，每个任务最长 {cap_s} 秒；其他访客的任务排队等候，并能看到自己的位置。",
+    "train.recipe": "训练方案", "train.epochs": "训练轮数（MLP 1-{mlp_epochs}，CNN 1-{cnn_epochs}）",
+    "train.seed": "训练随机数种子（决定初始权重、数据顺序和潜在向量）", "train.go": "开始训练", "train.stop": "停止",
+    "train.grid": "64 个固定的潜在向量，生成器此刻画出的样子", "train.losses": "判别器与生成器的损失",
+    "train.dout": "D(x) 与 D(G(z))：判别器对真实图像和生成图像的平均输出",
+    "train.fd": "每轮的 FD（{fd_n} 个样本）", "train.hist": "{fd_n} 个样本的类别分布（最近一轮结束时）",
+    "train.stats": "进度", "train.model": "训练好的生成器（.zip：config.json + model.safetensors）",
+    "train.try_intro": "### 你的模型与随附模型对比\n同一个种子的 {n} 个潜在向量，分别由你训练的模型和同类型的随附模型"
+                       "生成图像。",
+    "train.try_go": "显示 {n} 张图", "train.yours": "你的模型", "train.bundled": "随附模型",
     "axis.value": "取值", "axis.brightness": "亮度", "axis.position": "位置", "axis.change": "变化",
     "axis.class": "类别", "axis.share": "占比", "axis.model": "模型", "axis.epoch": "轮次", "axis.curve": "曲线",
     "axis.loss": "损失", "axis.fd": "FD",
-    "curve.d_loss": "判别器损失", "curve.g_loss": "生成器损失",
+    "curve.d_loss": "判别器损失", "curve.g_loss": "生成器损失", "curve.d_real": "D(x)", "curve.d_fake": "D(G(z))",
     "cap.seed": "种子 {seed} · #{index}", "cap.generated": "种子 {seed} · #{index}（生成）",
     "cap.train": "训练集 #{i} · {space}距离 {d:.2f}", "space.pixels": "像素", "space.features": "特征",
     "row.parameters": "参数量（生成器）", "row.epochs": "训练轮数", "row.time": "训练用时",
@@ -153,10 +199,14 @@ ZH = {
     "error.number": "{name}必须是 {lo} 到 {hi} 之间的有限数，收到的是 {got}",
     "error.choice": "{name}必须是 {allowed} 之一，收到的是 {got}",
     "error.no_history": "{arch} 的权重不含训练记录",
+    "error.busy": "本页面已有一个训练任务在运行：请先点“停止”，或等它结束",
+    "error.no_model": "还没有训练好的模型：请先训练一个（或提供它的 .zip 文件）",
+    "error.bad_model": "这不是“自己训练”标签页给出的模型 .zip（应包含 mlp 或 cnn 生成器的 config.json 和 "
+                       "model.safetensors）",
     "got.type": "一个 {type} 类型的值", "got.text": "一段不是普通数字的文字",
     "name.seed": "随机数种子", "name.n": "数量", "name.index": "序号", "name.positions": "位置", "name.values": "取值",
     "name.value": "取值", "name.mode": "方式", "name.steps": "步数", "name.method": "插值方法", "name.arch": "模型",
-    "name.epoch": "训练轮次",
+    "name.epoch": "训练轮次", "name.recipe": "训练方案", "name.epochs": "训练轮数", "name.training_seed": "训练随机数种子",
     **{f"class.{i}": c for i, c in enumerate(("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
                                               "凉鞋", "衬衫", "运动鞋", "包", "短靴"))},
 }
@@ -180,9 +230,11 @@ def class_name(lang: str, index: int) -> str:
     return t(lang, f"class.{int(index)}")
 
 
-def page(lang: str) -> dict:
-    """Every key as the static page shows it (placeholders filled): what gr.I18n receives."""
-    return {key: t(lang, key) for key in STRINGS[lang] if not key.startswith(SERVER_ONLY)}
+def page(lang: str, **facts) -> dict:
+    """Every key as the static page shows it (placeholders filled, facts overriding LIMITS, e.g.
+    the app's cap_s): what gr.I18n receives."""
+    return {key: STRINGS[lang][key].format(**{**LIMITS, **facts}) for key in STRINGS[lang]
+            if not key.startswith(SERVER_ONLY)}
 
 
 def message(lang: str, error: InputError) -> str:

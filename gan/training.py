@@ -1,7 +1,9 @@
 """Training: a config dataclass, one loop, atomic checkpoints, exact resume.
 
-Two recipes (RECIPES): `textbook` is the DCGAN paper's loop (Adam 2e-4, beta1 0.5, BCE, batch 128,
-no EMA); `tuned` raises the learning rate (1e-3 MLP, 2e-3 CNN), saves an exponential moving
+Three recipes (RECIPES): `report` is the course template the report ran (plain SGD at 0.03 for
+both nets, batch 64, 10 epochs, BCE on D's sigmoid output, real images scaled to [0, 1] by
+ToTensor alone while G's tanh draws [-1, 1]); `textbook` is the DCGAN paper's loop (Adam 2e-4,
+beta1 0.5, BCE, batch 128, no EMA); `tuned` raises the learning rate (1e-3 MLP, 2e-3 CNN), saves an exponential moving
 average (EMA) of G with BatchNorm statistics recalibrated for it, and for the MLP uses batch 256
 and an R1 gradient penalty on real images. The architecture never changes. How the recipes were
 chosen, and every variant tried, is in benchmarks/sweep-results.md.
@@ -32,15 +34,22 @@ from gan.sampling import generate, grid, latents, to_uint8
 
 GRID_SEED = 2024  # the fixed latents of the per-epoch 8x8 sample grid
 CHECKPOINT = "checkpoint.pt"
+INIT_LOCK = threading.Lock()  # see new_run
 
 # Per-recipe values of the flags left at None.
-TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20)
+TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20,
+                optimizer="adam", real_range="-1..1", bce_on="logits")
+REPORT = dict(TEXTBOOK, optimizer="sgd", lr_g=0.03, lr_d=0.03, batch_size=64, epochs=10, real_range="0..1",
+              bce_on="sigmoid")
 RECIPES = {
+    "report": {"mlp": dict(REPORT), "cnn": dict(REPORT)},
     "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
     "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
               "cnn": dict(TEXTBOOK, lr_g=2e-3, lr_d=2e-3, ema_decay=0.999, epochs=15)},
 }
-CHOICES = {"arch": ("mlp", "cnn"), "recipe": tuple(RECIPES)}  # train.py's argparse choices
+# train.py's argparse choices
+CHOICES = {"arch": ("mlp", "cnn"), "recipe": tuple(RECIPES), "optimizer": ("adam", "sgd"),
+           "real_range": ("-1..1", "0..1"), "bce_on": ("logits", "sigmoid")}
 
 
 def flag(default, help: str):
@@ -52,15 +61,21 @@ def flag(default, help: str):
 class Config:
     """Every field is a train.py flag (--batch-size for batch_size); None takes the recipe's value."""
     arch: str = flag("cnn", "which of the report's GANs: mlp or cnn")
-    recipe: str = flag("tuned", "tuned (the bundled weights) or textbook (DCGAN's loop, the reference row)")
-    epochs: int = flag(None, "passes over the training set (recipe: MLP 250, CNN 15; textbook 20)")
-    batch_size: int = flag(None, "images per step (recipe: MLP 256, CNN 128)")
-    lr_g: float = flag(None, "generator's Adam learning rate (recipe: MLP 1e-3, CNN 2e-3; textbook 2e-4)")
-    lr_d: float = flag(None, "discriminator's Adam learning rate (recipe: as --lr-g)")
+    recipe: str = flag("tuned", "tuned (the bundled weights), textbook (DCGAN's loop) or report (the course "
+                                "template the report ran); the last two are reference rows")
+    epochs: int = flag(None, "passes over the training set (recipe: MLP 250, CNN 15; textbook 20; report 10)")
+    batch_size: int = flag(None, "images per step (recipe: MLP 256, CNN 128; report 64)")
+    optimizer: str = flag(None, "adam, or sgd: plain SGD, no momentum, as the course template (recipe: report sgd)")
+    lr_g: float = flag(None, "generator's learning rate (recipe: MLP 1e-3, CNN 2e-3; textbook 2e-4; report 0.03)")
+    lr_d: float = flag(None, "discriminator's learning rate (recipe: as --lr-g)")
     beta1: float = flag(None, "Adam beta1 (recipe: 0.5, as DCGAN)")
     beta2: float = flag(None, "Adam beta2 (recipe: 0.999)")
     ema_decay: float = flag(None, "decay of the saved EMA copy of G; 0 saves G itself (recipe: tuned 0.999)")
     r1_gamma: float = flag(None, "weight of the R1 penalty on D's gradient at real images; 0 = off (recipe: MLP 10)")
+    real_range: str = flag(None, "pixel range of real images: -1..1 matches G's tanh; 0..1 is ToTensor alone, "
+                                 "the course template's mismatch (recipe: report 0..1)")
+    bce_on: str = flag(None, "BCE on D's logits (stable) or on its sigmoid output, as the course template "
+                             "(recipe: report sigmoid)")
     seed: int = flag(0, "seed of the weight init, data order and training latents: same seed, same weights")
     data_dir: str = flag(None, "folder with the Fashion-MNIST idx files (default: see gan/data.py)")
     out: str = flag(None, "run folder (default: runs/<arch>-<recipe>)")
@@ -76,13 +91,14 @@ class Config:
 
     def resolved(self) -> "Config":
         """The recipe's values filled in and every value checked; ValueError says what is wrong."""
-        for name, allowed in CHOICES.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"--{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         cfg = dataclasses.replace(self)
-        for k, v in RECIPES[cfg.recipe][cfg.arch].items():
-            if getattr(cfg, k) is None:
-                setattr(cfg, k, v)
+        for name in CHOICES:  # arch and recipe come first: they pick the values filled in below
+            if getattr(cfg, name) not in CHOICES[name]:
+                raise ValueError(f"--{name} must be one of {', '.join(CHOICES[name])}, got {getattr(cfg, name)!r}")
+            if name == "recipe":
+                for k, v in RECIPES[cfg.recipe][cfg.arch].items():
+                    if getattr(cfg, k) is None:
+                        setattr(cfg, k, v)
         if cfg.dry_run:
             cfg.epochs, cfg.limit, cfg.eval_n = min(cfg.epochs, 2), cfg.limit or 512, min(cfg.eval_n, 256)
         if cfg.out is None:
@@ -160,10 +176,16 @@ def g_forward(G, z):
     return G.main[7](x)                                                # Tanh
 
 
-def d_loss_fn(D, real, fake, r1_gamma: float = 0.0):
-    """D's loss, BCE(D(x), 1) + BCE(D(G(z)), 0) in the softplus form that is stable on logits;
+def d_loss_fn(D, real, fake, r1_gamma: float = 0.0, bce_on: str = "logits"):
+    """D's loss, BCE(D(x), 1) + BCE(D(G(z)), 0) in the softplus form that is stable on logits
+    (or, bce_on="sigmoid", nn.BCELoss on D's sigmoid output as the course template computes it);
     with R1 = gamma/2 * E||grad_x D(x)||^2 on reals. Reals and fakes go through D as two batches,
     each normalized by its own BatchNorm statistics, as the DCGAN example does."""
+    if bce_on == "sigmoid":
+        p_real, p_fake = D(real), D(fake)
+        total = F.binary_cross_entropy(p_real, torch.ones_like(p_real)) + \
+            F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))
+        return total, p_real.mean().detach(), p_fake.mean().detach()
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
     d_real, d_fake = D.logits(real), D.logits(fake)
@@ -175,9 +197,12 @@ def d_loss_fn(D, real, fake, r1_gamma: float = 0.0):
     return total, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
 
 
-def g_loss_fn(d_fake_logits):
-    """G's non-saturating loss, -log D(G(z)), on logits."""
-    return F.softplus(-d_fake_logits).mean()
+def g_loss_fn(D, fake, bce_on: str = "logits"):
+    """G's non-saturating loss, -log D(G(z)), on logits (or BCE(D(G(z)), 1) on the sigmoid output)."""
+    if bce_on == "sigmoid":
+        p = D(fake)
+        return F.binary_cross_entropy(p, torch.ones_like(p))
+    return F.softplus(-D.logits(fake)).mean()
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -269,21 +294,30 @@ def setup(cfg: Config) -> Run:
         tmp.unlink()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = torch.device(cfg.device)
-    torch.manual_seed(cfg.seed)  # only the weight init below draws from the global RNG
     images, _ = fmnist.load("train", cfg.data_dir)
-    if cfg.limit:
-        images = images[: cfg.limit]
+    return new_run(cfg, images[: cfg.limit] if cfg.limit else images, out)
+
+
+def new_run(cfg: Config, images: torch.Tensor, out: Path = None) -> Run:
+    """A fresh run of a resolved cfg on uint8 images (N, 1, 28, 28): models, optimizers, noise."""
+    device = torch.device(cfg.device)
+    # real pixels as the recipe sees them: [-1, 1] like G's tanh, or [0, 1] (ToTensor alone)
+    reals = fmnist.to_float(images) if cfg.real_range == "-1..1" else images.float() / 255
     # channels_last: faster convolutions on CPU (benchmarks/results.md); a no-op for the MLP's 2-D math
     fmt = torch.channels_last if cfg.arch == "cnn" else torch.contiguous_format
-    reals = fmnist.to_float(images).to(device).contiguous(memory_format=fmt)
-    G, D = build(cfg.arch)
-    G.apply(init_weights), D.apply(init_weights)
+    reals = reals.to(device).contiguous(memory_format=fmt)
+    # The weight init draws from torch's global RNG (the MLP's Linear layers keep PyTorch's own
+    # init): seeded, under a lock and a fork, so runs side by side in one process (the app's
+    # Train tab) stay deterministic and leave the global RNG as it was.
+    with INIT_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        G, D = build(cfg.arch)
+        G.apply(init_weights), D.apply(init_weights)
     ema = copy.deepcopy(G).to(device).eval()
     G.to(device, memory_format=fmt), D.to(device, memory_format=fmt)
-    return Run(cfg, out, reals, G, D, ema,
-               torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2)),
-               torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2)),
+    opt = (lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))) \
+        if cfg.optimizer == "adam" else (lambda params, lr: torch.optim.SGD(params, lr=lr))
+    return Run(cfg, out, reals, G, D, ema, opt(G.parameters(), cfg.lr_g), opt(D.parameters(), cfg.lr_d),
                torch.Generator().manual_seed(cfg.seed))
 
 
@@ -315,13 +349,13 @@ def train_step(run: Run, real: torch.Tensor, t: int):
     fake = g_forward(G, z)
     # (1) Update D: maximize log D(x) + log(1 - D(G(z)))
     run.opt_d.zero_grad(set_to_none=True)
-    d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), cfg.r1_gamma)
+    d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), cfg.r1_gamma, cfg.bce_on)
     d_loss.backward()
     run.opt_d.step()
     # (2) Update G: maximize log D(G(z)) (non-saturating)
     run.opt_g.zero_grad(set_to_none=True)
     D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: less work
-    g_loss = g_loss_fn(D.logits(fake))
+    g_loss = g_loss_fn(D, fake, cfg.bce_on)
     g_loss.backward()
     D.requires_grad_(True)
     run.opt_g.step()

@@ -62,7 +62,7 @@ def test_blocks_build_without_launch():
     import gradio as gr
     assert isinstance(app.demo, gr.Blocks)
     public = {d.api_name for d in app.demo.fns.values() if d.api_name and d.api_visibility == "public"}
-    assert public == {"sample", "sweep", "importance", "compare", "interpolate", "learned", "nearest"}
+    assert public == {"sample", "sweep", "importance", "compare", "interpolate", "learned", "nearest", "train", "trained"}
 
 
 def test_sample_endpoint(client, G):

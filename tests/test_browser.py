@@ -200,7 +200,8 @@ def test_nearest_tab(page):
 # each tab, a button and a label on it (gan.text keys)
 TAB_WORDS = (("tab.sample", "sample.go", "sample.strip"), ("tab.sweep", "sweep.go", "sweep.positions"),
              ("tab.compare", "compare.go", "compare.models"), ("tab.interpolate", "interp.go", "interp.steps"),
-             ("tab.nearest", "nearest.go", "nearest.pixels"), ("tab.learned", "learned.go", "learned.epoch"))
+             ("tab.nearest", "nearest.go", "nearest.pixels"), ("tab.learned", "learned.go", "learned.epoch"),
+             ("tab.train", "train.go", "train.recipe"))
 CJK = "[\u4e00-\u9fff]"
 
 
@@ -234,3 +235,25 @@ def test_the_page_speaks_the_browsers_language(browser, server, locale, lang, se
         screenshot(page, f"page-{lang}")
     finally:
         context.close()
+
+
+def test_train_tab_starts_a_job_shows_it_learn_and_stops_it(page):
+    """The report's recipe on the MLP (10 epochs, the tab's defaults): the grid changes as it
+    learns; a second Train from the page is refused; Stop ends the job (the progress stops
+    moving) and a new one can start."""
+    page.get_by_role("tab", name="Train it yourself").click()
+    train = page.get_by_role("button", name="Train", exact=True)
+    for attempt in range(2):
+        click_and_wait(page, train, "train-grid", 1)
+        before = srcs(page, "train-grid")
+        page.wait_for_function("([id, before]) => JSON.stringify([...document.querySelectorAll(`#${id} img`)]"
+                               ".map(i => i.src)) !== JSON.stringify(before)", arg=["train-grid", before],
+                               timeout=WAIT_MS)  # it learns: a newer grid
+        if attempt == 0:
+            train.click()
+            page.get_by_text("a training job from this page is already running").first.wait_for()
+        page.locator("#train-stop").click()
+        page.wait_for_timeout(1200)  # an update under way may still land
+        progress = page.locator("#train-stats").inner_text()
+        page.wait_for_timeout(2500)  # a running job updates every second
+        assert page.locator("#train-stats").inner_text() == progress

@@ -12,7 +12,9 @@ from gan.training import CHECKPOINT, Config, load_checkpoint, train
 
 # the recipe's values, written out here rather than read from gan.training.RECIPES
 RECIPE_VALUES = {("mlp", "tuned"): dict(lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0),
-                 ("cnn", "textbook"): dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0)}
+                 ("cnn", "textbook"): dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0),
+                 ("mlp", "report"): dict(optimizer="sgd", lr_g=0.03, lr_d=0.03, batch_size=64, ema_decay=0.0,
+                                         real_range="0..1", bce_on="sigmoid")}
 
 
 @pytest.mark.parametrize("arch,recipe", list(RECIPE_VALUES))
@@ -36,7 +38,7 @@ def test_train_py_dry_run(tmp_path, root, arch, recipe):
     G, D = weights.load_generator(arch, out), weights.load_discriminator(arch, out)
     assert not G.training
     assert all(torch.equal(v, ck["D"][k]) for k, v in D.state_dict().items())
-    if arch == "mlp" or recipe == "textbook":  # no BatchNorm recalibration: G is the EMA (or G) itself
+    if arch == "mlp" or recipe != "tuned":  # no BatchNorm recalibration: G is the EMA (or G) itself
         assert all(torch.equal(v, ck["ema"][k]) for k, v in G.state_dict().items())
     # the epoch grid is the saved generator on the fixed latents, pixel for pixel
     png = np.asarray(Image.open(out / "samples" / "epoch_002.png"))
@@ -141,7 +143,10 @@ def test_d_loss_is_bce_with_r1():
     want = F.binary_cross_entropy(p_real, torch.ones_like(p_real)) + F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))
     assert torch.allclose(loss, want, atol=1e-5)
     assert torch.allclose(d_x, p_real.mean()) and torch.allclose(d_gz, p_fake.mean())
-    assert torch.allclose(g_loss_fn(D.logits(fake)), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-5)
+    assert torch.allclose(g_loss_fn(D, fake), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-5)
+    as_template, _, _ = d_loss_fn(D, real, fake, bce_on="sigmoid")  # the report recipe: the same BCE, on probabilities
+    assert torch.allclose(as_template, want, atol=1e-6)
+    assert torch.allclose(g_loss_fn(D, fake, "sigmoid"), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-6)
 
     class SumD(torch.nn.Module):
         def logits(self, x):
@@ -177,3 +182,16 @@ def test_g_forward_is_g(fmt, mode):
     mlp, _ = build("mlp")
     z = z.float()
     assert torch.equal(g_forward(mlp, z), mlp(z))
+
+
+def test_report_recipe_is_the_course_template():
+    """SGD at 0.03 without momentum for both nets, and real images as ToTensor leaves them, in
+    [0, 1] (the other recipes scale them to [-1, 1], G's tanh range)."""
+    from gan.training import new_run
+    images = torch.randint(0, 256, (16, 1, 28, 28), dtype=torch.uint8)
+    run = new_run(Config(arch="mlp", recipe="report", device="cpu").resolved(), images)
+    assert torch.equal(run.reals, images.float() / 255)
+    for opt in (run.opt_g, run.opt_d):
+        assert type(opt) is torch.optim.SGD and opt.defaults["lr"] == 0.03 and opt.defaults["momentum"] == 0
+    tuned = new_run(Config(arch="mlp", recipe="tuned", device="cpu").resolved(), images)
+    assert torch.allclose(tuned.reals, images.float() / 127.5 - 1) and type(tuned.opt_g) is torch.optim.Adam

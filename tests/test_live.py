@@ -1,0 +1,125 @@
+"""The Train tab: live jobs through gradio_client (streamed, scored, zipped, stoppable), their
+determinism, and the finished model beside the bundled one."""
+import time
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from conftest import CALL_TIMEOUT, call
+from gan import live, nearest, training, weights
+from gan.data import CLASSES
+from gan.metrics import classify, frechet_distance
+from gan.sampling import generate, grid, latents, sample, to_uint8
+
+REPORT_MLP = """Generator(
+  (fc1): Linear(in_features=100, out_features=128, bias=True)
+  (nonlin1): LeakyReLU(negative_slope=0.2)
+  (fc2): Linear(in_features=128, out_features=784, bias=True)
+)"""
+
+
+def unzip(path, tmp_path):
+    with zipfile.ZipFile(path) as z:
+        assert sorted(z.namelist()) == ["config.json", "model.safetensors"]
+        z.extractall(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("recipe, epochs", [("report", 2), ("tuned", 3)])  # tuned: ~1 s per epoch
+def test_a_short_job_streams_and_ends_with_a_loadable_model(client, tmp_path, recipe, epochs):
+    """MLP: updates arrive before the end; the last one says done, and everything it shows is the
+    zipped model's: the grid, the FD and the class shares, recomputed here."""
+    job = client.submit("mlp", recipe, epochs, 7, api_name="/train")
+    outputs = [out for out in job]  # the stream, as it arrives
+    assert job.result(timeout=CALL_TIMEOUT) is not None
+    stats = [out[5] for out in outputs]
+    assert len(outputs) >= 3 and not any(s["done"] for s in stats[:-1]) and stats[-1]["done"]
+    assert [s["images_seen"] for s in stats] == sorted(s["images_seen"] for s in stats)  # it moved forward
+    final = stats[-1]
+    batch = {"report": 64, "tuned": 256}[recipe]
+    assert final["epoch"] == final["epochs"] == epochs and final["step"] == epochs * (8000 // batch)
+    assert final["images_seen"] == final["step"] * batch and not final["capped"]
+
+    G = weights.load_generator("mlp", unzip(outputs[-1][6], tmp_path))  # the report's architecture
+    assert str(G) == REPORT_MLP
+    shown = np.asarray(Image.open(outputs[-1][0]).convert("L"))[::2, ::2]
+    assert np.array_equal(shown, grid(to_uint8(generate(G, latents(training.GRID_SEED, 64)))))
+    feats, probs = classify(weights.load_classifier(), generate(G, latents(live.EVAL_SEED, live.FD_N)))
+    index = nearest.load_index(weights.NEAREST_INDEX)  # the MLP's subset: the whole index
+    assert final["fd"] == pytest.approx(frechet_distance(index["features"].double().numpy(), feats), abs=2e-3)
+    shares = np.bincount(probs.argmax(1), minlength=10) / live.FD_N
+    assert list(final["class_shares"]) == list(CLASSES)
+    np.testing.assert_allclose(list(final["class_shares"].values()), shares, atol=1e-4)
+    fd_rows = outputs[-1][3]["data"]
+    assert [row[0] for row in fd_rows] == list(range(1, epochs + 1)) and fd_rows[-1][1] == final["fd"]
+
+    yours, bundled, labels = call(client, __import__("gradio_client").handle_file(outputs[-1][6]), 3,
+                                  api_name="/trained")
+    from test_app import strip_pixels
+    assert np.array_equal(strip_pixels(yours), sample(G, 3))
+    assert np.array_equal(strip_pixels(bundled), sample(weights.load_generator("mlp"), 3))
+    assert [row[0] for row in labels["data"]] == ["your model", "the bundled model"]
+
+
+def state(G) -> dict:
+    return {k: v.clone() for k, v in G.state_dict().items()}
+
+
+@pytest.mark.parametrize("arch, recipe", [("mlp", "tuned"), ("cnn", "report")])
+def test_the_same_configuration_gives_bit_identical_weights(arch, recipe):
+    """Two jobs of one configuration, on one torch thread as in the app, end bit-equal; another
+    seed does not (so the comparison can fail). On a slice of the subset, to stay quick."""
+    images, feats = live.subset(nearest.load_index(weights.NEAREST_INDEX), arch)
+    every = len(images) // {"mlp": 2000, "cnn": 128}[arch]
+    images, feats = images[::every], feats[::every]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        def final(seed):
+            last = list(live.job(live.check_job(arch, recipe, 1, seed), images, feats, weights.load_classifier(),
+                                 cap_s=300))[-1]
+            return last.model
+        a, b, c = final(5), final(5), final(6)
+    finally:
+        torch.set_num_threads(threads)
+    assert a == b and a != c  # the zips: config.json + model.safetensors, byte for byte
+
+
+def test_bad_input_is_a_clear_error(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+    for args, message in ((("cnn", "tuned", 6, 0), "epochs must be a whole number from 1 to 5, got 6"),
+                          (("mlp", "adam", 1, 0), r"'adam'.* is not in the list of choices: \['report', 'textbook', 'tuned'\]"),
+                          (("mlp", "tuned", 1, -1), "training seed must be a whole number from 0 to")):
+        with pytest.raises(AppError, match=message):
+            call(client, *args, api_name="/train")
+    not_a_zip = tmp_path / "model.zip"
+    not_a_zip.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(AppError, match="not a model .zip from the Train tab"):
+        call(client, handle_file(str(not_a_zip)), 1, api_name="/trained")
+    with pytest.raises(AppError, match="no trained model yet"):
+        call(client, None, 1, api_name="/trained")
+    assert call(client, "cnn", 1, api_name="/sample")  # still serving
+
+
+def test_stop_ends_a_job_at_once_and_the_next_one_starts(server):
+    """A CNN job is cancelled (the Stop button's cancel) after its first update: a job queued
+    behind it starts within two seconds, as only one job runs at a time."""
+    from gradio_client import Client
+    first, second = (Client(server, verbose=False, httpx_kwargs={"timeout": CALL_TIMEOUT}) for _ in range(2))
+    job = first.submit("cnn", "report", 5, 0, api_name="/train")
+    updates = iter(job)
+    next(updates)
+    waiting = second.submit("mlp", "report", 1, 0, api_name="/train")
+    deadline = time.time() + CALL_TIMEOUT
+    while waiting.status().code.name != "IN_QUEUE" and time.time() < deadline:
+        time.sleep(0.05)
+    assert waiting.status().code.name == "IN_QUEUE"  # behind the running job
+    t0 = time.time()
+    job.cancel()
+    next(iter(waiting))  # the queued job's first update
+    assert time.time() - t0 < 2 + live.UPDATE_S + 3  # the cancel, the step under way, the MLP's start-up
+    assert waiting.result(timeout=CALL_TIMEOUT)[5]["done"]
