@@ -6,8 +6,7 @@ Each tab shows the result of its default inputs when the page opens: computed on
 Words come from gan/text.py in English or Chinese (static text: gr.I18n, by the browser's language;
 results and errors: the request's Accept-Language, see gan.text).
 """
-import contextlib
-import inspect
+import json
 import logging
 import os
 import secrets
@@ -16,9 +15,10 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from gan import explore, live, text
+from gan import explore, garment, live, text
 from gan.checks import InputError
 from gan.demo import ARCH_NAMES, Demo
+from gan.ui import Page, handler, language, words
 from gan.sampling import N_IMAGES, SEED_MAX
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -30,78 +30,6 @@ SEED = 114514              # the default seed, one of the report's
 REPORT_SEEDS = [1, 3, 30, 810, 114514]  # the seeds the report tried
 REPORT_VALUES = "0.3, 10"  # the report's small and large value for z[p]
 I18N = gr.I18n(**{lang: text.page(lang, cap_s=f"{TRAIN_CAP_S:g}") for lang in text.LANGUAGES})  # by the browser's language
-
-
-def language(request: gr.Request | None) -> str:
-    return text.language(request.headers.get("accept-language") if request else None)
-
-
-@contextlib.contextmanager
-def said_in(lang: str):
-    """Bad input (gan/ raises InputError; anything else is a bug) -> gr.Error in the visitor's
-    language; the server keeps serving."""
-    try:
-        yield
-    except InputError as e:
-        raise gr.Error(text.message(lang, e)[:300]) from None
-
-
-def handler(fn):
-    """fn(*inputs, lang=...) -> an event handler. Gradio hands it the request (not an API
-    parameter); its Accept-Language picks the words of the result and of errors. A generator
-    function (a stream) stays one, as Gradio tells streams by that."""
-    if inspect.isgeneratorfunction(fn):
-        def wrapper(*args):
-            *inputs, request = args
-            with said_in(language(request)):
-                yield from fn(*inputs, lang=language(request))
-    else:
-        def wrapper(*args):
-            *inputs, request = args
-            with said_in(language(request)):
-                return fn(*inputs, lang=language(request))
-    params = [p for p in inspect.signature(fn).parameters.values() if p.name != "lang"]
-    # Gradio finds the request parameter by its annotation
-    wrapper.__signature__ = inspect.Signature([*params, inspect.Parameter(
-        "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request)])
-    wrapper.__annotations__ = {"request": gr.Request}
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
-class Page:
-    """The components whose shown words depend on the language beyond gr.I18n's reach: default
-    results (labels, captions, tables) and plot axis names. Defaults are computed for every
-    language at start-up; on load, a Chinese browser gets its own (see build)."""
-
-    def __init__(self):
-        self.items = []
-
-    def defaults(self, fn, *args) -> dict:
-        """{lang: fn(*args, lang=lang)}, computed once, now."""
-        return {lang: fn(*args, lang=lang) for lang in text.LANGUAGES}
-
-    def add(self, component, value_of=None, **props):
-        """value_of(lang): the component's default in lang (or a dict of its props); props: prop ->
-        a gan.text key (or a list of keys), for what gr.I18n does not translate (plot axes,
-        example headers)."""
-        self.items.append((component, value_of, props))
-        return component
-
-    def localized(self, lang):
-        if lang == text.DEFAULT:  # the page was built in it
-            return [gr.skip()] * len(self.items)
-        return [type(c)(**own(value_of, lang), **words(lang, props)) for c, value_of, props in self.items]
-
-
-def own(value_of, lang) -> dict:
-    value = value_of(lang) if value_of else {}
-    return value if isinstance(value, dict) else {"value": value}
-
-
-def words(lang, props: dict) -> dict:
-    return {prop: [text.t(lang, k) for k in key] if isinstance(key, list) else text.t(lang, key)
-            for prop, key in props.items()}
 
 
 def random_seed() -> int:
@@ -129,6 +57,10 @@ def go_button(key):
     return gr.Button(I18N(key), variant="primary", scale=0)
 
 
+def psi_slider():
+    return gr.Slider(0, 1, value=1, step=0.05, label=I18N("psi"))
+
+
 def report_examples(page, inputs, rows, outputs, fn):
     """The report's seeds as one-click examples that run at once (no API endpoint of their own)."""
     examples = gr.Examples(rows, inputs, outputs, fn=fn, run_on_click=True, cache_examples=False,
@@ -144,12 +76,13 @@ def sample_tab(state: Demo, page: Page):
         arch, seed = model_radio(), seed_box(elem_id="sample-seed")
         dice = button("random_seed", scale=0, elem_id="sample-random")
         go = go_button("sample.go")
+    psi = psi_slider()
     strip = gr.Image(d["en"][0], label=I18N("sample.strip"), elem_id="sample-strip", format="png")
     labels = page.add(gr.Dataframe(d["en"][1], label=I18N("labels"), elem_id="sample-labels", interactive=False),
                       lambda lang: d[lang][1])
     sample = handler(state.sample)
     dice.click(random_seed, None, seed, api_visibility="private")
-    go.click(sample, [arch, seed], [strip, labels], api_name="sample")  # before the examples: they'd take the name
+    go.click(sample, [arch, seed, psi], [strip, labels], api_name="sample")  # before the examples: they'd take the name
     report_examples(page, [arch, seed], [["cnn", s] for s in REPORT_SEEDS], [strip, labels], sample)
 
 
@@ -213,6 +146,7 @@ def compare_tab(state: Demo, page: Page):
         seed = seed_box(elem_id="compare-seed")
         dice = button("random_seed", scale=0, elem_id="compare-random")
         go = go_button("compare.go")
+    psi = psi_slider()
     mlp = gr.Image(d["en"][0], label="MLP", elem_id="compare-mlp", format="png")
     cnn = gr.Image(d["en"][1], label="CNN", elem_id="compare-cnn", format="png")
     labels = page.add(gr.Dataframe(d["en"][2], label=I18N("labels"), elem_id="compare-labels", interactive=False),
@@ -223,7 +157,7 @@ def compare_tab(state: Demo, page: Page):
              lambda lang: {"value": hist[lang], "sort": list(hist[lang]["bar"])}, x_title="axis.class",
              y_title="axis.share", color_title="axis.model")
     dice.click(random_seed, None, seed, api_visibility="private")
-    go.click(handler(state.compare), [seed], [mlp, cnn, labels], api_name="compare")
+    go.click(handler(state.compare), [seed, psi], [mlp, cnn, labels], api_name="compare")
 
 
 def interpolate_tab(state: Demo, page: Page):
@@ -290,6 +224,41 @@ def learned_tab(state: Demo, page: Page):
     epoch.release(learned, [arch, epoch], [grid, losses, fd], api_visibility="private")
 
 
+def garment_tab(state: Demo, page: Page):
+    gr.Markdown(I18N("garment.intro"))
+    with gr.Row():
+        arch = model_radio()
+        sketch = gr.Sketchpad(label=I18N("garment.draw"), type="numpy", elem_id="garment-sketch", height=360,
+                              brush=gr.Brush(colors=["#000000"], default_size=14))
+        # a file, opened by gan.garment: its size is checked before it is decoded, and a file that is not an
+        # image gets a clear message (gr.Image would decode it first, and fail without one)
+        image = gr.File(label=I18N("garment.image"), elem_id="garment-image", height=360)
+    go = go_button("garment.go")
+    with gr.Row():
+        target = gr.Image(label=I18N("garment.target"), elem_id="garment-target", format="png", height=240)
+        recon = gr.Image(label=I18N("garment.recon"), elem_id="garment-recon", format="png", height=240)
+        info = gr.JSON(label=I18N("garment.info"), elem_id="garment-info")
+    with gr.Row():
+        latent = gr.Textbox("114514/3", label=I18N("edit.latent"), elem_id="edit-latent")
+        direction = gr.Dropdown([*((I18N(f"class.{i}"), c) for i, c in enumerate(garment.CLASSES)),
+                                 *garment.DIRECTIONS[len(garment.CLASSES):]], value="Trouser",
+                                label=I18N("edit.direction"))
+        amounts = gr.Textbox("-3, -1.5, 0, 1.5, 3", label=I18N("edit.amounts"))
+        go_edit = go_button("edit.go")
+    strip = gr.Gallery(label=I18N("edit.strip"), elem_id="edit-strip", columns=8, height="auto", format="png")
+
+    def drawing(value):  # the sketchpad's drawing becomes the file to invert (None while it is blank)
+        layers = (value or {}).get("layers") or []
+        return state.store(value["composite"]) if any(l is not None and l[..., 3].any() for l in layers) else None
+
+    edit = handler(state.edit)
+    go_edit.click(edit, [arch, latent, direction, amounts], strip, api_name="edit")  # first: it keeps the name
+    sketch.change(drawing, sketch, image, api_visibility="private")
+    go.click(handler(state.invert), [arch, image], [target, recon, info], api_name="invert").success(
+        lambda found: json.dumps(found["latent"]), info, latent, api_visibility="private").success(
+        edit, [arch, latent, direction, amounts], strip, api_visibility="private")  # Invert -> Edit
+
+
 def train_tab(state: Demo, page: Page):
     gr.Markdown(I18N("train.intro"))
     with gr.Row():
@@ -345,7 +314,7 @@ def train_tab(state: Demo, page: Page):
 
 TABS = (("tab.sample", sample_tab), ("tab.sweep", sweep_tab), ("tab.compare", compare_tab),
         ("tab.interpolate", interpolate_tab), ("tab.nearest", nearest_tab), ("tab.learned", learned_tab),
-        ("tab.train", train_tab))
+        ("tab.garment", garment_tab), ("tab.train", train_tab))
 
 
 def build(state: Demo) -> gr.Blocks:

@@ -56,3 +56,20 @@ def rss_mb(pid: int) -> dict:
     """Resident memory of a process now and at its peak (Linux /proc), in MB."""
     status = dict(l.split(":", 1) for l in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in l)
     return {k: int(status[key].split()[0]) / 1024 for k, key in (("rss_mb", "VmRSS"), ("peak_rss_mb", "VmHWM"))}
+
+
+def run_sections(name: str, sections: dict, only, markdown) -> dict:
+    """Run the sections ({name: no-argument function}; `only` one of them, the others' results kept
+    from benchmarks/<name>.json), then write <name>.json and <name>.md (dated) and print the latter."""
+    import datetime
+    import json
+    path = ROOT / "benchmarks" / f"{name}.json"
+    res = json.loads(path.read_text()) if path.exists() and only else {}
+    for section, run in sections.items():
+        if only in (None, section):
+            res[section] = run()
+    res.update(date=datetime.date.today().isoformat(), machine=machine())
+    path.write_text(json.dumps(res, indent=2) + "\n")
+    (ROOT / "benchmarks" / f"{name}.md").write_text(markdown(res))
+    print(markdown(res))
+    return res

@@ -7,17 +7,14 @@ tuned reach after the same epochs, and whether a running job slows /sample for o
 Writes benchmarks/live.json and benchmarks/live.md (dated).
 """
 import argparse
-import datetime
-import json
 import statistics
 import time
 
 import torch
 
-from benchmarks.common import ROOT, free_port, machine, percentile, start_app
+from benchmarks.common import free_port, percentile, run_sections, start_app
 from gan import live, nearest, weights
 
-OUT = ROOT / "benchmarks"
 
 
 def run_job(arch, recipe, epochs, seed=0):
@@ -119,18 +116,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", choices=["speed", "quality", "share"], help="run one section, keep the others' results")
     args = p.parse_args()
-    path = OUT / "live.json"
-    res = json.loads(path.read_text()) if path.exists() and args.only else {}
-    if args.only in (None, "speed"):
-        res["speed"] = bench_speed()
-    if args.only in (None, "quality"):
-        res["quality"] = bench_quality({"mlp": 10, "cnn": 3})
-    if args.only in (None, "share"):
-        res["share"] = bench_share()
-    res.update(date=datetime.date.today().isoformat(), machine=machine())
-    path.write_text(json.dumps(res, indent=2) + "\n")
-    (OUT / "live.md").write_text(markdown(res))
-    print(markdown(res))
+    run_sections("live", {"speed": bench_speed, "quality": lambda: bench_quality({"mlp": 10, "cnn": 3}),
+                          "share": bench_share}, args.only, markdown)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ numpy images, captions and pandas tables that app.py hands to Gradio components.
 gan.text language) picks the words of labels, captions and tables, never the pixels; numeric
 columns keep their English names in every language (plots name their axes in app.py).
 """
+import concurrent.futures
 import logging
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -15,13 +17,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gan import explore, hub, live, nearest, weights
+from gan import explore, garment, hub, live, nearest, weights
 from gan.data import CLASSES, to_float
 from gan.metrics import classify
 from gan.io import cached_file, cached_png, gif_bytes
-from gan.checks import InputError, choice, whole
+from gan.checks import InputError, choice, number, whole
 from gan.text import DEFAULT, class_name, t
-from gan.sampling import N_IMAGES, check_seed, generate, grid, latents, sample, upscale
+from gan.sampling import N_IMAGES, check_seed, generate, grid, latents, sample, to_uint8, upscale
 
 log = logging.getLogger("gan.demo")
 ARCH_NAMES = {"mlp": "MLP", "cnn": "CNN"}
@@ -61,11 +63,40 @@ def check_arch(arch) -> str:
     return choice(arch, "arch", tuple(ARCH_NAMES))
 
 
+def check_psi(psi) -> float:
+    return number(psi, "psi", 0.0, 1.0)
+
+
+def parse_latent(text, z_dim: int) -> torch.Tensor:
+    """'[0.1, -2, ...]' (z_dim numbers) or 'SEED/INDEX' (image #INDEX of a seed) -> (z_dim,)."""
+    import json
+    if isinstance(text, str) and re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", text):
+        seed, index = (int(p) for p in text.split("/"))
+        return latents(check_seed(seed), N_IMAGES, z_dim)[explore.check_index(index)]
+    try:
+        values = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        values = None
+    if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        raise InputError("latent_text", z=z_dim)
+    if len(values) != z_dim:
+        raise InputError("latent_length", z=z_dim, count=len(values))
+    z = torch.tensor(values, dtype=torch.float32)
+    if not torch.isfinite(z).all() or z.abs().max() > explore.MAX_ABS_VALUE:
+        raise InputError("latent_finite", most=f"{explore.MAX_ABS_VALUE:g}")
+    return z
+
+
 class Demo:
     """The loaded models and the classifier; read-only after construction (safe across threads)."""
 
     def __init__(self, models: dict, classifier, cache_dir=None, index=None, train_cap_s: float = live.CAP_S):
         self.models = models
+        # each model's garment.Space (bank, directions: seconds of work) is built on a side thread,
+        # so start-up does not wait for it; /invert and /edit wait for their model's, once
+        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="garment-space")
+        self._spaces = {a: pool.submit(garment.Space, m.G, classifier) for a, m in models.items()}
+        pool.shutdown(wait=False)
         self.classifier = classifier
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays
         self.index = index          # gan.nearest's training-image index, or None
@@ -75,6 +106,9 @@ class Demo:
     def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = live.CAP_S):
         return cls({a: load_model(a) for a in archs}, weights.load_classifier(), cache_dir,
                    nearest.load_index(weights.NEAREST_INDEX), train_cap_s)
+
+    def space(self, arch) -> garment.Space:
+        return self._spaces[check_arch(arch)].result()
 
     def store(self, img: np.ndarray):
         """uint8 image -> what the UI shows: a finished PNG file in the cache, or the array."""
@@ -100,10 +134,10 @@ class Demo:
         return self.store(upscale(grid(images_u8, cols=len(images_u8), pad=STRIP_PAD), STRIP_UPSCALE))
 
     # ---------------------------------------------------------------- Sample
-    def sample(self, arch, seed, lang=DEFAULT):
+    def sample(self, arch, seed, psi=1.0, lang=DEFAULT):
         """The seed's 8 images as one strip, and a one-row table of the classifier's labels."""
-        seed = check_seed(seed)
-        imgs = sample(self.G(arch), seed, N_IMAGES)
+        seed, psi = check_seed(seed), check_psi(psi)
+        imgs = sample(self.G(arch), seed, N_IMAGES, psi)
         return self.strip(imgs), pd.DataFrame([self.labels(imgs, lang)], columns=LABEL_COLUMNS)
 
     # ---------------------------------------------------------------- Latent sweep
@@ -162,10 +196,10 @@ class Demo:
         return pd.DataFrame([{"class": c, "model": ARCH_NAMES[a], "bar": f"{c} · {ARCH_NAMES[a]}", "share": float(h[i])}
                              for i, c in enumerate(names) for a, h in hists.items() if len(h) == len(CLASSES)])
 
-    def compare(self, seed, lang=DEFAULT):
+    def compare(self, seed, psi=1.0, lang=DEFAULT):
         """One strip per model for the same seed, and a table with a row of labels per model."""
-        seed = check_seed(seed)
-        imgs = {arch: sample(self.G(arch), seed, N_IMAGES) for arch in ARCH_NAMES}
+        seed, psi = check_seed(seed), check_psi(psi)
+        imgs = {arch: sample(self.G(arch), seed, N_IMAGES, psi) for arch in ARCH_NAMES}
         labels = pd.DataFrame([[ARCH_NAMES[a], *self.labels(x, lang)] for a, x in imgs.items()],
                               columns=[t(lang, "axis.model"), *LABEL_COLUMNS])
         return (*(self.strip(x) for x in imgs.values()), labels)
@@ -244,3 +278,27 @@ class Demo:
         labels = pd.DataFrame([[t(lang, f"train.{who}"), *self.labels(x, lang)] for who, x in imgs.items()],
                               columns=[t(lang, "axis.model"), *LABEL_COLUMNS])
         return self.strip(imgs["yours"]), self.strip(imgs["bundled"]), labels
+
+    # ---------------------------------------------------------------- Your own garment
+    def invert(self, arch, image, lang=DEFAULT):
+        """An image (file path; a drawing or an upload) -> the Fashion-MNIST-like target, the
+        generator's closest image, and {"latent", "mse", "target_label", "reconstruction_label"}."""
+        space = self.space(arch)
+        if image is None:
+            raise InputError("empty_image")
+        target = garment.fashion_mnist_like(garment.load_image(image))
+        z, recon, mse = space.invert(target)
+        target_label, recon_label = self.labels(np.stack([target, recon]), lang)
+        info = {"latent": [round(float(v), 5) for v in z], "mse": round(mse, 6), "target_label": target_label,
+                "reconstruction_label": recon_label}
+        return self.store(upscale(target, UPSCALE)), self.store(upscale(recon, UPSCALE)), info
+
+    def edit(self, arch, latent, direction, amounts, lang=DEFAULT):
+        """A latent (JSON list or 'SEED/INDEX') moved along a direction (a class name or pc1..pc10)
+        by each amount: a gallery of the images, the classifier's label under each."""
+        space = self.space(arch)
+        z = parse_latent(latent, space.G.z_dim)
+        direction = choice(direction, "direction", garment.DIRECTIONS)
+        amounts = garment.parse_amounts(amounts)
+        imgs = to_uint8(generate(space.G, space.edit(z, direction, amounts)))
+        return self.gallery(imgs, [f"{a:+g}" for a in amounts], lang)

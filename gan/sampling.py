@@ -44,9 +44,10 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
     return x[:, 0].numpy()
 
 
-def sample(G, seed: int, n: int = N_IMAGES) -> np.ndarray:
-    """uint8 (n, 28, 28): the first n images of a seed."""
-    return to_uint8(generate(G, latents(seed, n, G.z_dim)))
+def sample(G, seed: int, n: int = N_IMAGES, psi: float = 1.0) -> np.ndarray:
+    """uint8 (n, 28, 28): the first n images of a seed; psi < 1 truncates (latents scaled toward
+    the prior's mean, 0: less variety, more typical garments; psi = 1 leaves them as drawn)."""
+    return to_uint8(generate(G, latents(seed, n, G.z_dim) * psi))
 
 
 def upscale(img: np.ndarray, factor: int = 8) -> np.ndarray:

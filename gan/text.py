@@ -75,6 +75,20 @@ EN = {
     "learned.epoch": "epoch", "learned.go": "Show", "learned.grid": "samples after this epoch",
     "learned.losses": "losses per epoch", "learned.fd": "FD (2k samples) per epoch",
     # Train it yourself
+    "tab.garment": "Your own garment",
+    "garment.intro": "Draw a garment, or upload a picture of one. It is made to look like Fashion-MNIST (grayscale, "
+                     "light on black, cropped, fitted into 28x28), then found in the GAN's latent space: the latent "
+                     "whose image is closest in pixels. Then move it along a direction: toward a class (the mean "
+                     "latent the classifier calls that class, minus the mean of all), or along a principal direction "
+                     "of the generator's first layer (pc1 to pc10, as GANSpace does), where the report changed one "
+                     "number at a time.",
+    "garment.draw": "draw here", "garment.image": "or upload an image (this file is inverted)",
+    "garment.go": "Find it in latent space", "garment.target": "as Fashion-MNIST would have it (28x28)",
+    "garment.recon": "the generator's closest image", "garment.info": "latent and scores",
+    "edit.latent": "latent: a JSON list of {z} numbers, or SEED/INDEX such as 114514/3",
+    "edit.direction": "direction", "edit.amounts": "amounts (up to {items}, |a| ≤ 100)", "edit.go": "Edit",
+    "edit.strip": "the edited images, the classifier's label under each",
+    "psi": "truncation ψ (1: none; smaller: closer to the average garment)",
     "tab.train": "Train it yourself",
     "train.intro": "Watch a GAN learn, live. **report** is the recipe the report ran, the course template: plain "
                    "SGD at 0.03 for both nets, batch 64, BCE on D's sigmoid output, and real images left in [0, 1] by "
@@ -117,6 +131,12 @@ EN = {
     "error.number": "{name} must be a finite number from {lo} to {hi}, got {got}",
     "error.choice": "{name} must be one of {allowed}, got {got}",
     "error.no_history": "the {arch} weights carry no training history",
+    "error.not_image": "this file is not an image that can be read (PNG, JPEG, WebP, ...)",
+    "error.too_big": "the image is too large: at most {most} pixels are accepted",
+    "error.empty_image": "the image shows nothing: draw or upload a garment",
+    "error.latent_text": "latent must be a JSON list of {z} numbers, or SEED/INDEX such as 114514/3",
+    "error.latent_length": "latent must have {z} numbers, got {count}",
+    "error.latent_finite": "latent numbers must be finite, with |z| ≤ {most} (no NaN or infinity)",
     "error.busy": "a training job from this page is already running: press Stop, or wait for it to end",
     "error.no_model": "no trained model yet: train one first (or give its .zip)",
     "error.bad_model": "not a model .zip from the Train tab (config.json and model.safetensors of an mlp or cnn "
@@ -125,6 +145,7 @@ EN = {
     "name.seed": "seed", "name.n": "n", "name.index": "index", "name.positions": "positions", "name.values": "values",
     "name.value": "value", "name.mode": "mode", "name.steps": "steps", "name.method": "method", "name.arch": "arch",
     "name.epoch": "epoch", "name.recipe": "recipe", "name.epochs": "epochs", "name.training_seed": "training seed",
+    "name.psi": "psi", "name.direction": "direction", "name.amounts": "amounts",
     **{f"class.{i}": c for i, c in enumerate(CLASSES)},
 }
 
@@ -161,6 +182,18 @@ ZH = {
                      "计算 FD），取自随权重提供的训练记录。",
     "learned.epoch": "训练轮次", "learned.go": "显示", "learned.grid": "这一轮训练之后生成的图",
     "learned.losses": "每轮的损失", "learned.fd": "每轮的 FD（2000 个样本）",
+    "tab.garment": "你自己的衣物",
+    "garment.intro": "画一件衣物，或上传一张衣物的图片。它会先被处理成 Fashion-MNIST 的样子（灰度、黑底浅色、裁剪、"
+                     "缩放到 28x28），再在 GAN 的潜在空间中找到它：像素上最接近的那张图所对应的潜在向量。然后沿一个"
+                     "方向移动它：朝某个类别（分类器判为该类的潜在向量的均值减去全部潜在向量的均值），或沿生成器第一层"
+                     "的主方向（pc1 到 pc10，与 GANSpace 的做法相同）；报告里则是一次只改一个数。",
+    "garment.draw": "在这里画", "garment.image": "或上传一张图片（反演的是这个文件）",
+    "garment.go": "在潜在空间中寻找", "garment.target": "处理成 Fashion-MNIST 的样子（28x28）",
+    "garment.recon": "生成器能画出的最接近的图像", "garment.info": "潜在向量与评分",
+    "edit.latent": "潜在向量：{z} 个数的 JSON 列表，或“种子/序号”，例如 114514/3",
+    "edit.direction": "方向", "edit.amounts": "幅度（最多 {items} 个，|a| ≤ 100）", "edit.go": "编辑",
+    "edit.strip": "编辑后的图像，下方是分类器的判断",
+    "psi": "截断系数 ψ（1 为不截断；越小越接近平均的衣物）",
     "tab.train": "自己训练",
     "train.intro": "实时观察 GAN 的学习过程。**report** 是报告实际使用的方案，即课程模板：两个网络都用学习率 0.03 "
                    "的普通 SGD，批大小 64，对判别器的 sigmoid 输出计算 BCE；真实图像只经过 ToTensor，取值在 [0, 1]，"
@@ -199,6 +232,12 @@ ZH = {
     "error.number": "{name}必须是 {lo} 到 {hi} 之间的有限数，收到的是 {got}",
     "error.choice": "{name}必须是 {allowed} 之一，收到的是 {got}",
     "error.no_history": "{arch} 的权重不含训练记录",
+    "error.not_image": "这个文件不是可以读取的图像（PNG、JPEG、WebP 等）",
+    "error.too_big": "图像太大：最多接受 {most} 像素",
+    "error.empty_image": "图像中什么也没有：请画一件衣物，或上传一张图片",
+    "error.latent_text": "潜在向量必须是 {z} 个数的 JSON 列表，或“种子/序号”，例如 114514/3",
+    "error.latent_length": "潜在向量必须有 {z} 个数，收到了 {count} 个",
+    "error.latent_finite": "潜在向量中的数必须是有限数，且 |z| ≤ {most}（不能是 NaN 或无穷大）",
     "error.busy": "本页面已有一个训练任务在运行：请先点“停止”，或等它结束",
     "error.no_model": "还没有训练好的模型：请先训练一个（或提供它的 .zip 文件）",
     "error.bad_model": "这不是“自己训练”标签页给出的模型 .zip（应包含 mlp 或 cnn 生成器的 config.json 和 "
@@ -207,6 +246,7 @@ ZH = {
     "name.seed": "随机数种子", "name.n": "数量", "name.index": "序号", "name.positions": "位置", "name.values": "取值",
     "name.value": "取值", "name.mode": "方式", "name.steps": "步数", "name.method": "插值方法", "name.arch": "模型",
     "name.epoch": "训练轮次", "name.recipe": "训练方案", "name.epochs": "训练轮数", "name.training_seed": "训练随机数种子",
+    "name.psi": "截断系数 ψ", "name.direction": "方向", "name.amounts": "幅度",
     **{f"class.{i}": c for i, c in enumerate(("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
                                               "凉鞋", "衬衫", "运动鞋", "包", "短靴"))},
 }
@@ -223,7 +263,7 @@ def language(accept_language) -> str:
 
 def t(lang: str, key: str, **params) -> str:
     """The string `key` in `lang`, its {placeholders} filled from the limits and params."""
-    return STRINGS[lang][key].format(**LIMITS, **params)
+    return STRINGS[lang][key].format(**{**LIMITS, **params})
 
 
 def class_name(lang: str, index: int) -> str:

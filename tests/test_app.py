@@ -57,12 +57,10 @@ def plot_rows(plot) -> list:
     return [dict(zip(plot["columns"], row)) for row in plot["data"]]
 
 
-def test_blocks_build_without_launch():
-    import app
-    import gradio as gr
-    assert isinstance(app.demo, gr.Blocks)
-    public = {d.api_name for d in app.demo.fns.values() if d.api_name and d.api_visibility == "public"}
-    assert public == {"sample", "sweep", "importance", "compare", "interpolate", "learned", "nearest", "train", "trained"}
+def test_the_public_endpoints(client):
+    public = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert public == {f"/{name}" for name in ("sample", "sweep", "importance", "compare", "interpolate", "learned",
+                                              "nearest", "invert", "edit", "train", "trained")}
 
 
 def test_sample_endpoint(client, G):

@@ -1,6 +1,7 @@
 """A real browser (Debian's chromium, driven by playwright, headless) uses every tab. Each test
 opens its own page, so one failure cannot leave the next test on a broken page."""
 import io
+import json
 import os
 import re
 import shutil
@@ -257,3 +258,27 @@ def test_train_tab_starts_a_job_shows_it_learn_and_stops_it(page):
         progress = page.locator("#train-stats").inner_text()
         page.wait_for_timeout(2500)  # a running job updates every second
         assert page.locator("#train-stats").inner_text() == progress
+
+
+def test_draw_a_garment_invert_it_and_edit_it(page):
+    """A stroke on the sketchpad becomes the file to invert; Find it -> the target, the
+    reconstruction and, chained, the edit strip of that latent (5 amounts)."""
+    page.get_by_role("tab", name="Your own garment").click()
+    page.locator("#garment-sketch").get_by_role("button", name="Brush").click()
+    canvas = page.locator("#garment-sketch canvas").first
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 21):  # a vertical stroke down the middle
+        page.mouse.move(x, y + i * box["height"] * 0.6 / 20)
+    page.mouse.up()
+    page.locator("#garment-image").get_by_text(".png").first.wait_for()  # the drawing, as the file to invert
+    page.get_by_role("button", name="Find it in latent space").click()
+    images_in(page, "garment-target", 1)
+    images_in(page, "garment-recon", 1)
+    assert images_in(page, "edit-strip", 5) == 5
+    latent = json.loads(page.get_by_label("latent: a JSON list of 100 numbers, or SEED/INDEX such as 114514/3")
+                        .input_value())
+    assert len(latent) == 100  # the inverted latent, handed to Edit
+    text_in(page, "garment-info", "reconstruction_label")

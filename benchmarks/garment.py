@@ -1,0 +1,133 @@
+"""Your own garment, measured on inputs the models never trained on: inversion of Fashion-MNIST
+test images, class edits of samples, and truncation's precision / recall / FD per psi.
+
+  python -m benchmarks.garment                    # everything, ~10 minutes on 2 cores
+  python -m benchmarks.garment --only invert      # one section: invert | classes | psi
+
+Writes benchmarks/garment.json and benchmarks/garment.md (dated). One torch thread, as the app.
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from benchmarks.common import run_sections
+from gan import data as fmnist
+from gan import garment, weights
+from gan.metrics import EVAL_SEED, Evaluator, classify, metrics
+from gan.sampling import generate, latents, to_uint8
+
+ARCHS = ("mlp", "cnn")
+
+
+def labels_of(clf, images_u8) -> np.ndarray:
+    return classify(clf, fmnist.to_float(torch.from_numpy(images_u8).unsqueeze(1)))[1].argmax(1)
+
+
+def bench_invert(n: int = 200, n_random: int = 10_000) -> dict:
+    """n test images (a fixed random pick): does the inversion beat the nearest of n_random random
+    samples in pixel MSE, by how much, and does it keep the image's label?"""
+    clf = weights.load_classifier()
+    x, _ = fmnist.load("test")
+    pick = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:n]
+    targets = x[pick, 0].numpy()
+    out = {}
+    for arch in ARCHS:
+        space = garment.Space(weights.load_generator(arch), clf)
+        rnd = to_uint8(generate(space.G, latents(12_345, n_random))).reshape(n_random, -1).astype(np.float32) / 255
+        recons, mses, nearest, secs = [], [], [], []
+        for t in targets:
+            t0 = time.perf_counter()
+            _, recon, mse = space.invert(t)
+            secs.append(time.perf_counter() - t0)
+            recons.append(recon)
+            mses.append(mse)
+            nearest.append(float(((rnd - t.reshape(-1).astype(np.float32) / 255) ** 2).mean(1).min()))
+        kept = labels_of(clf, targets) == labels_of(clf, np.stack(recons))
+        mses, nearest = np.array(mses), np.array(nearest)
+        out[arch] = {"images": n, "beats_nearest_random": float((mses < nearest).mean()),
+                     "mean_mse": round(float(mses.mean()), 5), "mean_mse_nearest_random": round(float(nearest.mean()), 5),
+                     "mse_ratio": round(float(mses.mean() / nearest.mean()), 3), "label_kept": float(kept.mean()),
+                     "p50_s": round(statistics.median(secs), 2), "p95_s": round(float(np.percentile(secs, 95)), 2)}
+    return out
+
+
+def bench_classes(n: int = 1000, amount: float = 6.0) -> dict:
+    """For each class c: of n samples the classifier calls another class, the share it calls c
+    after an edit of `amount` toward c; and the precision of all edited images (are they still
+    garments: inside the real test images' feature manifold)."""
+    clf = weights.load_classifier()
+    ev = Evaluator(clf)
+    out = {}
+    for arch in ARCHS:
+        space = garment.Space(weights.load_generator(arch), clf)
+        z = latents(EVAL_SEED + 1, 4 * n)
+        before = labels_of(clf, to_uint8(generate(space.G, z)))
+        shares, edited = {}, []
+        for c, name in enumerate(garment.CLASSES):
+            zc = z[torch.from_numpy(before != c)][:n] + amount * space.directions[name]
+            imgs = generate(space.G, zc)
+            edited.append(imgs[:100])
+            shares[name] = round(float((classify(clf, imgs)[1].argmax(1) == c).mean()), 3)
+        feats, probs = classify(clf, torch.cat(edited))
+        real_feats, radii = ev.real()
+        out[arch] = {"amount": amount, "shares": shares, "mean_share": round(statistics.mean(shares.values()), 3),
+                     "lowest_share": min(shares.values()),
+                     "precision_edited": round(metrics(real_feats, feats, probs, radii)["precision"], 3)}
+    return out
+
+
+def bench_psi(psis=(1.0, 0.9, 0.8, 0.7, 0.5)) -> dict:
+    """Precision, recall and FD on 10k samples per psi (latents scaled toward 0)."""
+    ev = Evaluator(weights.load_classifier())
+    out = {}
+    for arch in ARCHS:
+        G = weights.load_generator(arch)
+        z = latents(EVAL_SEED, 10_000)
+        for psi in psis:
+            imgs = torch.cat([generate(G, z[i:i + 1000] * psi) for i in range(0, 10_000, 1000)])
+            m = ev.images(imgs)
+            out[f"{arch} psi={psi:g}"] = {k: round(m[k], 3) for k in ("fd", "precision", "recall", "coverage")}
+    return out
+
+
+def markdown(res: dict) -> str:
+    lines = [f"# Your own garment, measured ({res['date']})", "", f"Machine: {res['machine']}, one torch thread. "
+             "Regenerate: `python -m benchmarks.garment`.", ""]
+    if "invert" in res:
+        lines += ["## Inversion of Fashion-MNIST test images (never trained on)", "",
+                  "| model | images | beats the nearest of 10k random samples | mean pixel MSE | nearest random's | "
+                  "ratio | label kept | p50 s | p95 s |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {a} | {v['images']} | {v['beats_nearest_random']:.1%} | {v['mean_mse']} | "
+                  f"{v['mean_mse_nearest_random']} | {v['mse_ratio']} | {v['label_kept']:.1%} | {v['p50_s']} | "
+                  f"{v['p95_s']} |" for a, v in res["invert"].items()] + [""]
+    if "classes" in res:
+        names = list(next(iter(res["classes"].values()))["shares"])
+        lines += ["## Class edits: share of other-class samples called class c after the edit toward c", "",
+                  "| model | amount | " + " | ".join(names) + " | mean | lowest | precision of the edited |",
+                  "|---|---|" + "---|" * (len(names) + 3)]
+        lines += [f"| {a} | {v['amount']:g} | " + " | ".join(f"{v['shares'][n]:.2f}" for n in names) +
+                  f" | {v['mean_share']:.3f} | {v['lowest_share']:.2f} | {v['precision_edited']} |"
+                  for a, v in res["classes"].items()] + [""]
+    if "psi" in res:
+        lines += ["## Truncation: 10k samples per psi", "", "| model, psi | FD ↓ | precision ↑ | recall ↑ | coverage ↑ |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {k} | {v['fd']} | {v['precision']} | {v['recall']} | {v['coverage']} |"
+                  for k, v in res["psi"].items()] + [""]
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", choices=["invert", "classes", "psi"], help="run one section, keep the others' results")
+    p.add_argument("--n", type=int, default=200, help="test images to invert")
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    run_sections("garment", {"invert": lambda: bench_invert(args.n), "classes": bench_classes, "psi": bench_psi},
+                 args.only, markdown)
+
+
+if __name__ == "__main__":
+    main()
