@@ -2,7 +2,7 @@
 fixed, class-balanced subset of the training set, as a stream of progress updates.
 
 The Space has no dataset at run time, so the subset comes from the bundled index of training
-images (gan.nearest: 800 per class): the MLP trains on all 8,000, the CNN, about 30x slower per
+images (gan.nearest: 800 per class): the MLP trains on all 8,000, the CNN, about 20x slower per
 image, on the first 300 of each class, so that one of its epochs stays under ~20 s on one thread.
 The loop is gan.training.train_step, so the recipes behave here as in train.py; the same
 (arch, recipe, epochs, seed) gives bit-identical weights on the same machine and thread count.

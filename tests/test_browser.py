@@ -202,7 +202,7 @@ def test_nearest_tab(page):
 TAB_WORDS = (("tab.sample", "sample.go", "sample.strip"), ("tab.sweep", "sweep.go", "sweep.positions"),
              ("tab.compare", "compare.go", "compare.models"), ("tab.interpolate", "interp.go", "interp.steps"),
              ("tab.nearest", "nearest.go", "nearest.pixels"), ("tab.learned", "learned.go", "learned.epoch"),
-             ("tab.train", "train.go", "train.recipe"))
+             ("tab.garment", "garment.go", "garment.draw"), ("tab.train", "train.go", "train.recipe"))
 CJK = "[\u4e00-\u9fff]"
 
 

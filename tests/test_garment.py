@@ -23,7 +23,7 @@ def spaces():
 
 
 def label(img_u8) -> str:
-    _, p = classify(weights.load_classifier(), to_float(torch.from_numpy(img_u8)[None, None]))
+    _, p = classify(weights.load_classifier(), to_float(torch.from_numpy(img_u8.copy())[None, None]))
     return CLASSES[p[0].argmax()]
 
 
