@@ -83,7 +83,7 @@ def sample_tab(state: Demo, page: Page):
     sample = handler(state.sample)
     dice.click(random_seed, None, seed, api_visibility="private")
     go.click(sample, [arch, seed, psi], [strip, labels], api_name="sample")  # before the examples: they'd take the name
-    report_examples(page, [arch, seed], [["cnn", s] for s in REPORT_SEEDS], [strip, labels], sample)
+    report_examples(page, [arch, seed, psi], [["cnn", s, 1] for s in REPORT_SEEDS], [strip, labels], sample)
 
 
 def sweep_tab(state: Demo, page: Page):
