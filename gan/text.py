@@ -273,8 +273,7 @@ def class_name(lang: str, index: int) -> str:
 def page(lang: str, **facts) -> dict:
     """Every key as the static page shows it (placeholders filled, facts overriding LIMITS, e.g.
     the app's cap_s): what gr.I18n receives."""
-    return {key: STRINGS[lang][key].format(**{**LIMITS, **facts}) for key in STRINGS[lang]
-            if not key.startswith(SERVER_ONLY)}
+    return {key: t(lang, key, **facts) for key in STRINGS[lang] if not key.startswith(SERVER_ONLY)}
 
 
 def message(lang: str, error: InputError) -> str:

@@ -31,13 +31,15 @@ def handler(fn):
     if inspect.isgeneratorfunction(fn):
         def wrapper(*args):
             *inputs, request = args
-            with said_in(language(request)):
-                yield from fn(*inputs, lang=language(request))
+            lang = language(request)
+            with said_in(lang):
+                yield from fn(*inputs, lang=lang)
     else:
         def wrapper(*args):
             *inputs, request = args
-            with said_in(language(request)):
-                return fn(*inputs, lang=language(request))
+            lang = language(request)
+            with said_in(lang):
+                return fn(*inputs, lang=lang)
     params = [p for p in inspect.signature(fn).parameters.values() if p.name != "lang"]
     # Gradio finds the request parameter by its annotation
     wrapper.__signature__ = inspect.Signature([*params, inspect.Parameter(
