@@ -77,3 +77,13 @@ def client(server):
 def call(client, *args, api_name: str):
     """client.predict with a deadline: a hung server fails the test instead of stalling CI."""
     return client.submit(*args, api_name=api_name).result(timeout=CALL_TIMEOUT)
+
+
+def first_outputs(job, count: int = 1, timeout: float = CALL_TIMEOUT) -> list:
+    """A streaming job's first `count` outputs, waited for with a deadline (iterating a Job has none)."""
+    deadline = time.monotonic() + timeout
+    while len(job.outputs()) < count:
+        assert not job.done() or len(job.outputs()) >= count, f"the job ended after {len(job.outputs())} outputs"
+        assert time.monotonic() < deadline, f"no {count} outputs within {timeout} s"
+        time.sleep(0.05)
+    return job.outputs()[:count]

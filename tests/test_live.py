@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import CALL_TIMEOUT, call
+from conftest import CALL_TIMEOUT, call, first_outputs
 from gan import live, nearest, training, weights
 from gan.data import CLASSES
 from gan.metrics import classify, frechet_distance
@@ -33,8 +33,8 @@ def test_a_short_job_streams_and_ends_with_a_loadable_model(client, tmp_path, re
     """MLP: updates arrive before the end; the last one says done, and everything it shows is the
     zipped model's: the grid, the FD and the class shares, recomputed here."""
     job = client.submit("mlp", recipe, epochs, 7, api_name="/train")
-    outputs = [out for out in job]  # the stream, as it arrives
     assert job.result(timeout=CALL_TIMEOUT) is not None
+    outputs = job.outputs()  # the stream, every update
     stats = [out[5] for out in outputs]
     assert len(outputs) >= 3 and not any(s["done"] for s in stats[:-1]) and stats[-1]["done"]
     assert [s["images_seen"] for s in stats] == sorted(s["images_seen"] for s in stats)  # it moved forward
@@ -111,8 +111,7 @@ def test_stop_ends_a_job_at_once_and_the_next_one_starts(server):
     from gradio_client import Client
     first, second = (Client(server, verbose=False, httpx_kwargs={"timeout": CALL_TIMEOUT}) for _ in range(2))
     job = first.submit("cnn", "report", 5, 0, api_name="/train")
-    updates = iter(job)
-    next(updates)
+    first_outputs(job)
     waiting = second.submit("mlp", "report", 1, 0, api_name="/train")
     deadline = time.time() + CALL_TIMEOUT
     while waiting.status().code.name != "IN_QUEUE" and time.time() < deadline:
@@ -120,6 +119,6 @@ def test_stop_ends_a_job_at_once_and_the_next_one_starts(server):
     assert waiting.status().code.name == "IN_QUEUE"  # behind the running job
     t0 = time.time()
     job.cancel()
-    next(iter(waiting))  # the queued job's first update
+    first_outputs(waiting)  # the queued job's first update
     assert time.time() - t0 < 2 + live.UPDATE_S + 3  # the cancel, the step under way, the MLP's start-up
     assert waiting.result(timeout=CALL_TIMEOUT)[5]["done"]
