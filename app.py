@@ -243,7 +243,7 @@ def garment_tab(state: Demo, page: Page):
         direction = gr.Dropdown([*((I18N(f"class.{i}"), c) for i, c in enumerate(garment.CLASSES)),
                                  *garment.DIRECTIONS[len(garment.CLASSES):]], value="Trouser",
                                 label=I18N("edit.direction"))
-        amounts = gr.Textbox("-3, -1.5, 0, 1.5, 3", label=I18N("edit.amounts"))
+        amounts = gr.Textbox("-6, -3, 0, 3, 6", label=I18N("edit.amounts"))
         go_edit = go_button("edit.go")
     strip = gr.Gallery(label=I18N("edit.strip"), elem_id="edit-strip", columns=8, height="auto", format="png")
 

@@ -8,6 +8,8 @@ Examples:
   python train.py --arch mlp --dry-run                # a few steps on 512 images (CI)
   python train.py --arch mlp --push-to-hub USER/fashion-mnist-gan-mlp   # train, then publish
 
+After training (not --dry-run) it fits the Garment tab's class directions into the folder
+(gan/garment.py; minutes).
 Ctrl-C or SIGTERM stops after the current step with the last complete epoch saved (exit code 130).
 """
 import argparse
@@ -46,6 +48,15 @@ def evaluator(data_dir):
     return ev.generator
 
 
+def directions(arch, folder):
+    """The Garment tab's class directions for the new model (gan.garment; minutes), or a note."""
+    from gan import garment, weights
+    try:
+        print("class directions:", garment.fit_folder(arch, folder))
+    except weights.WeightsError as e:
+        print(f"no class directions: {e} (python -m gan.garment --arch {arch} --folder {folder} fits them later)")
+
+
 def main(argv=None):
     p = parser()
     cfg = Config(**vars(p.parse_args(argv)))
@@ -62,6 +73,8 @@ def main(argv=None):
         p.exit(2, f"{p.prog}: error: {e}\n")
     if summary is None:
         return STOPPED  # the checkpoint is saved; --resume goes on
+    if not cfg.dry_run:
+        directions(cfg.arch, summary["out"])
     if cfg.push_to_hub:
         from gan.publish import push
         print("pushed:", push(summary["out"], cfg.push_to_hub))

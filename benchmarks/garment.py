@@ -2,7 +2,7 @@
 test images, class edits of samples, and truncation's precision / recall / FD per psi.
 
   python -m benchmarks.garment                    # everything, ~10 minutes on 2 cores
-  python -m benchmarks.garment --only invert      # one section: invert | classes | psi
+  python -m benchmarks.garment --only invert      # one section: invert | classes | fit | psi
 
 Writes benchmarks/garment.json and benchmarks/garment.md (dated). One torch thread, as the app.
 """
@@ -22,6 +22,25 @@ from gan.sampling import generate, latents, to_uint8
 ARCHS = ("mlp", "cnn")
 
 
+def space_of(arch, clf) -> garment.Space:
+    """The app's Space: the bundled generator with its fitted class directions."""
+    G = weights.load_generator(arch)
+    return garment.Space(G, clf, weights.load_directions(weights.bundled_dir(arch), G.z_dim))
+
+
+def step_ms(forward, z_dim: int = 100, repeats: int = 200) -> float:
+    """ms per inversion step on one latent: forward, backward to z, an Adam step."""
+    z = torch.zeros(1, z_dim, requires_grad=True)
+    opt, target = torch.optim.Adam([z], lr=0.1), torch.zeros(1, 784)
+    for i in range(repeats + 20):  # 20 warm-up steps
+        if i == 20:
+            t0 = time.perf_counter()
+        opt.zero_grad()
+        (forward(z) - target).pow(2).mean().backward()
+        opt.step()
+    return round((time.perf_counter() - t0) / repeats * 1000, 2)
+
+
 def labels_of(clf, images_u8) -> np.ndarray:
     return classify(clf, fmnist.to_float(torch.from_numpy(images_u8).unsqueeze(1)))[1].argmax(1)
 
@@ -35,7 +54,7 @@ def bench_invert(n: int = 200, n_random: int = 10_000) -> dict:
     targets = x[pick, 0].numpy()
     out = {}
     for arch in ARCHS:
-        space = garment.Space(weights.load_generator(arch), clf)
+        space = space_of(arch, clf)
         rnd = to_uint8(generate(space.G, latents(12_345, n_random))).reshape(n_random, -1).astype(np.float32) / 255
         recons, mses, nearest, secs = [], [], [], []
         for t in targets:
@@ -50,32 +69,52 @@ def bench_invert(n: int = 200, n_random: int = 10_000) -> dict:
         out[arch] = {"images": n, "beats_nearest_random": float((mses < nearest).mean()),
                      "mean_mse": round(float(mses.mean()), 5), "mean_mse_nearest_random": round(float(nearest.mean()), 5),
                      "mse_ratio": round(float(mses.mean() / nearest.mean()), 3), "label_kept": float(kept.mean()),
-                     "p50_s": round(statistics.median(secs), 2), "p95_s": round(float(np.percentile(secs, 95)), 2)}
+                     "p50_s": round(statistics.median(secs), 2), "p95_s": round(float(np.percentile(secs, 95)), 2),
+                     "step_ms_modules": step_ms(lambda z: space.G(z).flatten(1)),
+                     "step_ms_frozen": step_ms(space.forward)}
     return out
 
 
-def bench_classes(n: int = 1000, amount: float = 6.0) -> dict:
+def bench_classes(n: int = 1000, amount: float = garment.FIT_AMOUNT) -> dict:
     """For each class c: of n samples the classifier calls another class, the share it calls c
     after an edit of `amount` toward c; and the precision of all edited images (are they still
-    garments: inside the real test images' feature manifold)."""
+    garments: inside the real test images' feature manifold). Two kinds of direction: the bundled
+    fitted ones (fitted on the bank's latents; these samples are other latents) and the mean
+    differences the fit starts from."""
     clf = weights.load_classifier()
-    ev = Evaluator(clf)
+    real_feats, radii = Evaluator(clf).real()
     out = {}
     for arch in ARCHS:
-        space = garment.Space(weights.load_generator(arch), clf)
-        z = latents(EVAL_SEED + 1, 4 * n)
-        before = labels_of(clf, to_uint8(generate(space.G, z)))
-        shares, edited = {}, []
-        for c, name in enumerate(garment.CLASSES):
-            zc = z[torch.from_numpy(before != c)][:n] + amount * space.directions[name]
-            imgs = generate(space.G, zc)
-            edited.append(imgs[:100])
-            shares[name] = round(float((classify(clf, imgs)[1].argmax(1) == c).mean()), 3)
-        feats, probs = classify(clf, torch.cat(edited))
-        real_feats, radii = ev.real()
-        out[arch] = {"amount": amount, "shares": shares, "mean_share": round(statistics.mean(shares.values()), 3),
-                     "lowest_share": min(shares.values()),
-                     "precision_edited": round(metrics(real_feats, feats, probs, radii)["precision"], 3)}
+        fitted = space_of(arch, clf)
+        for kind, space in (("fitted", fitted), ("mean difference", garment.Space(fitted.G, clf))):
+            z = latents(EVAL_SEED + 1, 4 * n)
+            before = labels_of(clf, to_uint8(generate(space.G, z)))
+            shares, edited = {}, []
+            for c, name in enumerate(garment.CLASSES):
+                zc = z[torch.from_numpy(before != c)][:n] + amount * space.directions[name]
+                imgs = generate(space.G, zc)
+                edited.append(imgs[:100])
+                shares[name] = round(float((classify(clf, imgs)[1].argmax(1) == c).mean()), 3)
+            feats, probs = classify(clf, torch.cat(edited))
+            out[f"{arch}, {kind}"] = {
+                "amount": amount, "shares": shares, "mean_share": round(statistics.mean(shares.values()), 3),
+                "lowest_share": min(shares.values()),
+                "precision_edited": round(metrics(real_feats, feats, probs, radii)["precision"], 3)}
+    return out
+
+
+def bench_fit(steps: int = 10) -> dict:
+    """Seconds per step of fit_class_directions (all ten classes), timed over `steps` steps; the
+    full fit takes FIT_STEPS of them."""
+    clf = weights.load_classifier()
+    out = {}
+    for arch in ARCHS:
+        space = space_of(arch, clf)
+        t0 = time.perf_counter()
+        garment.fit_class_directions(space, clf, steps)
+        per_step = (time.perf_counter() - t0) / steps
+        out[arch] = {"s_per_step": round(per_step, 2), "steps": garment.FIT_STEPS,
+                     "minutes": round(per_step * garment.FIT_STEPS / 60, 1)}
     return out
 
 
@@ -99,10 +138,14 @@ def markdown(res: dict) -> str:
     if "invert" in res:
         lines += ["## Inversion of Fashion-MNIST test images (never trained on)", "",
                   "| model | images | beats the nearest of 10k random samples | mean pixel MSE | nearest random's | "
-                  "ratio | label kept | p50 s | p95 s |", "|---|---|---|---|---|---|---|---|---|"]
+                  "ratio | label kept | p50 s | p95 s | ms per step: G(z) / frozen_forward |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         lines += [f"| {a} | {v['images']} | {v['beats_nearest_random']:.1%} | {v['mean_mse']} | "
                   f"{v['mean_mse_nearest_random']} | {v['mse_ratio']} | {v['label_kept']:.1%} | {v['p50_s']} | "
-                  f"{v['p95_s']} |" for a, v in res["invert"].items()] + [""]
+                  f"{v['p95_s']} | {v.get('step_ms_modules')} / {v.get('step_ms_frozen')} |"
+                  for a, v in res["invert"].items()]
+        lines += ["", "A step: one latent's forward, backward and Adam update. The schedule: gan/garment.py "
+                  "(SCHEDULE).", ""]
     if "classes" in res:
         names = list(next(iter(res["classes"].values()))["shares"])
         lines += ["## Class edits: share of other-class samples called class c after the edit toward c", "",
@@ -111,6 +154,11 @@ def markdown(res: dict) -> str:
         lines += [f"| {a} | {v['amount']:g} | " + " | ".join(f"{v['shares'][n]:.2f}" for n in names) +
                   f" | {v['mean_share']:.3f} | {v['lowest_share']:.2f} | {v['precision_edited']} |"
                   for a, v in res["classes"].items()] + [""]
+    if "fit" in res:
+        lines += ["## Fitting the class directions (`python -m gan.garment`, train.py after training)", "",
+                  "| model | s per step (10 classes x 256 latents) | steps | minutes |", "|---|---|---|---|"]
+        lines += [f"| {a} | {v['s_per_step']} | {v['steps']} | {v['minutes']} |" for a, v in res["fit"].items()]
+        lines += ["", "Timed over 10 steps, one thread.", ""]
     if "psi" in res:
         lines += ["## Truncation: 10k samples per psi", "", "| model, psi | FD ↓ | precision ↑ | recall ↑ | coverage ↑ |",
                   "|---|---|---|---|---|"]
@@ -121,11 +169,13 @@ def markdown(res: dict) -> str:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", choices=["invert", "classes", "psi"], help="run one section, keep the others' results")
+    p.add_argument("--only", choices=["invert", "classes", "fit", "psi"],
+                   help="run one section, keep the others' results")
     p.add_argument("--n", type=int, default=200, help="test images to invert")
     args = p.parse_args()
     torch.set_num_threads(1)
-    run_sections("garment", {"invert": lambda: bench_invert(args.n), "classes": bench_classes, "psi": bench_psi},
+    run_sections("garment", {"invert": lambda: bench_invert(args.n), "classes": bench_classes, "fit": bench_fit,
+                  "psi": bench_psi},
                  args.only, markdown)
 
 

@@ -78,8 +78,8 @@ EN = {
     "tab.garment": "Your own garment",
     "garment.intro": "Draw a garment, or upload a picture of one. It is made to look like Fashion-MNIST (grayscale, "
                      "light on black, cropped, fitted into 28x28), then found in the GAN's latent space: the latent "
-                     "whose image is closest in pixels. Then move it along a direction: toward a class (the mean "
-                     "latent the classifier calls that class, minus the mean of all), or along a principal direction "
+                     "whose image is closest in pixels. Then move it along a direction: toward a class (a direction "
+                     "fitted once per model so that the classifier calls the moved garment that class), or along a principal direction "
                      "of the generator's first layer (pc1 to pc10, as GANSpace does), where the report changed one "
                      "number at a time.",
     "garment.draw": "draw here", "garment.image": "or upload an image (this file is inverted)",
@@ -185,7 +185,7 @@ ZH = {
     "tab.garment": "你自己的衣物",
     "garment.intro": "画一件衣物，或上传一张衣物的图片。它会先被处理成 Fashion-MNIST 的样子（灰度、黑底浅色、裁剪、"
                      "缩放到 28x28），再在 GAN 的潜在空间中找到它：像素上最接近的那张图所对应的潜在向量。然后沿一个"
-                     "方向移动它：朝某个类别（分类器判为该类的潜在向量的均值减去全部潜在向量的均值），或沿生成器第一层"
+                     "方向移动它：朝某个类别（每个模型拟合一次的方向，使分类器把移动后的衣物判为该类），或沿生成器第一层"
                      "的主方向（pc1 到 pc10，与 GANSpace 的做法相同）；报告里则是一次只改一个数。",
     "garment.draw": "在这里画", "garment.image": "或上传一张图片（反演的是这个文件）",
     "garment.go": "在潜在空间中寻找", "garment.target": "处理成 Fashion-MNIST 的样子（28x28）",

@@ -5,6 +5,7 @@ A model folder, as train.py writes it and the Hub serves it:
     discriminator/config.json, discriminator/model.safetensors
     summary.json                        recipe, epochs, wall time, machine, metrics
     history.json, samples/epoch_NNN.png the training story
+    directions.safetensors              class directions in z (gan/garment.py), optional
 Loading is strict: a missing or unexpected key, a wrong shape, a damaged file or a folder of the
 other architecture raises WeightsError naming the file.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from gan.data import CLASSES
 from gan.models import ARCHS
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"  # the bundled 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 D_SUBDIR = "discriminator"
+DIRECTIONS_FILE = "directions.safetensors"
 NEAREST_INDEX = WEIGHTS_DIR / "nearest" / "index.safetensors"  # gan/nearest.py
 
 
@@ -92,6 +95,32 @@ def load_generator(arch: str, folder=None, device: str = "cpu"):
 def load_discriminator(arch: str, folder=None, device: str = "cpu"):
     folder = Path(folder) if folder is not None else bundled_dir(arch)
     return _load_one(ARCHS[arch][1], folder / D_SUBDIR, arch, device)
+
+
+def save_directions(folder, directions: dict) -> Path:
+    """name -> (z_dim,) tensor, written atomically as the folder's directions.safetensors."""
+    from safetensors.torch import save_file
+    path = Path(folder) / DIRECTIONS_FILE
+    tmp = path.with_name(f".{DIRECTIONS_FILE}.tmp")
+    save_file({k: v.contiguous() for k, v in directions.items()}, str(tmp))
+    os.replace(tmp, path)
+    return path
+
+
+def load_directions(folder, z_dim: int, names=CLASSES):
+    """The folder's class directions (one finite (z_dim,) per name), or None if it has none."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+    path = Path(folder) / DIRECTIONS_FILE
+    if not path.is_file():
+        return None
+    try:
+        found = load_file(str(path))
+    except (SafetensorError, OSError) as e:
+        raise WeightsError(f"{path} could not be read: {e}") from None
+    if set(found) != set(names) or any(v.shape != (z_dim,) or not torch.isfinite(v).all() for v in found.values()):
+        raise WeightsError(f"{path} does not hold one finite ({z_dim},) direction for each of {', '.join(names)}")
+    return found
 
 
 def save_classifier(model, folder=None) -> Path:

@@ -68,12 +68,90 @@ def test_principal_directions_are_the_first_layers_top_eigenvectors(spaces):
             assert abs(float(got @ want)) == pytest.approx(1, abs=1e-4), (arch, k)
 
 
-def test_class_directions_are_mean_latent_differences(spaces):
-    space = spaces["cnn"]
+def test_without_fitted_directions_class_directions_are_mean_latent_differences(spaces):
+    space = spaces["cnn"]  # built without a directions file
     _, probs = classify(weights.load_classifier(), generate(space.G, space.z))
     picked = space.z[torch.from_numpy(probs.argmax(1) == 1)]  # what the classifier calls Trouser
     want = picked.mean(0) - space.z.mean(0)
     assert torch.allclose(space.directions["Trouser"], want / want.norm(), atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_frozen_forward_is_g(spaces, arch):
+    """The inversion's forward pass computes G(z): same images, same gradients with respect to z."""
+    G = spaces[arch].G
+    z = latents(7, 4)
+    weigh = torch.linspace(-1, 1, 4 * 784).view(4, 784)  # weighs every pixel differently
+    grads = []
+    for fn in (lambda z: G(z).flatten(1), garment.frozen_forward(G)):
+        zz = z.clone().requires_grad_(True)
+        x = fn(zz)
+        (x * weigh).sum().backward()
+        grads.append((x.detach(), zz.grad))
+    assert torch.allclose(grads[0][0], grads[1][0], atol=1e-5)
+    assert torch.allclose(grads[0][1], grads[1][1], atol=1e-4, rtol=1e-4)
+
+
+def test_bundled_fitted_directions_move_what_the_linear_means_do_not(spaces):
+    """The MLP's bundled Dress direction (weights/mlp/directions.safetensors) turns held-out
+    samples of other classes into what the classifier calls Dress, where the mean difference
+    turns few (benchmarks/garment.md: 0.95 and 0.19 of 1,000)."""
+    clf = weights.load_classifier()
+    G = spaces["mlp"].G
+    fitted = weights.load_directions(weights.bundled_dir("mlp"), G.z_dim)
+    space = garment.Space(G, clf, fitted)
+    z = latents(99, 400)
+    dress = CLASSES.index("Dress")
+    others = z[torch.from_numpy(classify(clf, generate(G, z))[1].argmax(1) != dress)][:200]
+
+    def share(direction):
+        return (classify(clf, generate(G, others + 6 * direction))[1].argmax(1) == dress).mean()
+    assert torch.equal(space.directions["Dress"], fitted["Dress"])
+    assert share(space.directions["Dress"]) > 0.8 and share(spaces["mlp"].directions["Dress"]) < 0.4
+
+
+def test_fitting_class_directions_is_seeded_and_raises_the_class_probability(spaces):
+    """Five small steps: the same result twice, and Dress's direction (the MLP's weakest mean
+    difference) made more Dress for bank latents of other classes."""
+    clf = weights.load_classifier()
+    space = spaces["mlp"]
+    one = garment.fit_class_directions(space, clf, steps=5, batch=64)
+    assert all(torch.equal(one[k], v) for k, v in garment.fit_class_directions(space, clf, steps=5, batch=64).items())
+    assert set(one) == set(CLASSES) and all(abs(float(v.norm()) - 1) < 1e-5 for v in one.values())
+    dress = CLASSES.index("Dress")
+    others = space.z[space.labels != dress][:256]
+
+    def p_dress(d):
+        return classify(clf, generate(space.G, others + garment.FIT_AMOUNT * d))[1][:, dress].mean()
+    assert p_dress(one["Dress"]) > p_dress(space.directions["Dress"]) + 0.1
+
+
+def test_the_fit_command_writes_a_folders_directions(tmp_path, capsys):
+    """python -m gan.garment --arch mlp --folder F (what train.py runs after training): F gains a
+    directions file the app loads, one step away from the mean differences it starts from."""
+    weights.copy_folder(weights.bundled_dir("mlp"), tmp_path)
+    (tmp_path / weights.DIRECTIONS_FILE).unlink()
+    garment.main(["--arch", "mlp", "--folder", str(tmp_path), "--steps", "1"])
+    assert f"wrote {tmp_path / weights.DIRECTIONS_FILE}" in capsys.readouterr().out
+    fitted = weights.load_directions(tmp_path, 100)
+    start = garment.Space(weights.load_generator("mlp", tmp_path), weights.load_classifier()).directions
+    for name in CLASSES:
+        assert 0.5 < float(fitted[name] @ start[name]) < 0.9999, name  # moved, not far
+
+
+def test_directions_files_are_checked(tmp_path):
+    assert weights.load_directions(tmp_path, 100) is None  # none: mean differences
+    good = {c: torch.ones(100) / 10 for c in CLASSES}
+    weights.save_directions(tmp_path, good)
+    assert all(torch.equal(v, good[k]) for k, v in weights.load_directions(tmp_path, 100).items())
+    for bad in ({**good, "Dress": torch.ones(99)}, {k: v for k, v in good.items() if k != "Bag"},
+                {**good, "Bag": torch.full((100,), float("nan"))}):
+        weights.save_directions(tmp_path, bad)
+        with pytest.raises(weights.WeightsError, match="directions.safetensors does not hold"):
+            weights.load_directions(tmp_path, 100)
+    (tmp_path / weights.DIRECTIONS_FILE).write_bytes(b"not safetensors")
+    with pytest.raises(weights.WeightsError, match="could not be read"):
+        weights.load_directions(tmp_path, 100)
 
 
 def test_edit_endpoint(client, G):
@@ -87,6 +165,10 @@ def test_edit_endpoint(client, G):
     d = garment.first_layer_pcs(G["cnn"])[0]
     want = to_uint8(generate(G["cnn"], torch.stack([torch.tensor(z) - 2 * d, torch.tensor(z) + 2 * d])))
     assert all(np.abs(pixels(item).astype(int) - w).max() <= 1 for item, w in zip(as_list, want))
+    dress = call(client, "mlp", "114514/3", "Dress", "6", api_name="/edit")  # the bundled fitted direction
+    fitted = weights.load_directions(weights.bundled_dir("mlp"), 100)["Dress"]
+    want = to_uint8(generate(G["mlp"], (latents(114514, 8)[3] + 6 * fitted)[None]))[0]
+    assert np.abs(pixels(dress[0]).astype(int) - want).max() <= 1 and dress[0]["caption"].startswith("+6 · Dress")
 
 
 def test_invert_endpoint(client, tmp_path):
