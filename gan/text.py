@@ -79,9 +79,9 @@ EN = {
     "garment.intro": "Draw a garment, or upload a picture of one. It is made to look like Fashion-MNIST (grayscale, "
                      "light on black, cropped, fitted into 28x28), then found in the GAN's latent space: the latent "
                      "whose image is closest in pixels. Then move it along a direction: toward a class (a direction "
-                     "fitted once per model so that the classifier calls the moved garment that class), or along a principal direction "
-                     "of the generator's first layer (pc1 to pc10, as GANSpace does), where the report changed one "
-                     "number at a time.",
+                     "fitted once per model so that the classifier calls the moved garment that class), or along a "
+                     "principal direction of the generator's first layer (pc1 to pc10, as GANSpace does), where the "
+                     "report changed one number at a time.",
     "garment.draw": "draw here", "garment.image": "or upload an image (this file is inverted)",
     "garment.go": "Find it in latent space", "garment.target": "as Fashion-MNIST would have it (28x28)",
     "garment.recon": "the generator's closest image", "garment.info": "latent and scores",

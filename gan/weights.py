@@ -97,29 +97,42 @@ def load_discriminator(arch: str, folder=None, device: str = "cpu"):
     return _load_one(ARCHS[arch][1], folder / D_SUBDIR, arch, device)
 
 
+def _fingerprint(folder) -> str:
+    """sha256 of the folder's generator weights: directions belong to exactly these."""
+    import hashlib
+    return hashlib.sha256((Path(folder) / MODEL_FILE).read_bytes()).hexdigest()
+
+
 def save_directions(folder, directions: dict) -> Path:
-    """name -> (z_dim,) tensor, written atomically as the folder's directions.safetensors."""
+    """name -> (z_dim,) tensor, written atomically as the folder's directions.safetensors, tagged
+    with the fingerprint of the generator they were fitted for."""
     from safetensors.torch import save_file
     path = Path(folder) / DIRECTIONS_FILE
     tmp = path.with_name(f".{DIRECTIONS_FILE}.tmp")
-    save_file({k: v.contiguous() for k, v in directions.items()}, str(tmp))
+    save_file({k: v.contiguous() for k, v in directions.items()}, str(tmp),
+              metadata={"model_sha256": _fingerprint(folder)})
     os.replace(tmp, path)
     return path
 
 
 def load_directions(folder, z_dim: int, names=CLASSES):
-    """The folder's class directions (one finite (z_dim,) per name), or None if it has none."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    """The folder's class directions (one finite (z_dim,) per name), or None if it has none or has
+    them for other generator weights (a retrained folder before its fit: logged)."""
+    from safetensors import SafetensorError, safe_open
     path = Path(folder) / DIRECTIONS_FILE
     if not path.is_file():
         return None
     try:
-        found = load_file(str(path))
+        with safe_open(str(path), "pt") as f:
+            meta, found = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError) as e:
         raise WeightsError(f"{path} could not be read: {e}") from None
     if set(found) != set(names) or any(v.shape != (z_dim,) or not torch.isfinite(v).all() for v in found.values()):
         raise WeightsError(f"{path} does not hold one finite ({z_dim},) direction for each of {', '.join(names)}")
+    if meta.get("model_sha256") != _fingerprint(folder):
+        log.warning("%s was fitted for other weights than %s: not used (python -m gan.garment refits it)",
+                    path, Path(folder) / MODEL_FILE)
+        return None
     return found
 
 

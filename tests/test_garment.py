@@ -140,10 +140,15 @@ def test_the_fit_command_writes_a_folders_directions(tmp_path, capsys):
 
 
 def test_directions_files_are_checked(tmp_path):
+    """Missing: none. Written: read back. Wrong names, shapes or values, or not safetensors: an
+    error naming the file. Fitted for other weights (the folder retrained since): not used."""
+    (tmp_path / weights.MODEL_FILE).write_bytes((weights.bundled_dir("mlp") / weights.MODEL_FILE).read_bytes())
     assert weights.load_directions(tmp_path, 100) is None  # none: mean differences
     good = {c: torch.ones(100) / 10 for c in CLASSES}
     weights.save_directions(tmp_path, good)
     assert all(torch.equal(v, good[k]) for k, v in weights.load_directions(tmp_path, 100).items())
+    (tmp_path / weights.MODEL_FILE).write_bytes((weights.bundled_dir("mlp-report") / weights.MODEL_FILE).read_bytes())
+    assert weights.load_directions(tmp_path, 100) is None  # stale: fitted for the weights replaced
     for bad in ({**good, "Dress": torch.ones(99)}, {k: v for k, v in good.items() if k != "Bag"},
                 {**good, "Bag": torch.full((100,), float("nan"))}):
         weights.save_directions(tmp_path, bad)
