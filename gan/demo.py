@@ -96,7 +96,7 @@ class Demo:
         # so start-up does not wait for it; /invert and /edit wait for their model's, once
         pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="garment-space")
         fitted = {a: m.folder and weights.load_directions(m.folder, m.G.z_dim) for a, m in models.items()}
-        self._spaces = {a: pool.submit(garment.Space, m.G, classifier, fitted[a] or None) for a, m in models.items()}
+        self._spaces = {a: pool.submit(garment.Space, m.G, classifier, fitted[a]) for a, m in models.items()}
         pool.shutdown(wait=False)
         self.classifier = classifier
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays

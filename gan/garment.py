@@ -26,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from gan import weights
 from gan.checks import InputError, number_list
 from gan.data import CLASSES, to_float
 from gan.metrics import classify
@@ -125,10 +126,9 @@ class Space:
         start = torch.cdist(target, self.x).view(-1).topk(starts, largest=False).indices
         z, loss = self._descend(self.z[start], target, WARM, lr)
         z, _ = self._descend(z[loss.topk(keep, largest=False).indices], target, steps, lr)
-        with torch.no_grad():
-            errors = (generate(self.G, z).flatten(1) - target).pow(2).mean(1)
-        best = int(errors.argmin())
-        pixels = to_uint8(generate(self.G, z[best:best + 1]))[0]
+        images = generate(self.G, z)
+        best = int((images.flatten(1) - target).pow(2).mean(1).argmin())
+        pixels = to_uint8(images[best:best + 1])[0]
         return z[best], pixels, float((((pixels.astype(np.float32) - target_u8) / 255) ** 2).mean())
 
     def _descend(self, z, target, steps: int, lr: float) -> tuple:
@@ -224,7 +224,6 @@ def parse_amounts(text) -> list:
 
 def fit_folder(arch: str, folder, steps: int = FIT_STEPS):
     """Fit a model folder's class directions and write them into it; -> the file written."""
-    from gan import weights
     classifier = weights.load_classifier()
     space = Space(weights.load_generator(arch, folder), classifier)
     return weights.save_directions(folder, fit_class_directions(space, classifier, steps))
@@ -240,8 +239,7 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=FIT_STEPS, help="Adam steps per class (fewer: a rougher fit)")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
-    from gan.weights import bundled_dir
-    path = fit_folder(args.arch, args.folder or bundled_dir(args.arch), args.steps)
+    path = fit_folder(args.arch, args.folder or weights.bundled_dir(args.arch), args.steps)
     print(f"wrote {path} in {time.perf_counter() - t0:.0f} s")
 
 
