@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gan import explore, garment, hub, live, nearest, weights
+from gan import explore, garment, hub, live, nearest, upload, weights
 from gan.data import CLASSES, to_float
 from gan.metrics import classify
 from gan.io import cached_file, cached_png, gif_bytes
@@ -287,7 +287,7 @@ class Demo:
         space = self.space(arch)
         if image is None:
             raise InputError("empty_image")
-        target = garment.fashion_mnist_like(garment.load_image(image))
+        target = upload.fashion_mnist_like(upload.load_image(image))
         z, recon, mse = space.invert(target)
         target_label, recon_label = self.labels(np.stack([target, recon]), lang)
         info = {"latent": [round(float(v), 5) for v in z], "mse": round(mse, 6), "target_label": target_label,

@@ -1,8 +1,12 @@
 """Your own garment: an image made to look like Fashion-MNIST, found in a generator's latent space
 (GAN inversion), and latents moved along directions that mean something.
 
-Preprocessing follows Fashion-MNIST's own: grayscale, a light garment on a dark ground (a light
-background is inverted), cropped to the garment, its longer side scaled to 28 pixels, centred.
+The image comes from gan.upload, made as Fashion-MNIST's own pipeline made the dataset, each step
+for a reason: a light background negated and the background made black (the dataset's images are
+light garments on 0); an integer upscale of a 28x28 image taken back to it, and an image already
+trimmed, fitted and centred kept as it is (resampling again would blur a garment that is already
+28 pixels tall); anything else trimmed to the garment (the dataset's 5% threshold), its longer side
+fitted to 28 pixels (the dataset's size) and centred (where the dataset puts it).
 
 Inversion: Adam on z for pixel MSE, from the bank latents whose images are closest to the target
 (the bank: BANK samples per model, made once), side by side for WARM steps; then the best go on
@@ -19,7 +23,6 @@ Directions (unit vectors in z, so an amount is in units of the prior's standard 
   PCA of its outputs over z ~ N(0, I) is exact: the right singular vectors of its weight.
 """
 import argparse
-import io
 import time
 
 import numpy as np
@@ -27,13 +30,13 @@ import torch
 import torch.nn.functional as F
 
 from gan import weights
-from gan.checks import InputError, number_list
+from gan.checks import number_list
 from gan.data import CLASSES, to_float
 from gan.metrics import classify
 from gan.models import CNNGenerator
 from gan.sampling import generate, latents, to_uint8
+from gan.upload import SIZE
 
-SIZE = 28
 BANK, BANK_SEED = 2048, 20_251_127  # latents the inversions start from and class directions average
 WARM = 20                          # steps all starts run, side by side
 # per model: (starts, how many of them go on after WARM steps, for how many steps, Adam's learning
@@ -42,58 +45,8 @@ WARM = 20                          # steps all starts run, side by side
 SCHEDULE = {"mlp": (8, 8, 600, 0.3), "cnn": (4, 1, 350, 0.15)}
 FIT_AMOUNT, FIT_STEPS, FIT_BATCH, FIT_LR = 6.0, 100, 256, 0.05  # fit_class_directions
 N_PCS = 10
-MAX_PIXELS = 25_000_000            # larger uploads are refused before they are decoded (~100 MB as RGBA)
-MAX_SIDE = 1024                    # an accepted image is reduced to this before any float copy
 MAX_AMOUNTS, MAX_AMOUNT = 16, 100.0
 DIRECTIONS = (*CLASSES, *(f"pc{i + 1}" for i in range(N_PCS)))
-
-
-# ----------------------------------------------------------------------------- preprocessing
-
-def load_image(source) -> np.ndarray:
-    """A file path, bytes or array -> float grayscale (H, W) in [0, 1], a transparent background
-    counted as white (a sketchpad's). Big files are refused from their header, before decoding."""
-    from PIL import Image, UnidentifiedImageError
-    if isinstance(source, np.ndarray):
-        img = Image.fromarray(source if source.dtype == np.uint8 else np.clip(source, 0, 255).astype(np.uint8))
-    else:
-        try:
-            img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)  # reads the header only
-        except Image.DecompressionBombError:  # PIL's own limit, far above ours
-            raise InputError("too_big", most=f"{MAX_PIXELS:,}") from None
-        except (UnidentifiedImageError, OSError, ValueError, TypeError):
-            raise InputError("not_image") from None
-        if img.width * img.height > MAX_PIXELS:
-            raise InputError("too_big", most=f"{MAX_PIXELS:,}")
-    try:
-        img.thumbnail((MAX_SIDE, MAX_SIDE))  # decoded once, then reduced: 28x28 is the goal
-        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255
-    except (OSError, ValueError, Image.DecompressionBombError):
-        raise InputError("not_image") from None
-    gray = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return gray * rgba[..., 3] + (1 - rgba[..., 3])  # transparent -> white
-
-
-def fashion_mnist_like(gray: np.ndarray) -> np.ndarray:
-    """float (H, W) in [0, 1] -> uint8 (28, 28): light garment on black, cropped, fitted, centred."""
-    from PIL import Image
-    background = float(np.median(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])))
-    if background > 0.5:  # a light background: Fashion-MNIST's is black
-        gray, background = 1 - gray, 1 - background
-    gray = np.clip((gray - background) / max(1 - background, 1e-6), 0, 1)  # the background to 0
-    if gray.max() < 0.05:
-        raise InputError("empty_image")
-    mask = gray > 0.1 * gray.max()
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    crop = gray[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    h, w = crop.shape
-    scale = SIZE / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    small = np.asarray(Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.LANCZOS))
-    out = np.zeros((SIZE, SIZE), np.uint8)
-    top, left = (SIZE - small.shape[0]) // 2, (SIZE - small.shape[1]) // 2
-    out[top:top + small.shape[0], left:left + small.shape[1]] = small
-    return out
 
 
 # ----------------------------------------------------------------------------- a model's latent space

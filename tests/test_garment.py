@@ -7,9 +7,9 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import CALL_TIMEOUT, call
+from conftest import call
+from gan import data as fmnist
 from gan import garment, weights
-from gan.checks import InputError
 from gan.data import CLASSES, to_float
 from gan.metrics import classify
 from gan.sampling import generate, latents, sample, to_uint8
@@ -27,25 +27,6 @@ def label(img_u8) -> str:
     return CLASSES[p[0].argmax()]
 
 
-def test_preprocessing_makes_a_drawing_look_like_fashion_mnist(tmp_path):
-    """A black T drawn on white, off-centre on a wide canvas: inverted to light on black, cropped
-    to the T (320x160 pixels), its longer side fitted to 28 pixels (so 28x14), centred."""
-    img = np.full((300, 600, 4), 255, np.uint8)
-    img[40:80, 200:520, :3] = 0    # the bar
-    img[80:200, 330:390, :3] = 0   # the stem
-    path = tmp_path / "t.png"
-    Image.fromarray(img).save(path)
-    out = garment.fashion_mnist_like(garment.load_image(str(path)))
-    assert out.dtype == np.uint8 and out.shape == (28, 28)
-    rows, cols = np.flatnonzero(out.max(1) > 128), np.flatnonzero(out.max(0) > 128)
-    assert (cols[0], cols[-1]) == (0, 27) and (rows[0], rows[-1]) == (7, 20)
-    assert out[7:10].mean() > 200 and out[0].max() == 0 and out[27].max() == 0  # light bar, black ground
-    transparent = np.zeros((100, 100, 4), np.uint8)  # a sketchpad: strokes on a transparent canvas
-    transparent[20:80, 45:55] = (0, 0, 0, 255)
-    stroke = garment.fashion_mnist_like(garment.load_image(transparent))
-    assert stroke[:, 12:16].min() > 200 and stroke[:, :9].max() == 0  # a light bar, centred, on black
-
-
 @pytest.mark.parametrize("arch, most", [("mlp", 0.002), ("cnn", 0.01)])
 def test_inverting_a_generated_image_finds_it_again(spaces, arch, most):
     G = spaces[arch].G
@@ -54,6 +35,39 @@ def test_inverting_a_generated_image_finds_it_again(spaces, arch, most):
     assert mse < most and mse == pytest.approx(((recon / 255.0 - target / 255.0) ** 2).mean(), rel=1e-5)
     assert np.array_equal(recon, to_uint8(generate(G, z[None]))[0])  # the latent it reports draws it
     assert label(recon) == label(target)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_the_inversion_starts_nearest_and_keeps_the_best(spaces, arch, monkeypatch):
+    """On a real test image, where the restarts end apart: the starts are the bank latents whose
+    images are nearest the target (brute force here), the lowest-loss ones after the side-by-side
+    steps go on (MLP all 8, CNN the best of 4), and the result is the best of those that went on."""
+    space, (starts, keep, _, _) = spaces[arch], garment.SCHEDULE[arch]
+    target = fmnist.load("test")[0][17, 0].numpy()
+    calls = []
+    descend = garment.Space._descend
+    monkeypatch.setattr(garment.Space, "_descend", lambda self, z, *a: calls.append((z, descend(self, z, *a))) or calls[-1][1])
+    z, recon, mse = space.invert(target)
+    bank = ((to_uint8(generate(space.G, space.z)).astype(np.float32) - target) ** 2).reshape(len(space.z), -1).sum(1)
+    assert torch.equal(calls[0][0], space.z[np.argsort(bank, kind="stable")[:starts]])
+    (_, (warm_z, warm_loss)), (second_z, (final_z, _)) = calls
+    assert torch.equal(second_z, warm_z[warm_loss.argsort()[:keep]])
+    finals = to_uint8(generate(space.G, final_z))
+    mses = (((finals.astype(np.float64) - target) / 255) ** 2).mean((1, 2))
+    assert mse == pytest.approx(mses.min(), abs=1e-6) and torch.equal(z, final_z[mses.argmin()])
+    if keep > 1:
+        assert mses.max() > mses.min() + 1e-3  # the restarts end apart: keeping another would show
+
+
+def test_every_direction_is_a_unit_vector(spaces):
+    """An amount is in units of the prior's standard deviation: mean differences, the bundled
+    fitted directions and the principal ones all have length 1."""
+    fitted = garment.Space(spaces["mlp"].G, weights.load_classifier(),
+                           weights.load_directions(weights.bundled_dir("mlp"), 100))
+    for space in (*spaces.values(), fitted):
+        assert set(space.directions) == set(garment.DIRECTIONS)
+        for name, d in space.directions.items():
+            assert float(d.norm()) == pytest.approx(1, abs=1e-5), name
 
 
 def test_principal_directions_are_the_first_layers_top_eigenvectors(spaces):
@@ -177,20 +191,23 @@ def test_edit_endpoint(client, G):
 
 
 def test_invert_endpoint(client, tmp_path):
-    img = np.full((200, 120), 255, np.uint8)
-    img[20:180, 20:55] = 30   # two dark legs on white: trousers
-    img[20:180, 65:100] = 30
-    img[20:40, 20:100] = 30
-    path = tmp_path / "trousers.png"
-    Image.fromarray(img).save(path)
+    """A Fashion-MNIST test image saved 4x upscaled, as an image viewer would: the target shown
+    is that image, pixel for pixel; the reconstruction is what the latent in info draws, closer
+    to it than the nearest of 1,000 random samples; the labels are the classifier's; the same
+    upload, the same answer."""
+    original = fmnist.load("test")[0][42, 0].numpy()
+    path = tmp_path / "garment.png"
+    Image.fromarray(original).resize((112, 112), Image.NEAREST).save(path)
     from gradio_client import handle_file
     target, recon, info = call(client, "cnn", handle_file(str(path)), api_name="/invert")
     t, r = pixels(target), pixels(recon)
-    assert np.array_equal(t, garment.fashion_mnist_like(garment.load_image(str(path))))
+    assert np.array_equal(t, original)
     assert len(info["latent"]) == 100 and info["mse"] == pytest.approx(((t / 255 - r / 255) ** 2).mean(), abs=1e-5)
     assert info["target_label"].split(" ")[0] == label(t) and info["reconstruction_label"].split(" ")[0] == label(r)
     G = weights.load_generator("cnn")
     assert np.abs(to_uint8(generate(G, torch.tensor([info["latent"]])))[0].astype(int) - r).max() <= 1
+    randoms = to_uint8(generate(G, latents(1, 1000))).astype(np.float64)
+    assert info["mse"] < (((randoms - original) / 255) ** 2).mean((1, 2)).min()
     again = call(client, "cnn", handle_file(str(path)), api_name="/invert")  # deterministic
     assert again[2] == info
 

@@ -122,3 +122,49 @@ def test_stop_ends_a_job_at_once_and_the_next_one_starts(server):
     first_outputs(waiting)  # the queued job's first update
     assert time.time() - t0 < 2 + live.UPDATE_S + 3  # the cancel, the step under way, the MLP's start-up
     assert waiting.result(timeout=CALL_TIMEOUT)[5]["done"]
+
+
+def small_subset(arch, every):
+    images, feats = live.subset(nearest.load_index(weights.NEAREST_INDEX), arch)
+    return images[::every], feats[::every]
+
+
+def test_a_job_trains_as_train_py_does(tmp_path):
+    """The Train tab's job and train.py's epoch loop (training.run_epoch), on the same images and
+    configuration, end with the same weights: the same steps, a new data order every epoch
+    (training.epoch_perm), the same noise, the EMA saved. Two tuned MLP epochs on 2,000 images."""
+    images, feats = small_subset("mlp", 4)
+    cfg = live.check_job("mlp", "tuned", 2, 5)
+    last = list(live.job(cfg, images, feats, weights.load_classifier(), cap_s=300))[-1]
+    (tmp_path / "model.zip").write_bytes(last.model)
+    G, _ = live.read_zip(tmp_path / "model.zip")
+    run = training.new_run(cfg, images)
+    for _ in range(cfg.epochs):
+        training.run_epoch(run, training.StopRequest())
+        run.epoch += 1
+    want = training.sampling_copy(run.ema, cfg).state_dict()
+    assert all(torch.equal(v, want[k]) for k, v in G.state_dict().items())
+
+
+def test_a_job_ends_at_its_wall_clock_cap():
+    """Demo.train with a 0 s cap (the app's GAN_TRAIN_CAP_S): the job stops after its first step,
+    says so, and still hands back the model it has; a 30-epoch job would take a minute."""
+    from gan.demo import Demo
+    index = nearest.load_index(weights.NEAREST_INDEX)
+    demo = Demo({}, weights.load_classifier(), index=index, train_cap_s=0)
+    updates = list(demo.train("mlp", "report", 30, 0))
+    stats, model = updates[-1][5], updates[-1][6]
+    assert stats["capped"] and stats["done"] and stats["step"] == 1 and stats["epoch"] == 0
+    G, arch = live.read_zip(model)
+    assert arch == "mlp" and str(G) == REPORT_MLP
+
+
+def test_the_subsets_are_class_balanced():
+    """The MLP trains on all 800 indexed images of each class (8,000), the CNN on 300 of each."""
+    index = nearest.load_index(weights.NEAREST_INDEX)
+    for arch, per_class in (("mlp", 800), ("cnn", 300)):
+        images, feats = live.subset(index, arch)
+        labels = index["labels"][[int(np.flatnonzero((index["images"] == img[0]).flatten(1).all(1))[0])
+                                  for img in images[::100]]]
+        assert images.shape == (10 * per_class, 1, 28, 28) and feats.shape == (10 * per_class, 128)
+        assert np.array_equal(np.bincount(labels.numpy(), minlength=10), np.full(10, per_class // 100))
