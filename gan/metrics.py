@@ -106,10 +106,13 @@ def test_accuracy(model, data_dir=None) -> float:
 # ----------------------------------------------------------------------------- metrics
 
 def frechet_distance(f1: np.ndarray, f2: np.ndarray) -> float:
-    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2), float64, via symmetric eigh."""
+    """The Frechet distance between Gaussians fitted to two feature sets (N, D), float64."""
     f1, f2 = np.asarray(f1, np.float64), np.asarray(f2, np.float64)
-    mu1, mu2 = f1.mean(0), f2.mean(0)
-    s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
+    return frechet_stats(f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False))
+
+
+def frechet_stats(mu1, s1, mu2, s2) -> float:
+    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2), float64, via symmetric eigh."""
     w, v = np.linalg.eigh(s1)
     sqrt_s1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
     m = sqrt_s1 @ s2 @ sqrt_s1
