@@ -1,4 +1,4 @@
-"""Train one of the report's GANs on Fashion-MNIST. Flags mirror gan.training.Config.
+"""Train one of the report's GANs on Fashion-MNIST. Flags mirror gan.config.Config.
 
 Examples:
   python train.py --arch mlp                          # tuned recipe, writes runs/mlp-tuned/
@@ -16,7 +16,11 @@ import argparse
 import dataclasses
 import sys
 
-from gan.training import CHOICES, Config, train
+from gan import garment, weights
+from gan.config import CHOICES, Config
+from gan.metrics import Evaluator
+from gan.publish import push, require_token
+from gan.training import train
 
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
 
@@ -38,8 +42,6 @@ def parser() -> argparse.ArgumentParser:
 
 def evaluator(data_dir):
     """FD and friends from the bundled metric classifier; None (with a note) if it is missing."""
-    from gan import weights
-    from gan.metrics import Evaluator
     try:
         ev = Evaluator(weights.load_classifier(), data_dir)
     except weights.WeightsError as e:
@@ -50,7 +52,6 @@ def evaluator(data_dir):
 
 def directions(arch, folder):
     """The Garment tab's class directions for the new model (gan.garment; minutes), or a note."""
-    from gan import garment, weights
     try:
         print("class directions:", garment.fit_folder(arch, folder))
     except weights.WeightsError as e:
@@ -65,7 +66,6 @@ def main(argv=None):
     except ValueError as e:
         p.error(str(e))
     if cfg.push_to_hub:
-        from gan.publish import require_token
         require_token()  # fail now, not after the training
     try:
         summary = train(cfg, evaluator(cfg.data_dir))
@@ -76,7 +76,6 @@ def main(argv=None):
     if not cfg.dry_run:
         directions(cfg.arch, summary["out"])
     if cfg.push_to_hub:
-        from gan.publish import push
         print("pushed:", push(summary["out"], cfg.push_to_hub))
     return 0
 

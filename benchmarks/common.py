@@ -28,12 +28,12 @@ def free_port() -> int:
 
 
 def start_app(port: int):
-    """python app.py on 127.0.0.1:port, offline, with the /echo endpoint (GAN_BENCHMARK=1: the floor
-    of Gradio's own overhead); returns (process, seconds until it answered)."""
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1", "GAN_BENCHMARK": "1",
+    """The app on 127.0.0.1:port, offline, with the /echo endpoint (benchmarks.serve: the floor of
+    Gradio's own overhead); returns (process, seconds until it answered)."""
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            "HF_HUB_OFFLINE": "1"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     while True:
         try:

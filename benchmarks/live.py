@@ -14,6 +14,7 @@ import torch
 
 from benchmarks.common import free_port, percentile, run_sections, start_app
 from gan import live, nearest, weights
+from gan.limits import TRAIN_FD_N, TRAIN_PER_CLASS
 
 
 
@@ -34,7 +35,7 @@ def bench_speed() -> dict:
             first = next(u.stats for u in updates if u.stats["epoch"] == 1)  # the end of epoch 1
             secs, seen = s["seconds"] - first["seconds"], s["images_seen"] - first["images_seen"]
             out[f"{arch} {recipe}"] = {"img_per_s": round(seen / secs), "seconds_per_epoch": round(secs, 1),
-                                       "subset": 10 * live.PER_CLASS[arch]}
+                                       "subset": 10 * TRAIN_PER_CLASS[arch]}
     return out
 
 
@@ -98,7 +99,7 @@ def markdown(res: dict) -> str:
         lines += [f"| {k} | {v['subset']:,} | {v['img_per_s']:,} | {v['seconds_per_epoch']} |"
                   for k, v in res["speed"].items()] + [""]
     if "quality" in res:
-        lines += [f"## report vs tuned after the same epochs (FD and classes of {live.FD_N} samples)", "",
+        lines += [f"## report vs tuned after the same epochs (FD and classes of {TRAIN_FD_N} samples)", "",
                   "| job | FD ↓ | largest class | its share | classes over 5% |", "|---|---|---|---|---|"]
         lines += [f"| {k} | {v['fd']} | {v['largest_class']} | {v['largest_share']:.1%} | {v['classes_over_5pct']} |"
                   for k, v in res["quality"].items()] + [""]

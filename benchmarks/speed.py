@@ -22,7 +22,8 @@ from benchmarks.common import ROOT, free_port, machine, percentile, rss_mb, star
 from gan import data as fmnist
 from gan import weights
 from gan.models import build
-from gan.training import Config, init_weights, train
+from gan.config import Config
+from gan.training import init_weights, train
 
 
 # ----------------------------------------------------------------------------- training throughput

@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 
+from gan import text
+
 PLAIN_TOKEN = re.compile(r"[A-Za-z0-9.+-]{1,32}")
 NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
@@ -20,8 +22,7 @@ class InputError(ValueError):
         super().__init__(key)
 
     def __str__(self):
-        from gan import text  # gan.text reads limits from modules that import this one
-        return text.message("en", self)
+        return text.message(text.DEFAULT, self)
 
 
 def shown(value):

@@ -1,62 +1,38 @@
-"""What the Space computes, as plain functions over models loaded once: no Gradio in here.
+"""What the Space computes, as plain methods over models loaded once: no Gradio in here.
 
-Each handler validates its input (gan.checks.InputError saying what is allowed), then returns
-numpy images, captions and pandas tables that app.py hands to Gradio components. `lang` (a
-gan.text language) picks the words of labels, captions and tables, never the pixels; numeric
-columns keep their English names in every language (plots name their axes in app.py).
+Each handler checks its input (gan.checks.InputError says what is allowed), then returns numpy
+images (or finished files in Gradio's cache), captions and pandas tables for app.py's components,
+in the shape of their API outputs. Their words are gan.text.Words, said in the visitor's language
+at the boundary (gan.ui.say): what a handler computes is the same in every language, so a default
+result is computed once for all of them. Numeric columns keep their English names (plots name
+their axes in app.py).
 """
 import concurrent.futures
-import logging
-import re
 import tempfile
 import time
 from pathlib import Path
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
-from gan import explore, garment, hub, live, nearest, upload, weights
-from gan.data import CLASSES, to_float
-from gan.metrics import classify
-from gan.io import cached_file, cached_png, gif_bytes
+from gan import explore, garment, hub, nearest, weights
 from gan.checks import InputError, choice, number, whole
-from gan.text import DEFAULT, class_name, t
-from gan.sampling import N_IMAGES, check_seed, generate, grid, latents, sample, to_uint8, upscale
+from gan.data import CLASSES, to_float
+from gan.demo_garment import GarmentTab
+from gan.demo_train import TrainTab
+from gan.io import cached_file, cached_png, gif_bytes
+from gan.limits import N_IMAGES, NEAREST_K, TRAIN_CAP_S
+from gan.metrics import classify
+from gan.sampling import check_seed, generate, grid, latents, sample, upscale
+from gan.text import Words, label
 
-log = logging.getLogger("gan.demo")
 ARCH_NAMES = {"mlp": "MLP", "cnn": "CNN"}
 UPSCALE = 8  # gallery tiles: 28x28 -> 224x224, nearest neighbour: crisp pixels
 STRIP_UPSCALE = 6  # the 8-image strip of /sample and /compare: 1452x192 pixels, one file per model
 STRIP_PAD = 2      # black pixels between tiles (before the upscale); gan.sampling.tiles splits the strip
 LABEL_COLUMNS = [f"#{i}" for i in range(N_IMAGES)]  # the label tables of /sample and /compare
-
-
-@dataclass(frozen=True)
-class Model:
-    arch: str
-    G: torch.nn.Module
-    source: str
-    summary: dict = field(default_factory=dict)
-    history: list = field(default_factory=list)
-    folder: str = ""
-
-
-def load_model(arch: str) -> Model:
-    """Resolve (Hub, cache, bundled) and load strictly; a bad Hub file falls back to bundled."""
-    folder, source = hub.resolve(arch)
-    try:
-        G = weights.load_generator(arch, folder)
-    except weights.WeightsError as e:
-        if folder == weights.bundled_dir(arch):
-            raise
-        log.error("%s; falling back to the bundled weights", e)
-        folder, source = weights.bundled_dir(arch), f"bundled weights/ (hub file unusable: {e})"
-        G = weights.load_generator(arch, folder)
-    log.info("%s generator from %s", arch, source)
-    return Model(arch, G, source, weights.read_json(folder, "summary.json", {}) or {},
-                 weights.read_json(folder, "history.json", []) or [], str(folder))
+TABLE_ROWS = ("parameters", "epochs", "time", "speed", "fd", "precision", "recall", "coverage", "is", "weights")
 
 
 def check_arch(arch) -> str:
@@ -67,30 +43,10 @@ def check_psi(psi) -> float:
     return number(psi, "psi", 0.0, 1.0)
 
 
-def parse_latent(text, z_dim: int) -> torch.Tensor:
-    """'[0.1, -2, ...]' (z_dim numbers) or 'SEED/INDEX' (image #INDEX of a seed) -> (z_dim,)."""
-    import json
-    if isinstance(text, str) and re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", text):
-        seed, index = (int(p) for p in text.split("/"))
-        return latents(check_seed(seed), N_IMAGES, z_dim)[explore.check_index(index)]
-    try:
-        values = json.loads(text) if isinstance(text, str) else None
-    except ValueError:
-        values = None
-    if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        raise InputError("latent_text", z=z_dim)
-    if len(values) != z_dim:
-        raise InputError("latent_length", z=z_dim, count=len(values))
-    z = torch.tensor(values, dtype=torch.float32)
-    if not torch.isfinite(z).all() or z.abs().max() > explore.MAX_ABS_VALUE:
-        raise InputError("latent_finite", most=f"{explore.MAX_ABS_VALUE:g}")
-    return z
-
-
-class Demo:
+class Demo(GarmentTab, TrainTab):
     """The loaded models and the classifier; read-only after construction (safe across threads)."""
 
-    def __init__(self, models: dict, classifier, cache_dir=None, index=None, train_cap_s: float = live.CAP_S):
+    def __init__(self, models: dict, classifier, cache_dir=None, index=None, train_cap_s: float = TRAIN_CAP_S):
         self.models = models
         # each model's garment.Space (bank, directions: seconds of work) is built on a side thread,
         # so start-up does not wait for it; /invert and /edit wait for their model's, once
@@ -104,8 +60,8 @@ class Demo:
         self.train_cap_s = train_cap_s  # each Train job's wall-clock cap
 
     @classmethod
-    def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = live.CAP_S):
-        return cls({a: load_model(a) for a in archs}, weights.load_classifier(), cache_dir,
+    def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = TRAIN_CAP_S):
+        return cls({a: hub.load_model(a) for a in archs}, weights.load_classifier(), cache_dir,
                    nearest.load_index(weights.NEAREST_INDEX), train_cap_s)
 
     def space(self, arch) -> garment.Space:
@@ -121,185 +77,138 @@ class Demo:
     def G(self, arch):
         return self.models[check_arch(arch)].G
 
-    def labels(self, images_u8: np.ndarray, lang=DEFAULT) -> list:
+    def labels(self, images_u8: np.ndarray) -> list:
         """'Trouser 97%' for each uint8 (N, 28, 28) image, from the metric classifier."""
         _, probs = classify(self.classifier, to_float(torch.from_numpy(images_u8).unsqueeze(1)))
-        return [f"{class_name(lang, p.argmax())} {100 * p.max():.0f}%" for p in probs]
+        return [label(p.argmax(), p.max()) for p in probs]
 
-    def gallery(self, images_u8, captions, lang=DEFAULT) -> list:
-        return [(self.store(upscale(img, UPSCALE)), f"{c} · {l}")
-                for img, c, l in zip(images_u8, captions, self.labels(images_u8, lang))]
+    def tile(self, img_u8: np.ndarray):
+        """A 28x28 image as a gallery tile: UPSCALE times, crisp pixels."""
+        return self.store(upscale(img_u8, UPSCALE))
+
+    def gallery(self, images_u8, captions) -> list:
+        return [(self.tile(img), Words("cap.item", what=c, label=l))
+                for img, c, l in zip(images_u8, captions, self.labels(images_u8))]
 
     def strip(self, images_u8):
         """(N, 28, 28) -> one image, the N tiles in a row: one file for a client to fetch, not N."""
         return self.store(upscale(grid(images_u8, cols=len(images_u8), pad=STRIP_PAD), STRIP_UPSCALE))
 
+    def label_table(self, rows: dict) -> pd.DataFrame:
+        """{row name: uint8 images} -> a table, a row of labels per name."""
+        return pd.DataFrame([[name, *self.labels(x)] for name, x in rows.items()],
+                            columns=[Words("axis.model"), *LABEL_COLUMNS])
+
     # ---------------------------------------------------------------- Sample
-    def sample(self, arch, seed, psi=1.0, lang=DEFAULT):
+    def sample(self, arch, seed, psi=1.0):
         """The seed's 8 images as one strip, and a one-row table of the classifier's labels."""
         seed, psi = check_seed(seed), check_psi(psi)
         imgs = sample(self.G(arch), seed, N_IMAGES, psi)
-        return self.strip(imgs), pd.DataFrame([self.labels(imgs, lang)], columns=LABEL_COLUMNS)
+        return self.strip(imgs), pd.DataFrame([self.labels(imgs)], columns=LABEL_COLUMNS)
 
     # ---------------------------------------------------------------- Latent sweep
-    def sweep(self, arch, seed, index, positions, values, mode, lang=DEFAULT):
+    def sweep(self, arch, seed, index, positions, values, mode):
+        """The base image, the grid (a row per position, a column per value), and the brightness /
+        change table (twice: one per plot)."""
         G, seed, index = self.G(arch), check_seed(seed), explore.check_index(index)
         pos, vals = explore.parse_positions(positions), explore.parse_values(values)
         base, grid, brightness, change = explore.sweep(G, seed, index, pos, vals, explore.check_mode(mode))
         op = "=" if mode == "set" else "+="
-        caps = [f"z[{p}]{op}{v:g}" for p in pos for v in vals]
         stats = pd.DataFrame([{"position": f"z[{p}]", "value": v, "brightness": float(brightness[i, j]),
                                "change": float(change[i, j])}
                               for i, p in enumerate(pos) for j, v in enumerate(vals)])
-        base_item = self.gallery(base[None], [t(lang, "cap.seed", seed=seed, index=index)], lang)[0]
-        return base_item, self.gallery(grid.reshape(-1, *base.shape), caps, lang), stats
+        base_item = self.gallery(base[None], [Words("cap.seed", seed=seed, index=index)])
+        return base_item, self.gallery(grid.reshape(-1, *base.shape), [f"z[{p}]{op}{v:g}" for p in pos for v in vals]), \
+            stats, stats
 
-    def importance(self, arch, seed, index, value, mode, lang=DEFAULT):
+    def importance(self, arch, seed, index, value, mode):
         G, seed, index = self.G(arch), check_seed(seed), explore.check_index(index)
         value = explore.check_value(value)
         change, order, imgs = explore.importance(G, seed, index, value, explore.check_mode(mode))
         bars = pd.DataFrame({"position": np.arange(len(change)), "change": change.astype(float)})
         op = "=" if mode == "set" else "+="
-        return bars, self.gallery(imgs, [f"z[{p}]{op}{value:g} · Δ {change[p]:.1f}" for p in order], lang)
+        return bars, self.gallery(imgs, [f"z[{p}]{op}{value:g} · Δ {change[p]:.1f}" for p in order])
 
     # ---------------------------------------------------------------- MLP vs CNN
-    def speed_ms(self, arch, repeats: int = 20) -> float:
-        """Median milliseconds for G to make 8 images (measured, not stored)."""
-        G, z = self.G(arch), latents(0, N_IMAGES)
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            generate(G, z)
-            times.append(1000 * (time.perf_counter() - t0))
-        return float(np.median(times))
+    def speeds(self, repeats: int = 20) -> dict:
+        """Median milliseconds for each G to make 8 images, measured now (the model table shows it)."""
+        out = {}
+        for arch in self.models:
+            G, z, times = self.G(arch), latents(0, N_IMAGES), []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                generate(G, z)
+                times.append(1000 * (time.perf_counter() - t0))
+            out[arch] = float(np.median(times))
+        return out
 
-    def model_table(self, speeds: dict, lang=DEFAULT) -> pd.DataFrame:
-        rows = {}
+    def model_table(self, speeds: dict) -> pd.DataFrame:
+        cols = {}
         for arch, m in self.models.items():
             s, met = m.summary, m.summary.get("metrics", {})
-            rows[ARCH_NAMES[arch]] = {
-                t(lang, "row.parameters"): f"{sum(p.numel() for p in m.G.parameters()):,}",
-                t(lang, "row.epochs"): str(s.get("epochs", "?")),
-                t(lang, "row.time"): t(lang, "row.minutes", m=s["wall_seconds"] / 60) if "wall_seconds" in s else "?",
-                t(lang, "row.speed"): f"{speeds[arch]:.2f}",
-                **{t(lang, f"row.{key}"): f"{met[key]:.3f}" for key in ("fd", "precision", "recall", "coverage", "is")
-                   if key in met},
-                t(lang, "row.weights"): m.source,
-            }
-        df = pd.DataFrame(rows)
-        return df.reset_index(names="")
+            cols[ARCH_NAMES[arch]] = {
+                "parameters": f"{sum(p.numel() for p in m.G.parameters()):,}", "epochs": str(s.get("epochs", "?")),
+                "time": Words("row.minutes", m=s["wall_seconds"] / 60) if "wall_seconds" in s else "?",
+                "speed": f"{speeds[arch]:.2f}", **{k: f"{met[k]:.3f}" for k in TABLE_ROWS if k in met},
+                "weights": m.source}
+        rows = [k for k in TABLE_ROWS if any(k in c for c in cols.values())]
+        return pd.DataFrame([{"": Words(f"row.{k}"), **{a: c.get(k) for a, c in cols.items()}} for k in rows])
 
-    def class_hist(self, lang=DEFAULT) -> pd.DataFrame:
+    def class_hist(self) -> pd.DataFrame:
         """Each model's class shares on 10k samples, a row per (class, model) in class order: 'bar'
         names the bar, so a bar plot shows the models side by side rather than stacked."""
         hists = {a: m.summary.get("metrics", {}).get("class_hist", []) for a, m in self.models.items()}
-        names = [class_name(lang, i) for i in range(len(CLASSES))]
-        return pd.DataFrame([{"class": c, "model": ARCH_NAMES[a], "bar": f"{c} · {ARCH_NAMES[a]}", "share": float(h[i])}
-                             for i, c in enumerate(names) for a, h in hists.items() if len(h) == len(CLASSES)])
+        return pd.DataFrame([{"class": Words(f"class.{i}"), "model": ARCH_NAMES[a],
+                              "bar": Words("cap.item", what=Words(f"class.{i}"), label=ARCH_NAMES[a]), "share": float(h[i])}
+                             for i in range(len(CLASSES)) for a, h in hists.items() if len(h) == len(CLASSES)])
 
-    def compare(self, seed, psi=1.0, lang=DEFAULT):
+    def compare(self, seed, psi=1.0):
         """One strip per model for the same seed, and a table with a row of labels per model."""
         seed, psi = check_seed(seed), check_psi(psi)
-        imgs = {arch: sample(self.G(arch), seed, N_IMAGES, psi) for arch in ARCH_NAMES}
-        labels = pd.DataFrame([[ARCH_NAMES[a], *self.labels(x, lang)] for a, x in imgs.items()],
-                              columns=[t(lang, "axis.model"), *LABEL_COLUMNS])
-        return (*(self.strip(x) for x in imgs.values()), labels)
+        imgs = {ARCH_NAMES[arch]: sample(self.G(arch), seed, N_IMAGES, psi) for arch in ARCH_NAMES}
+        return (*(self.strip(x) for x in imgs.values()), self.label_table(imgs))
 
     # ---------------------------------------------------------------- Interpolate
-    def interpolate(self, arch, seed_a, index_a, seed_b, index_b, steps, method, lang=DEFAULT):
+    def interpolate(self, arch, seed_a, index_a, seed_b, index_b, steps, method):
         G = self.G(arch)
         seed_a, seed_b = check_seed(seed_a), check_seed(seed_b)
         index_a, index_b = explore.check_index(index_a), explore.check_index(index_b)
         imgs = explore.interpolate(G, seed_a, index_a, seed_b, index_b, explore.check_steps(steps), method)
         n = len(imgs)
-        ends = {0: t(lang, "cap.seed", seed=seed_a, index=index_a), n - 1: t(lang, "cap.seed", seed=seed_b, index=index_b)}
-        caps = [f"{i}/{n - 1}" + (f" · {ends[i]}" if i in ends else "") for i in range(n)]
+        ends = {0: Words("cap.seed", seed=seed_a, index=index_a), n - 1: Words("cap.seed", seed=seed_b, index=index_b)}
+        caps = [Words("cap.item", what=f"{i}/{n - 1}", label=ends[i]) if i in ends else f"{i}/{n - 1}" for i in range(n)]
         frames = np.concatenate([imgs, imgs[::-1][1:-1]])  # there and back: a smooth loop
         gif = self.store_file(gif_bytes([upscale(f, 4) for f in frames]), ".gif")
-        return self.gallery(imgs, caps, lang), gif
+        return self.gallery(imgs, caps), gif
 
     # ---------------------------------------------------------------- How it learned
     def epochs(self, arch) -> int:
         return len(self.models[check_arch(arch)].history)
 
-    def learned(self, arch, epoch, lang=DEFAULT):
+    def learned(self, arch, epoch):
         """The fixed-seed 8x8 grid after `epoch`, and the loss / FD curves of the whole run."""
         m = self.models[check_arch(arch)]
         if not m.history:
             raise InputError("no_history", arch=arch)
         epoch = whole(epoch, "epoch", 1, len(m.history))
-        path = Path(m.folder) / "samples" / f"epoch_{epoch:03d}.png"
         from PIL import Image
-        grid = np.asarray(Image.open(path).convert("L"))
-        curves = pd.DataFrame([{"epoch": h["epoch"], "curve": t(lang, f"curve.{key}"), "value": float(h[key])}
+        grid = np.asarray(Image.open(Path(m.folder) / "samples" / f"epoch_{epoch:03d}.png").convert("L"))
+        curves = pd.DataFrame([{"epoch": h["epoch"], "curve": Words(f"curve.{key}"), "value": float(h[key])}
                                for h in m.history for key in ("d_loss", "g_loss")])
         fd = pd.DataFrame([{"epoch": h["epoch"], "FD": float(h["fd"])} for h in m.history if h.get("fd") is not None])
         return self.store(upscale(grid, 2)), curves, fd
 
     # ---------------------------------------------------------------- Nearest training images
-    def nearest(self, arch, seed, index, lang=DEFAULT):
-        """The seed's image #index and its 5 nearest indexed training images, in pixel space and in
-        the classifier's feature space, with distances."""
+    def nearest(self, arch, seed, index):
+        """The seed's image #index and its NEAREST_K nearest indexed training images, in pixel space
+        and in the classifier's feature space, with distances."""
         seed, index = check_seed(seed), explore.check_index(index)
         img = sample(self.G(arch), seed, N_IMAGES)[index]
-        found = nearest.query(self.index, self.classifier, img[None], k=5)
-        out = [self.gallery(img[None], [t(lang, "cap.generated", seed=seed, index=index)], lang)]
+        found = nearest.query(self.index, self.classifier, img[None], k=NEAREST_K)
+        out = [self.gallery(img[None], [Words("cap.generated", seed=seed, index=index)])]
         for space in ("pixels", "features"):
             idx, dist = found[space][0][0], found[space][1][0]
-            imgs = self.index["images"][idx].numpy()
-            caps = [t(lang, "cap.train", i=int(self.index["train_index"][i]), space=t(lang, f"space.{space}"), d=d)
+            caps = [Words("cap.train", i=int(self.index["train_index"][i]), space=Words(f"space.{space}"), d=d)
                     for i, d in zip(idx, dist)]
-            out.append(self.gallery(imgs, caps, lang))
+            out.append(self.gallery(self.index["images"][idx].numpy(), caps))
         return tuple(out)
-
-    # ---------------------------------------------------------------- Train it yourself
-    def train(self, arch, recipe, epochs, seed, lang=DEFAULT):
-        """A live training job (gan.live): streams (8x8 grid, losses, D outputs, FD per epoch,
-        class histogram, stats, the model .zip path once done, else None)."""
-        cfg = live.check_job(arch, recipe, epochs, seed)
-        images, feats = live.subset(self.index, cfg.arch)
-
-        def curves(u, keys):
-            return pd.DataFrame([{"epoch": c["epoch"], "curve": t(lang, f"curve.{k}"), "value": c[k]}
-                                 for c in u.curves for k in keys], columns=["epoch", "curve", "value"])
-        for u in live.job(cfg, images, feats, self.classifier, self.train_cap_s):
-            names = [class_name(lang, i) for i in range(len(CLASSES))]
-            hist = pd.DataFrame({"class": names, "share": u.shares or [0.0] * len(CLASSES)})
-            stats = dict(u.stats, class_shares=u.shares and dict(zip(names, u.shares)))
-            yield (self.store(upscale(u.grid, 2)), curves(u, ("d_loss", "g_loss")), curves(u, ("d_real", "d_fake")),
-                   pd.DataFrame(u.fd, columns=["epoch", "FD"]), hist, stats,
-                   u.model and self.store_file(u.model, ".zip"))
-
-    def trained(self, model, seed, lang=DEFAULT):
-        """A Train job's model .zip and a seed -> its 8 images, the bundled model's for the same
-        latents, and the classifier's labels of both."""
-        seed = check_seed(seed)
-        G, arch = live.read_zip(model)
-        imgs = {"yours": sample(G, seed, N_IMAGES), "bundled": sample(self.G(arch), seed, N_IMAGES)}
-        labels = pd.DataFrame([[t(lang, f"train.{who}"), *self.labels(x, lang)] for who, x in imgs.items()],
-                              columns=[t(lang, "axis.model"), *LABEL_COLUMNS])
-        return self.strip(imgs["yours"]), self.strip(imgs["bundled"]), labels
-
-    # ---------------------------------------------------------------- Your own garment
-    def invert(self, arch, image, lang=DEFAULT):
-        """An image (file path; a drawing or an upload) -> the Fashion-MNIST-like target, the
-        generator's closest image, and {"latent", "mse", "target_label", "reconstruction_label"}."""
-        space = self.space(arch)
-        if image is None:
-            raise InputError("empty_image")
-        target = upload.fashion_mnist_like(upload.load_image(image))
-        z, recon, mse = space.invert(target)
-        target_label, recon_label = self.labels(np.stack([target, recon]), lang)
-        info = {"latent": [round(float(v), 5) for v in z], "mse": round(mse, 6), "target_label": target_label,
-                "reconstruction_label": recon_label}
-        return self.store(upscale(target, UPSCALE)), self.store(upscale(recon, UPSCALE)), info
-
-    def edit(self, arch, latent, direction, amounts, lang=DEFAULT):
-        """A latent (JSON list or 'SEED/INDEX') moved along a direction (a class name or pc1..pc10)
-        by each amount: a gallery of the images, the classifier's label under each."""
-        space = self.space(arch)
-        z = parse_latent(latent, space.G.z_dim)
-        direction = choice(direction, "direction", garment.DIRECTIONS)
-        amounts = garment.parse_amounts(amounts)
-        imgs = to_uint8(generate(space.G, space.edit(z, direction, amounts)))
-        return self.gallery(imgs, [f"{a:+g}" for a in amounts], lang)

@@ -15,6 +15,7 @@ import torch
 from gan import weights
 from gan.data import CLASSES
 from gan.metrics import Evaluator, reference_rows, train_classifier
+from gan.hub import resolve_repo
 from gan.io import write_json
 
 ROWS = [("fd", "FD (lower is better)"), ("precision", "precision k=3"), ("recall", "recall k=3"),
@@ -111,7 +112,6 @@ def main(argv=None):
         return 0
     folder = args.weights
     if folder and not weights.Path(folder).exists():  # a Hub repo id, as train.py --push-to-hub makes
-        from gan.hub import resolve_repo
         folder, source = resolve_repo(args.arch, folder)
         if source.startswith("bundled"):
             p.exit(2, f"{p.prog}: error: --weights {args.weights}: not a local folder, and the Hub has not "

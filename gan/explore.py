@@ -9,15 +9,14 @@ import numpy as np
 import torch
 
 from gan.checks import choice, number, number_list, whole
-from gan.sampling import N_IMAGES, generate, latents, to_uint8
+from gan.limits import MAX_ABS_VALUE, MAX_ITEMS, MAX_STEPS, MIN_STEPS, N_IMAGES, TOP_POSITIONS, Z_POSITIONS
+from gan.sampling import generate, latents, to_uint8
 
-Z_POSITIONS = 100
-MAX_ITEMS = 16        # at most this many positions or values per sweep
-MAX_ABS_VALUE = 1000.0
 MODES = ("set", "add")
 DEFAULT_POSITIONS = "10, 60, 80"                     # the report's positions
 DEFAULT_VALUES = "-10, -3, -0.3, 0, 0.3, 3, 10"      # small (0.3) to large (10), both signs
 DEFAULT_IMPORTANCE_VALUE = 10.0
+REPORT_VALUES = "0.3, 10"                          # the report's small and large value for z[p]
 
 
 def parse_positions(text) -> list:
@@ -68,7 +67,7 @@ def sweep(G, seed, index, positions, values, mode: str = "set"):
     return base, grid, brightness, change
 
 
-def importance(G, seed, index, value: float, mode: str = "set", top: int = 8):
+def importance(G, seed, index, value: float, mode: str = "set", top: int = TOP_POSITIONS):
     """Change caused by editing each of the 100 positions to `value`:
     -> change (100,), the top positions (descending), their images uint8 (top, 28, 28)."""
     _, grid, _, change = sweep(G, seed, index, list(range(G.z_dim)), [value], mode)
@@ -77,7 +76,6 @@ def importance(G, seed, index, value: float, mode: str = "set", top: int = 8):
     return change, order, grid[order, 0]
 
 
-MIN_STEPS, MAX_STEPS = 2, 32
 METHODS = ("slerp", "lerp")
 
 

@@ -23,6 +23,8 @@ Directions (unit vectors in z, so an amount is in units of the prior's standard 
   PCA of its outputs over z ~ N(0, I) is exact: the right singular vectors of its weight.
 """
 import argparse
+import json
+import re
 import time
 
 import numpy as np
@@ -30,11 +32,13 @@ import torch
 import torch.nn.functional as F
 
 from gan import weights
-from gan.checks import number_list
+from gan.checks import InputError, number_list
+from gan.explore import check_index
 from gan.data import CLASSES, to_float
 from gan.metrics import classify
 from gan.models import CNNGenerator
-from gan.sampling import generate, latents, to_uint8
+from gan.limits import MAX_ABS_VALUE, MAX_AMOUNT, MAX_ITEMS, N_IMAGES
+from gan.sampling import check_seed, generate, latents, to_uint8
 from gan.upload import SIZE
 
 BANK, BANK_SEED = 2048, 20_251_127  # latents the inversions start from and class directions average
@@ -45,8 +49,8 @@ WARM = 20                          # steps all starts run, side by side
 SCHEDULE = {"mlp": (8, 8, 600, 0.3), "cnn": (4, 1, 350, 0.15)}
 FIT_AMOUNT, FIT_STEPS, FIT_BATCH, FIT_LR = 6.0, 100, 256, 0.05  # fit_class_directions
 N_PCS = 10
-MAX_AMOUNTS, MAX_AMOUNT = 16, 100.0
 DIRECTIONS = (*CLASSES, *(f"pc{i + 1}" for i in range(N_PCS)))
+DEFAULT_LATENT, DEFAULT_DIRECTION, DEFAULT_AMOUNTS = "114514/3", "Trouser", "-6, -3, 0, 3, 6"  # the tab's
 
 
 # ----------------------------------------------------------------------------- a model's latent space
@@ -171,8 +175,27 @@ def first_layer_pcs(G, k: int = N_PCS) -> list:
     return out
 
 
+def parse_latent(text, z_dim: int) -> torch.Tensor:
+    """'[0.1, -2, ...]' (z_dim numbers) or 'SEED/INDEX' (image #INDEX of a seed) -> (z_dim,)."""
+    if isinstance(text, str) and re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", text):
+        seed, index = (int(p) for p in text.split("/"))
+        return latents(check_seed(seed), N_IMAGES, z_dim)[check_index(index)]
+    try:
+        values = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        values = None
+    if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        raise InputError("latent_text", z=z_dim)
+    if len(values) != z_dim:
+        raise InputError("latent_length", z=z_dim, count=len(values))
+    z = torch.tensor(values, dtype=torch.float32)
+    if not torch.isfinite(z).all() or z.abs().max() > MAX_ABS_VALUE:
+        raise InputError("latent_finite", most=f"{MAX_ABS_VALUE:g}")
+    return z
+
+
 def parse_amounts(text) -> list:
-    return number_list(text, "amounts", float, -MAX_AMOUNT, MAX_AMOUNT, MAX_AMOUNTS)
+    return number_list(text, "amounts", float, -MAX_AMOUNT, MAX_AMOUNT, MAX_ITEMS)
 
 
 def fit_folder(arch: str, folder, steps: int = FIT_STEPS):

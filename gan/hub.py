@@ -16,9 +16,11 @@ import logging
 import os
 import socket
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import torch
 from huggingface_hub import constants, snapshot_download
 
 from gan import weights
@@ -98,3 +100,29 @@ def resolve_repo(arch: str, repo: str, sub: str = "", revision: str = None):
             log.warning("hub %s for %s unavailable (%s): %s", repo, arch, "cache" if local_only else "online",
                         str(e).splitlines()[0][:200] if str(e) else type(e).__name__)
     return weights.bundled_dir(arch), f"bundled weights/ (hub {repo} unavailable)"
+
+
+@dataclass(frozen=True)
+class Model:
+    arch: str
+    G: torch.nn.Module
+    source: str
+    summary: dict = field(default_factory=dict)
+    history: list = field(default_factory=list)
+    folder: str = ""
+
+
+def load_model(arch: str) -> Model:
+    """Resolve (Hub, cache, bundled) and load strictly; a bad Hub file falls back to bundled."""
+    folder, source = resolve(arch)
+    try:
+        G = weights.load_generator(arch, folder)
+    except weights.WeightsError as e:
+        if folder == weights.bundled_dir(arch):
+            raise
+        log.error("%s; falling back to the bundled weights", e)
+        folder, source = weights.bundled_dir(arch), f"bundled weights/ (hub file unusable: {e})"
+        G = weights.load_generator(arch, folder)
+    log.info("%s generator from %s", arch, source)
+    return Model(arch, G, source, weights.read_json(folder, "summary.json", {}) or {},
+                 weights.read_json(folder, "history.json", []) or [], str(folder))

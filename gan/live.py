@@ -4,7 +4,8 @@ fixed, class-balanced subset of the training set, as a stream of progress update
 The Space has no dataset at run time, so the subset comes from the bundled index of training
 images (gan.nearest: 800 per class): the MLP trains on all 8,000, the CNN, about 20x slower per
 image, on the first 300 of each class, so that one of its epochs stays under ~20 s on one thread.
-The loop is gan.training.train_step, so the recipes behave here as in train.py; the same
+The epochs are gan.training.epoch_steps, train.py's own, so the recipes behave here as in
+train.py (tests/test_live.py checks the weights are the same); the same
 (arch, recipe, epochs, seed) gives bit-identical weights on the same machine and thread count.
 
 Every update carries the 8x8 grid of 64 fixed latents (gan.training.GRID_SEED) as G draws them
@@ -24,34 +25,34 @@ import numpy as np
 import torch
 
 from gan import training, weights
+from gan.checkpoint import StopRequest
 from gan.checks import InputError, choice, whole
+from gan.config import CHOICES, Config
 from gan.data import CLASSES
+from gan.ema import sampling_copy
+from gan.limits import TRAIN_FD_N, TRAIN_MAX_EPOCHS, TRAIN_PER_CLASS
 from gan.metrics import classify, frechet_distance
 from gan.sampling import generate, grid, latents, to_uint8
 
-CAP_S = 300                # a job's wall-clock cap, seconds (the app's GAN_TRAIN_CAP_S)
-MAX_EPOCHS = {"mlp": 30, "cnn": 5}  # an epoch: MLP ~1 s, CNN ~15 s on one thread (benchmarks/)
-PER_CLASS = {"mlp": 800, "cnn": 300}
-FD_N = 1000                # samples per epoch-end FD and class histogram
 EVAL_SEED = 10_000_019     # their latents: the same every epoch, as gan.metrics uses
 UPDATE_S = 1.0             # seconds of training between two updates (a Stop lands between them)
 CURVE_EVERY = 10           # steps per point of the loss curves (their mean)
 
 
-def check_job(arch, recipe, epochs, seed) -> training.Config:
+def check_job(arch, recipe, epochs, seed) -> Config:
     """The job's training configuration, every value checked (InputError says what is allowed)."""
-    arch = choice(arch, "arch", training.CHOICES["arch"])
-    recipe = choice(recipe, "recipe", training.CHOICES["recipe"])
-    epochs = whole(epochs, "epochs", 1, MAX_EPOCHS[arch])
+    arch = choice(arch, "arch", CHOICES["arch"])
+    recipe = choice(recipe, "recipe", CHOICES["recipe"])
+    epochs = whole(epochs, "epochs", 1, TRAIN_MAX_EPOCHS[arch])
     seed = whole(seed, "training_seed", 0, 2**31 - 1)
-    return training.Config(arch=arch, recipe=recipe, epochs=epochs, seed=seed, device="cpu").resolved()
+    return Config(arch=arch, recipe=recipe, epochs=epochs, seed=seed, device="cpu").resolved()
 
 
 def subset(index: dict, arch: str) -> tuple:
     """(images uint8 (N, 1, 28, 28), classifier features (N, 128) float64): the first
-    PER_CLASS[arch] images of each class of the bundled index (it holds them class by class)."""
+    TRAIN_PER_CLASS[arch] images of each class of the bundled index (it holds them class by class)."""
     labels = index["labels"]
-    pick = torch.cat([torch.nonzero(labels == c).view(-1)[:PER_CLASS[arch]] for c in range(len(CLASSES))])
+    pick = torch.cat([torch.nonzero(labels == c).view(-1)[:TRAIN_PER_CLASS[arch]] for c in range(len(CLASSES))])
     return index["images"][pick].unsqueeze(1).contiguous(), index["features"][pick].double().numpy()
 
 
@@ -82,32 +83,30 @@ def preview(G, z) -> np.ndarray:
     return grid(to_uint8(generate(G, z)))
 
 
-def job(cfg: training.Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier,
+def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier,
         cap_s: float, update_s: float = UPDATE_S, clock=time.monotonic):
     """Train per cfg on images_u8 (uint8 (N, 1, 28, 28)), yielding an Update after every
     update_s seconds of training and at every epoch end; the last Update has stats["done"] and
     the model. At cap_s seconds of wall clock the job ends early (stats["capped"]) with the model
     it has. Closing the generator (Stop, a closed page) ends it after the current step."""
     run = training.new_run(cfg, images_u8)
-    z_grid, z_eval = latents(training.GRID_SEED, 64), latents(EVAL_SEED, FD_N)
+    z_grid, z_eval = latents(training.GRID_SEED, 64), latents(EVAL_SEED, TRAIN_FD_N)
     keys = ("d_loss", "g_loss", "d_real", "d_fake")
     t0 = last = clock()
     step = seen = 0
-    sums, n_sum, curves, fds, shares, capped = torch.zeros(len(keys)), 0, [], [], None, False
+    sums, n_sum, curves, fds, shares = torch.zeros(len(keys)), 0, [], [], None
+    cap = StopRequest()  # set at cap_s: the job ends after that step, with the model it has
 
     def update(G, done=False, model=None):
         secs = clock() - t0
         stats = {"epoch": run.epoch, "epochs": cfg.epochs, "step": step, "images_seen": seen,
                  "img_per_s": round(seen / max(secs, 1e-9), 1), "seconds": round(secs, 1),
                  "fd": fds[-1]["FD"] if fds else None,
-                 "class_shares": dict(zip(CLASSES, shares)) if shares else None, "done": done, "capped": capped}
+                 "class_shares": dict(zip(CLASSES, shares)) if shares else None, "done": done, "capped": cap.requested}
         return Update(stats, preview(G, z_grid), list(curves), list(fds), shares, model)
 
-    while run.epoch < cfg.epochs and not capped:
-        run.G.train(), run.D.train()
-        perm = training.epoch_perm(cfg.seed, run.epoch, run.reals.size(0))
-        for i in range(run.steps):
-            losses = training.train_step(run, run.reals[perm[i * run.batch:(i + 1) * run.batch]], step)
+    while run.epoch < cfg.epochs and not cap.requested:
+        for i, losses in training.epoch_steps(run, cap):  # train.py's epochs, step by step
             step, seen = step + 1, seen + run.batch
             sums += torch.stack([v.detach() for v in losses])
             n_sum += 1
@@ -116,21 +115,21 @@ def job(cfg: training.Config, images_u8: torch.Tensor, real_feats: np.ndarray, c
                                **{k: float(v) / n_sum for k, v in zip(keys, sums)}})
                 sums, n_sum = torch.zeros(len(keys)), 0
             if clock() - t0 > cap_s:
-                capped = True
-                break
-            if clock() - last >= update_s and i < run.steps - 1:
+                cap.set()  # this step was the last
+            elif clock() - last >= update_s and i < run.steps - 1:
                 yield update(run.ema)  # the EMA copy tracks G (decay 0: it is G)
                 last = clock()
-        else:
-            run.epoch += 1
-            sampler = training.sampling_copy(run.ema, cfg)
-            feats, probs = classify(classifier, generate(sampler, z_eval))
-            fds.append({"epoch": run.epoch, "FD": round(frechet_distance(real_feats, feats.astype(np.float64)), 3)})
-            shares = [round(float(s), 4) for s in np.bincount(probs.argmax(1), minlength=len(CLASSES)) / FD_N]
-            if run.epoch < cfg.epochs:
-                yield update(sampler)
-                last = clock()
-    sampler = training.sampling_copy(run.ema, cfg)
+        if cap.requested:
+            break
+        run.epoch += 1
+        sampler = sampling_copy(run.ema, cfg)
+        feats, probs = classify(classifier, generate(sampler, z_eval))
+        fds.append({"epoch": run.epoch, "FD": round(frechet_distance(real_feats, feats.astype(np.float64)), 3)})
+        shares = [round(float(s), 4) for s in np.bincount(probs.argmax(1), minlength=len(CLASSES)) / TRAIN_FD_N]
+        if run.epoch < cfg.epochs:
+            yield update(sampler)
+            last = clock()
+    sampler = sampling_copy(run.ema, cfg)
     yield update(sampler, done=True, model=zipped(sampler, cfg.arch))
 
 
@@ -149,7 +148,7 @@ def read_zip(path) -> tuple:
                 raise ValueError("not the two files of a model folder")
             config = json.loads(z.read(weights.CONFIG_FILE))
             arch = config.get("arch") if isinstance(config, dict) else None
-            if arch not in MAX_EPOCHS:
+            if arch not in TRAIN_MAX_EPOCHS:
                 raise ValueError(f"unknown arch {arch!r}")
             z.extractall(tmp, members=sorted(names))
             return weights.load_generator(arch, tmp), arch

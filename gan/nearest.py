@@ -17,14 +17,15 @@ import torch
 from safetensors.torch import load_file, save
 
 from gan import data as fmnist
+from gan import weights
 from gan.metrics import classify
 from gan.io import atomic_write
+from gan.limits import INDEX_PER_CLASS
 
-PER_CLASS = 800
 INDEX_SEED = 0
 
 
-def build(classifier, data_dir=None, per_class: int = PER_CLASS) -> dict:
+def build(classifier, data_dir=None, per_class: int = INDEX_PER_CLASS) -> dict:
     x, y = fmnist.load("train", data_dir)
     g = torch.Generator().manual_seed(INDEX_SEED)
     pick = torch.cat([idx[torch.randperm(len(idx), generator=g)[:per_class]]
@@ -65,12 +66,11 @@ def query(index: dict, classifier, images_u8: np.ndarray, k: int = 5):
 
 
 def main(argv=None):
-    from gan import weights
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("cmd", choices=["build"])
     p.add_argument("--data-dir", help="folder with the Fashion-MNIST idx files (default: see gan/data.py)")
     p.add_argument("--out", default=str(weights.NEAREST_INDEX), help="where the index goes (default: the bundled one)")
-    p.add_argument("--per-class", type=int, default=PER_CLASS, help=f"training images per class (default {PER_CLASS})")
+    p.add_argument("--per-class", type=int, default=INDEX_PER_CLASS, help=f"training images per class (default {INDEX_PER_CLASS})")
     args = p.parse_args(argv)
     if not 1 <= args.per_class <= 6000:
         p.error("--per-class must be from 1 to 6000 (each class has 6,000 training images)")

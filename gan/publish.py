@@ -20,13 +20,16 @@ from pathlib import Path
 
 from gan import weights
 from gan.hub import REPO_ENV, repo_for
+from gan.io import write_png
 from gan.models import ARCHS
+from gan.sampling import grid, sample
 
 ROOT = weights.WEIGHTS_DIR.parent
 # What the Space runs on: the app, the package, the weights it loads (not the textbook reference
 # folders, which only the README's table uses), and the README with the pictures it shows.
 SPACE_PATHS = ["app.py", "requirements.txt", "README.md", "gan", *(f"weights/{a}" for a in ARCHS),
-               "weights/classifier", weights.NEAREST_INDEX.parent.relative_to(ROOT).as_posix(), "tests/screenshots"]
+               "weights/classifier", weights.NEAREST_INDEX.parent.relative_to(ROOT).as_posix(),
+               weights.EXAMPLES_DIR.relative_to(ROOT).as_posix(), "tests/screenshots"]
 
 
 DATASET_ID = "zalando-datasets/fashion_mnist"
@@ -141,8 +144,6 @@ generated samples vs the 10k test images.
 
 def stage(folder, repo_id: str, staging) -> Path:
     """The exact files a push uploads, in `staging`: the model folder plus card, grid and curves."""
-    from gan.io import write_png
-    from gan.sampling import grid, sample
     folder, staging = Path(folder), Path(staging)
     arch = (weights.read_json(folder, weights.CONFIG_FILE, {}) or {}).get("arch")
     G = weights.load_generator(arch, folder)  # strict: never publish a broken folder

@@ -9,249 +9,295 @@ Two routes to the page, because Gradio translates only static text:
   that asks for no language (gradio_client as it comes) gets English; pixels never depend on it.
 The report's own words are quoted as it wrote them, in Chinese.
 """
-from gan import live
-from gan.checks import InputError
+from gan import limits
 from gan.data import CLASSES
-from gan.explore import MAX_ABS_VALUE, MAX_ITEMS, Z_POSITIONS
-from gan.sampling import N_IMAGES, SEED_MAX
 
 LANGUAGES = ("en", "zh-CN")
 DEFAULT = "en"
 SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes")  # templates filled per call, not page text
-LIMITS = dict(seed_max=SEED_MAX, n=N_IMAGES, last=N_IMAGES - 1, z=Z_POSITIONS, top=Z_POSITIONS - 1,
-              items=MAX_ITEMS, vmax=f"{MAX_ABS_VALUE:g}", cap_s=live.CAP_S, fd_n=live.FD_N,
-              mlp_epochs=live.MAX_EPOCHS["mlp"], cnn_epochs=live.MAX_EPOCHS["cnn"],
-              mlp_images=f"{10 * live.PER_CLASS['mlp']:,}", cnn_images=f"{10 * live.PER_CLASS['cnn']:,}")
+LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES - 1, z=limits.Z_POSITIONS,
+              top=limits.Z_POSITIONS - 1, items=limits.MAX_ITEMS, vmax=f"{limits.MAX_ABS_VALUE:g}",
+              amax=f"{limits.MAX_AMOUNT:g}", top_positions=limits.TOP_POSITIONS, cap_s=limits.TRAIN_CAP_S,
+              fd_n=limits.TRAIN_FD_N, mlp_epochs=limits.TRAIN_MAX_EPOCHS["mlp"],
+              cnn_epochs=limits.TRAIN_MAX_EPOCHS["cnn"], mlp_images=f"{10 * limits.TRAIN_PER_CLASS['mlp']:,}",
+              cnn_images=f"{10 * limits.TRAIN_PER_CLASS['cnn']:,}", index_per_class=f"{limits.INDEX_PER_CLASS:,}",
+              index_images=f"{10 * limits.INDEX_PER_CLASS:,}", history_fd=f"{limits.HISTORY_FD_N:,}",
+              eval_n=f"{limits.EVAL_N:,}", k_nearest=limits.NEAREST_K, max_pixels=f"{limits.MAX_PIXELS:,}")
 
 # The report's observations (课程报告 w5, section 3), quoted in its own words.
 REPORT_QUOTE = ("> 当随机数设置得很小（如 0.3）时，在不同位置改变一个这样的小随机数会产生相对较小的影响，甚至肉眼无法观察到任何变化。"
                 "\n>\n> 然而，当随机数设置为较大的数字（如 10）时，如果我们在不同位置改变其中一个小随机数，收获的效果还是比较明显的，"
                 "可以说是非常明显。\n>\n> ……过大的随机数（10）会导致图像亮度较低，甚至有些图像接近全黑。")
 
-EN = {
+# key: (English, 简体中文). One entry holds both, so a missing translation cannot exist.
+STRINGS = {
     # page
-    "title": "Fashion-MNIST GAN Explorer",
-    "intro": "# Fashion-MNIST GAN Explorer\nTwo small GANs from a course report on GANs, an **MLP** and a **CNN** "
-             "(DCGAN-style), trained on Fashion-MNIST. A **seed** is the identity of a sample: the same seed gives "
-             "the same {n} images in every tab and API call. Each image is labelled by a separate Fashion-MNIST "
-             "classifier.",
-    "tab.sample": "Sample", "tab.sweep": "Latent sweep", "tab.compare": "MLP vs CNN", "tab.interpolate": "Interpolate",
-    "tab.nearest": "Nearest training images", "tab.learned": "How it learned",
+    "title": ('Fashion-MNIST GAN Explorer', 'Fashion-MNIST GAN 探索器'),
+    "intro": (
+        '# Fashion-MNIST GAN Explorer\nTwo small GANs from a course report on GANs, an **MLP** and a **CNN** (DCGAN-s'
+        'tyle), trained on Fashion-MNIST. A **seed** is the identity of a sample: the same seed gives the same {n} '
+        'images in every tab and API call. Each image is labelled by a separate Fashion-MNIST classifier.',
+        '# Fashion-MNIST GAN 探索器\n来自一份生成对抗网络（GAN）课程报告的两个小型 GAN：一个 **MLP** 和一个 **CNN**（'
+        'DCGAN 风格），都在 Fashion-MNIST 上训练。**随机数种子**决定一个样本：同一个种子在每个标签页、每次 API 调用中'
+        '都生成同样的 {n} 张图。每张图下的类别由一个单独训练的 Fashion-MNIST 分类器给出。'),
+    "tab.sample": ('Sample', '生成样本'),
+    "tab.sweep": ('Latent sweep', '调整隐变量'),
+    "tab.compare": ('MLP vs CNN', 'MLP 与 CNN 对比'),
+    "tab.interpolate": ('Interpolate', '插值'),
+    "tab.nearest": ('Nearest training images', '最相似的训练图像'),
+    "tab.learned": ('How it learned', '训练过程'),
     # shared inputs
-    "seed": "seed (0 to {seed_max})", "model": "model", "random_seed": "Random seed",
-    "report_seeds": "the report's seeds", "labels": "what the classifier sees",
+    "seed": ('seed (0 to {seed_max})', '随机数种子（0 到 {seed_max}）'),
+    "model": ('model', '模型'),
+    "random_seed": ('Random seed', '随机种子'),
+    "report_seeds": ("the report's seeds", '报告中用过的种子'),
+    "labels": ('what the classifier sees', '分类器的判断'),
     # Sample
-    "sample.go": "Generate {n} images", "sample.strip": "{n} images from this seed (#0 to #{last}, left to right)",
+    "sample.go": ('Generate {n} images', '生成 {n} 张图'),
+    "sample.strip": (
+        '{n} images from this seed (#0 to #{last}, left to right)',
+        '这个种子生成的 {n} 张图（从左到右依次为 #0 到 #{last}）'),
     # Latent sweep
-    "sweep.intro": "Change **one latent dimension** of one of the seed's {n} latents, as in the report: `set` puts "
-                   "z[p] = v, `add` adds v. The report saw small values (0.3) barely change the image and large ones "
-                   "(10) change the garment and darken it. The plots measure that.",
-    "sweep.index": "index (which of the {n} latents)", "mode": "mode",
-    "sweep.positions": "positions (0-{top}, up to {items})", "sweep.values": "values (|v| ≤ {vmax}, up to {items})",
-    "sweep.go": "Sweep", "sweep.base": "base image", "sweep.grid": "one row per position, one column per value",
-    "sweep.brightness": "mean brightness (0-255) vs value", "sweep.change": "mean pixel change vs the base image",
-    "importance.intro": "### Which positions matter\nEdit each of the {z} positions in turn to one value and "
-                        "measure how much the image changes.",
-    "importance.value": "value (|v| ≤ {vmax})", "importance.go": "Measure all {z} positions",
-    "importance.bars": "mean pixel change per position", "importance.top": "the 8 positions that change the image most",
+    "sweep.intro": (
+        "Change **one latent dimension** of one of the seed's {n} latents, as in the report: `set` puts z[p] = v, `ad"
+        'd` adds v. The report saw small values (0.3) barely change the image and large ones (10) change the garment '
+        'and darken it. The plots measure that.',
+        '和报告一样，只改变这个种子 {n} 个潜在向量之一的**一个维度**：`set`（设为）令 z[p] = v，`add`（加上）令 z[p] '
+        '加上 v。报告的观察是：\n\n' + REPORT_QUOTE +
+        '\n\n下面的图把这些观察量化了。'),
+    "sweep.index": ('index (which of the {n} latents)', '序号（{n} 个潜在向量中的哪一个）'),
+    "mode": ('mode', '方式'),
+    "sweep.positions": ('positions (0-{top}, up to {items})', '位置（0-{top}，最多 {items} 个）'),
+    "sweep.values": ('values (|v| ≤ {vmax}, up to {items})', '取值（|v| ≤ {vmax}，最多 {items} 个）'),
+    "sweep.go": ('Sweep', '开始调整'),
+    "sweep.base": ('base image', '原图'),
+    "sweep.grid": ('one row per position, one column per value', '每行一个位置，每列一个取值'),
+    "sweep.brightness": ('mean brightness (0-255) vs value', '平均亮度（0-255）随取值的变化'),
+    "sweep.change": ('mean pixel change vs the base image', '与原图相比的平均像素变化'),
+    "importance.intro": (
+        '### Which positions matter\nEdit each of the {z} positions in turn to one value and measure how much the ima'
+        'ge changes.',
+        '### 哪些位置最重要\n依次把 {z} 个位置分别改成同一个取值，测量图像变化了多少。'),
+    "importance.value": ('value (|v| ≤ {vmax})', '取值（|v| ≤ {vmax}）'),
+    "importance.go": ('Measure all {z} positions', '测量全部 {z} 个位置'),
+    "importance.bars": ('mean pixel change per position', '每个位置的平均像素变化'),
+    "importance.top": ('the {top_positions} positions that change the image most', '让图像变化最大的 {top_positions} 个位置'),
     # MLP vs CNN
-    "compare.go": "Compare", "compare.models": "the two models (metrics on 10k samples, see README)",
-    "compare.hist": "classes of 10k generated samples, the two models side by side",
+    "compare.go": ('Compare', '对比'),
+    "compare.models": (
+        'the two models (metrics on {eval_n} samples, see README)',
+        '两个模型（指标基于 {eval_n} 个样本，详见 README）'),
+    "compare.hist": (
+        'classes of {eval_n} generated samples, the two models side by side',
+        '{eval_n} 个生成样本的类别分布，两个模型并排显示'),
     # Interpolate
-    "interp.intro": "Walk from one sample to another through latent space: `slerp` follows the sphere where "
-                    "Gaussian latents live, `lerp` the straight line.",
-    "interp.index_a": "index in seed A", "interp.index_b": "index in seed B", "interp.steps": "steps",
-    "interp.method": "method", "interp.go": "Interpolate", "interp.strip": "from A to B",
-    "interp.gif": "animation (GIF)",
+    "interp.intro": (
+        'Walk from one sample to another through latent space: `slerp` follows the sphere where Gaussian latents live'
+        ', `lerp` the straight line.',
+        '在潜在空间中从一个样本走到另一个样本：`slerp`（球面插值）沿着高斯潜在向量所在的球面走，`lerp`（线性插值）走直'
+        '线。'),
+    "interp.index_a": ('index in seed A', '种子 A 中的序号'),
+    "interp.index_b": ('index in seed B', '种子 B 中的序号'),
+    "interp.steps": ('steps', '步数'),
+    "interp.method": ('method', '插值方法'),
+    "interp.go": ('Interpolate', '插值'),
+    "interp.strip": ('from A to B', '从 A 到 B'),
+    "interp.gif": ('animation (GIF)', '动画（GIF）'),
     # Nearest training images
-    "nearest.intro": "Is the model copying its training set? A generated image beside its 5 nearest training images, "
-                     "by pixels and by the classifier's features. The index holds 8,000 of the 60,000 training "
-                     "images (800 per class), bundled with the app.",
-    "nearest.index": "index (which of the {n} images)", "nearest.go": "Find nearest", "nearest.query": "generated",
-    "nearest.pixels": "nearest in pixel space", "nearest.features": "nearest in classifier feature space",
+    "nearest.intro": (
+        'Is the model copying its training set? A generated image beside its {k_nearest} nearest training images, by pixels and'
+        " by the classifier's features. The index holds {index_images} of the 60,000 training images ({index_per_class} per class), bundled "
+        'with the app.',
+        '模型是在照抄训练集吗？把一张生成图和与它最相似的 {k_nearest} 张训练图放在一起，分别按像素和按分类器的特征比较。检索库收'
+        '录了 60,000 张训练图中的 {index_images} 张（每类 {index_per_class} 张），随应用一起提供。'),
+    "nearest.index": ('index (which of the {n} images)', '序号（{n} 张图中的哪一张）'),
+    "nearest.go": ('Find nearest', '查找'),
+    "nearest.query": ('generated', '生成图'),
+    "nearest.pixels": ('nearest in pixel space', '像素空间中最相似的'),
+    "nearest.features": ('nearest in classifier feature space', '分类器特征空间中最相似的'),
     # How it learned
-    "learned.intro": "The same 64 fixed latents after each epoch of training, and the training curves (FD on 2k "
-                     "samples every few epochs), from the bundled training history.",
-    "learned.epoch": "epoch", "learned.go": "Show", "learned.grid": "samples after this epoch",
-    "learned.losses": "losses per epoch", "learned.fd": "FD (2k samples) per epoch",
+    "learned.intro": (
+        'The same 64 fixed latents after each epoch of training, and the training curves (FD on {history_fd} samples every few '
+        'epochs), from the bundled training history.',
+        '同样 64 个固定的潜在向量在每一轮训练之后生成的图，以及训练曲线（每隔几轮在 {history_fd} 个样本上计算 FD），取自随权重'
+        '提供的训练记录。'),
+    "learned.epoch": ('epoch', '训练轮次'),
+    "learned.go": ('Show', '显示'),
+    "learned.grid": ('samples after this epoch', '这一轮训练之后生成的图'),
+    "learned.losses": ('losses per epoch', '每轮的损失'),
+    "learned.fd": ('FD ({history_fd} samples) per epoch', '每轮的 FD（{history_fd} 个样本）'),
     # Train it yourself
-    "tab.garment": "Your own garment",
-    "garment.intro": "Draw a garment, or upload a picture of one. It is made to look like Fashion-MNIST (grayscale, "
-                     "light on black, cropped, fitted into 28x28), then found in the GAN's latent space: the latent "
-                     "whose image is closest in pixels. Then move it along a direction: toward a class (a direction "
-                     "fitted once per model so that the classifier calls the moved garment that class), or along a "
-                     "principal direction of the generator's first layer (pc1 to pc10, as GANSpace does), where the "
-                     "report changed one number at a time.",
-    "garment.draw": "draw here", "garment.image": "or upload an image (this file is inverted)",
-    "garment.go": "Find it in latent space", "garment.target": "as Fashion-MNIST would have it (28x28)",
-    "garment.recon": "the generator's closest image", "garment.info": "latent and scores",
-    "edit.latent": "latent: a JSON list of {z} numbers, or SEED/INDEX such as 114514/3",
-    "edit.direction": "direction", "edit.amounts": "amounts (up to {items}, |a| ≤ 100)", "edit.go": "Edit",
-    "edit.strip": "the edited images, the classifier's label under each",
-    "psi": "truncation ψ (1: none; smaller: closer to the average garment)",
-    "tab.train": "Train it yourself",
-    "train.intro": "Watch a GAN learn, live. **report** is the recipe the report ran, the course template: plain "
-                   "SGD at 0.03 for both nets, batch 64, BCE on D's sigmoid output, and real images left in [0, 1] by "
-                   "ToTensor while G's tanh draws in [-1, 1], so D can tell real from fake by the range of the pixels "
-                   "alone. **textbook** is DCGAN's loop (Adam 2e-4); **tuned** is the bundled models' (a faster Adam, "
-                   "an EMA of G, for the MLP an R1 penalty). Training runs on a fixed, class-balanced subset of the "
-                   "training set ({mlp_images} images for the MLP, {cnn_images} for the CNN).\n\nWatch the class "
-                   "histogram, not only the loss. The report found that looking at a GAN's loss means little "
-                   "(本人认为看gan的loss意义不大): the losses can settle while the samples collapse to a few classes, "
-                   "which FD and the histogram show.\n\nOne job runs at a time, on one CPU thread, for at most "
-                   "{cap_s} s; other visitors' jobs wait in the queue and see their place.",
-    "train.recipe": "recipe", "train.epochs": "epochs (MLP 1-{mlp_epochs}, CNN 1-{cnn_epochs})",
-    "train.seed": "training seed (initial weights, data order, latents)", "train.go": "Train", "train.stop": "Stop",
-    "train.grid": "64 fixed latents, as the generator draws them now", "train.losses": "D and G loss",
-    "train.dout": "D(x) and D(G(z)): D's mean output on real and on generated images",
-    "train.fd": "FD ({fd_n} samples) per epoch", "train.hist": "classes of {fd_n} samples, at the last epoch end",
-    "train.stats": "progress", "train.model": "the trained generator (.zip: config.json + model.safetensors)",
-    "train.try_intro": "### Your model beside the bundled one\nThe {n} images of a seed from the model you trained "
-                       "and from the bundled model of the same kind: the same latents.",
-    "train.try_go": "Show {n} images", "train.yours": "your model", "train.bundled": "the bundled model",
+    "tab.garment": ('Your own garment', '你自己的衣物'),
+    "garment.intro": (
+        'Draw a garment, or upload a picture of one. It is made to look like Fashion-MNIST (grayscale, light on black'
+        ", cropped, fitted into 28x28), then found in the GAN's latent space: the latent whose image is closest in "
+        'pixels. Then move it along a direction: toward a class (a direction fitted once per model so that the classi'
+        "fier calls the moved garment that class), or along a principal direction of the generator's first layer (pc1"
+        ' to pc10, as GANSpace does), where the report changed one number at a time.',
+        '画一件衣物，或上传一张衣物的图片。它会先被处理成 Fashion-MNIST 的样子（灰度、黑底浅色、裁剪、缩放到 28x28）'
+        '，再在 GAN 的潜在空间中找到它：像素上最接近的那张图所对应的潜在向量。然后沿一个方向移动它：朝某个类别（每个模'
+        '型拟合一次的方向，使分类器把移动后的衣物判为该类），或沿生成器第一层的主方向（pc1 到 pc10，与 GANSpace 的做法'
+        '相同）；报告里则是一次只改一个数。'),
+    "garment.draw": ('draw here', '在这里画'),
+    "garment.image": ('or upload an image (this file is inverted)', '或上传一张图片（反演的是这个文件）'),
+    "garment.go": ('Find it in latent space', '在潜在空间中寻找'),
+    "garment.target": ('as Fashion-MNIST would have it (28x28)', '处理成 Fashion-MNIST 的样子（28x28）'),
+    "garment.recon": ("the generator's closest image", '生成器能画出的最接近的图像'),
+    "garment.info": ('latent and scores', '潜在向量与评分'),
+    "edit.latent": (
+        'latent: a JSON list of {z} numbers, or SEED/INDEX such as 114514/3',
+        '潜在向量：{z} 个数的 JSON 列表，或“种子/序号”，例如 114514/3'),
+    "edit.direction": ('direction', '方向'),
+    "edit.amounts": ('amounts (up to {items}, |a| ≤ {amax})', '幅度（最多 {items} 个，|a| ≤ {amax}）'),
+    "edit.go": ('Edit', '编辑'),
+    "edit.strip": ("the edited images, the classifier's label under each", '编辑后的图像，下方是分类器的判断'),
+    "psi": (
+        'truncation ψ (1: none; smaller: closer to the average garment)',
+        '截断系数 ψ（1 为不截断；越小越接近平均的衣物）'),
+    "tab.train": ('Train it yourself', '自己训练'),
+    "train.intro": (
+        'Watch a GAN learn, live. **report** is the recipe the report ran, the course template: plain SGD at 0.03 for'
+        " both nets, batch 64, BCE on D's sigmoid output, and real images left in [0, 1] by ToTensor while G's tanh "
+        "draws in [-1, 1], so D can tell real from fake by the range of the pixels alone. **textbook** is DCGAN's loo"
+        "p (Adam 2e-4); **tuned** is the bundled models' (a faster Adam, an EMA of G, for the MLP an R1 penalty). Tra"
+        'ining runs on a fixed, class-balanced subset of the training set ({mlp_images} images for the MLP, {cnn_imag'
+        "es} for the CNN).\n\nWatch the class histogram, not only the loss. The report found that looking at a GAN's "
+        'loss means little (本人认为看gan的loss意义不大): the losses can settle while the samples collapse to a few '
+        'classes, which FD and the histogram show.\n\nOne job runs at a time, on one CPU thread, for at most {cap_s} '
+        "s; other visitors' jobs wait in the queue and see their place.",
+        '实时观察 GAN 的学习过程。**report** 是报告实际使用的方案，即课程模板：两个网络都用学习率 0.03 的普通 SGD，'
+        '批大小 64，对判别器的 sigmoid 输出计算 BCE；真实图像只经过 ToTensor，取值在 [0, 1]，而生成器的 tanh 输出在 '
+        '[-1, 1]，判别器仅凭像素的取值范围就能分辨真假。**textbook** 是 DCGAN 论文的训练方式（Adam 2e-4）；**tuned** '
+        '是随附模型的方案（学习率更大的 Adam、生成器的 EMA，MLP 另加 R1 惩罚）。训练使用训练集中一个固定的、各类别均衡'
+        '的子集（MLP {mlp_images} 张，CNN {cnn_images} 张）。\n\n请看类别分布，而不只是损失。报告中写道：“本人认为看g'
+        'an的loss意义不大”。损失可能已经平稳，样本却塌缩到少数几个类别，FD 和类别分布能看出这一点。\n\n同一时间只运行'
+        '一个训练任务，使用一个 CPU 线程，每个任务最长 {cap_s} 秒；其他访客的任务排队等候，并能看到自己的位置。'),
+    "train.recipe": ('recipe', '训练方案'),
+    "train.epochs": (
+        'epochs (MLP 1-{mlp_epochs}, CNN 1-{cnn_epochs})',
+        '训练轮数（MLP 1-{mlp_epochs}，CNN 1-{cnn_epochs}）'),
+    "train.seed": (
+        'training seed (initial weights, data order, latents)',
+        '训练随机数种子（决定初始权重、数据顺序和潜在向量）'),
+    "train.go": ('Train', '开始训练'),
+    "train.stop": ('Stop', '停止'),
+    "train.grid": ('64 fixed latents, as the generator draws them now', '64 个固定的潜在向量，生成器此刻画出的样子'),
+    "train.losses": ('D and G loss', '判别器与生成器的损失'),
+    "train.dout": (
+        "D(x) and D(G(z)): D's mean output on real and on generated images",
+        'D(x) 与 D(G(z))：判别器对真实图像和生成图像的平均输出'),
+    "train.fd": ('FD ({fd_n} samples) per epoch', '每轮的 FD（{fd_n} 个样本）'),
+    "train.hist": ('classes of {fd_n} samples, at the last epoch end', '{fd_n} 个样本的类别分布（最近一轮结束时）'),
+    "train.stats": ('progress', '进度'),
+    "train.model": (
+        'the trained generator (.zip: config.json + model.safetensors)',
+        '训练好的生成器（.zip：config.json + model.safetensors）'),
+    "train.try_intro": (
+        '### Your model beside the bundled one\nThe {n} images of a seed from the model you trained and from the bund'
+        'led model of the same kind: the same latents.',
+        '### 你的模型与随附模型对比\n同一个种子的 {n} 个潜在向量，分别由你训练的模型和同类型的随附模型生成图像。'),
+    "train.try_go": ('Show {n} images', '显示 {n} 张图'),
+    "train.yours": ('your model', '你的模型'),
+    "train.bundled": ('the bundled model', '随附模型'),
     # what handlers return: axis names, table headers, captions
-    "axis.value": "value", "axis.brightness": "brightness", "axis.position": "position", "axis.change": "change",
-    "axis.class": "class", "axis.share": "share", "axis.model": "model", "axis.epoch": "epoch", "axis.curve": "curve",
-    "axis.loss": "value", "axis.fd": "FD",
-    "curve.d_loss": "D loss", "curve.g_loss": "G loss", "curve.d_real": "D(x)", "curve.d_fake": "D(G(z))",
-    "cap.seed": "seed {seed} · #{index}", "cap.generated": "seed {seed} · #{index} (generated)",
-    "cap.train": "train #{i} · {space} distance {d:.2f}", "space.pixels": "pixels", "space.features": "features",
-    "row.parameters": "parameters (G)", "row.epochs": "training epochs", "row.time": "training time",
-    "row.minutes": "{m:.1f} min", "row.speed": "ms for {n} images", "row.fd": "FD ↓", "row.precision": "precision ↑",
-    "row.recall": "recall ↑", "row.coverage": "coverage ↑", "row.is": "classifier IS ↑", "row.weights": "weights",
+    "axis.value": ('value', '取值'),
+    "axis.brightness": ('brightness', '亮度'),
+    "axis.position": ('position', '位置'),
+    "axis.change": ('change', '变化'),
+    "axis.class": ('class', '类别'),
+    "axis.share": ('share', '占比'),
+    "axis.model": ('model', '模型'),
+    "axis.epoch": ('epoch', '轮次'),
+    "axis.curve": ('curve', '曲线'),
+    "axis.loss": ('value', '损失'),
+    "axis.fd": ('FD', 'FD'),
+    "curve.d_loss": ('D loss', '判别器损失'),
+    "curve.g_loss": ('G loss', '生成器损失'),
+    "curve.d_real": ('D(x)', 'D(x)'),
+    "curve.d_fake": ('D(G(z))', 'D(G(z))'),
+    "cap.label": ('{cls} {p:.0f}%', '{cls} {p:.0f}%'),
+    "cap.item": ('{what} · {label}', '{what} · {label}'),
+    "cap.seed": ('seed {seed} · #{index}', '种子 {seed} · #{index}'),
+    "cap.generated": ('seed {seed} · #{index} (generated)', '种子 {seed} · #{index}（生成）'),
+    "cap.train": ('train #{i} · {space} distance {d:.2f}', '训练集 #{i} · {space}距离 {d:.2f}'),
+    "space.pixels": ('pixels', '像素'),
+    "space.features": ('features', '特征'),
+    "row.parameters": ('parameters (G)', '参数量（生成器）'),
+    "row.epochs": ('training epochs', '训练轮数'),
+    "row.time": ('training time', '训练用时'),
+    "row.minutes": ('{m:.1f} min', '{m:.1f} 分钟'),
+    "row.speed": ('ms for {n} images', '生成 {n} 张图的毫秒数'),
+    "row.fd": ('FD ↓', 'FD ↓'),
+    "row.precision": ('precision ↑', '精确率 ↑'),
+    "row.recall": ('recall ↑', '召回率 ↑'),
+    "row.coverage": ('coverage ↑', '覆盖率 ↑'),
+    "row.is": ('classifier IS ↑', '分类器 IS ↑'),
+    "row.weights": ('weights', '权重来源'),
     # error messages (gan.checks.InputError keys); {name} is one of the name.* keys
-    "error.whole": "{name} must be a whole number from {lo} to {hi}, got {got}",
-    "error.list_type": "{name} must be text like '1, 2, 3'",
-    "error.list_empty": "{name}: give at least one number, e.g. '10, 60, 80'",
-    "error.list_long": "{name}: at most {most} numbers, got {count}",
-    "error.not_number": "{name}: {got} is not a number",
-    "error.not_whole": "{name}: {got} is not a whole number",
-    "error.outside": "{name}: {got} is outside {lo}..{hi}",
-    "error.one_number": "{name} must be one number, got {count}",
-    "error.number": "{name} must be a finite number from {lo} to {hi}, got {got}",
-    "error.choice": "{name} must be one of {allowed}, got {got}",
-    "error.no_history": "the {arch} weights carry no training history",
-    "error.not_image": "this file is not an image that can be read (PNG, JPEG, WebP, ...)",
-    "error.too_big": "the image is too large: at most {most} pixels are accepted",
-    "error.empty_image": "the image shows nothing: draw or upload a garment",
-    "error.latent_text": "latent must be a JSON list of {z} numbers, or SEED/INDEX such as 114514/3",
-    "error.latent_length": "latent must have {z} numbers, got {count}",
-    "error.latent_finite": "latent numbers must be finite, with |z| ≤ {most} (no NaN or infinity)",
-    "error.busy": "a training job from this page is already running: press Stop, or wait for it to end",
-    "error.no_model": "no trained model yet: train one first (or give its .zip)",
-    "error.bad_model": "not a model .zip from the Train tab (config.json and model.safetensors of an mlp or cnn "
-                       "generator)",
-    "got.type": "a {type}", "got.text": "text that is not a plain number",
-    "name.seed": "seed", "name.n": "n", "name.index": "index", "name.positions": "positions", "name.values": "values",
-    "name.value": "value", "name.mode": "mode", "name.steps": "steps", "name.method": "method", "name.arch": "arch",
-    "name.epoch": "epoch", "name.recipe": "recipe", "name.epochs": "epochs", "name.training_seed": "training seed",
-    "name.psi": "psi", "name.direction": "direction", "name.amounts": "amounts",
-    **{f"class.{i}": c for i, c in enumerate(CLASSES)},
+    "error.whole": (
+        '{name} must be a whole number from {lo} to {hi}, got {got}',
+        '{name}必须是 {lo} 到 {hi} 之间的整数，收到的是 {got}'),
+    "error.list_type": ("{name} must be text like '1, 2, 3'", "{name}必须是像 '1, 2, 3' 这样的一串数字"),
+    "error.list_empty": (
+        "{name}: give at least one number, e.g. '10, 60, 80'",
+        "{name}：请至少给出一个数，例如 '10, 60, 80'"),
+    "error.list_long": ('{name}: at most {most} numbers, got {count}', '{name}：最多 {most} 个数，收到了 {count} 个'),
+    "error.not_number": ('{name}: {got} is not a number', '{name}：{got} 不是数字'),
+    "error.not_whole": ('{name}: {got} is not a whole number', '{name}：{got} 不是整数'),
+    "error.outside": ('{name}: {got} is outside {lo}..{hi}', '{name}：{got} 超出了范围 {lo}..{hi}'),
+    "error.one_number": ('{name} must be one number, got {count}', '{name}只能是一个数，收到了 {count} 个'),
+    "error.number": (
+        '{name} must be a finite number from {lo} to {hi}, got {got}',
+        '{name}必须是 {lo} 到 {hi} 之间的有限数，收到的是 {got}'),
+    "error.choice": ('{name} must be one of {allowed}, got {got}', '{name}必须是 {allowed} 之一，收到的是 {got}'),
+    "error.no_history": ('the {arch} weights carry no training history', '{arch} 的权重不含训练记录'),
+    "error.not_image": (
+        'this file is not an image that can be read (PNG, JPEG, WebP, ...)',
+        '这个文件不是可以读取的图像（PNG、JPEG、WebP 等）'),
+    "error.too_big": ('the image is too large: at most {most} pixels are accepted', '图像太大：最多接受 {most} 像素'),
+    "error.empty_image": (
+        'the image shows nothing: draw or upload a garment',
+        '图像中什么也没有：请画一件衣物，或上传一张图片'),
+    "error.latent_text": (
+        'latent must be a JSON list of {z} numbers, or SEED/INDEX such as 114514/3',
+        '潜在向量必须是 {z} 个数的 JSON 列表，或“种子/序号”，例如 114514/3'),
+    "error.latent_length": (
+        'latent must have {z} numbers, got {count}',
+        '潜在向量必须有 {z} 个数，收到了 {count} 个'),
+    "error.latent_finite": (
+        'latent numbers must be finite, with |z| ≤ {most} (no NaN or infinity)',
+        '潜在向量中的数必须是有限数，且 |z| ≤ {most}（不能是 NaN 或无穷大）'),
+    "error.busy": (
+        'a training job from this page is already running: press Stop, or wait for it to end',
+        '本页面已有一个训练任务在运行：请先点“停止”，或等它结束'),
+    "error.no_model": (
+        'no trained model yet: train one first (or give its .zip)',
+        '还没有训练好的模型：请先训练一个（或提供它的 .zip 文件）'),
+    "error.bad_model": (
+        'not a model .zip from the Train tab (config.json and model.safetensors of an mlp or cnn generator)',
+        '这不是“自己训练”标签页给出的模型 .zip（应包含 mlp 或 cnn 生成器的 config.json 和 model.safetensors）'),
+    "got.type": ('a {type}', '一个 {type} 类型的值'),
+    "got.text": ('text that is not a plain number', '一段不是普通数字的文字'),
+    "name.seed": ('seed', '随机数种子'),
+    "name.n": ('n', '数量'),
+    "name.index": ('index', '序号'),
+    "name.positions": ('positions', '位置'),
+    "name.values": ('values', '取值'),
+    "name.value": ('value', '取值'),
+    "name.mode": ('mode', '方式'),
+    "name.steps": ('steps', '步数'),
+    "name.method": ('method', '插值方法'),
+    "name.arch": ('arch', '模型'),
+    "name.epoch": ('epoch', '训练轮次'),
+    "name.recipe": ('recipe', '训练方案'),
+    "name.epochs": ('epochs', '训练轮数'),
+    "name.training_seed": ('training seed', '训练随机数种子'),
+    "name.psi": ('psi', '截断系数 ψ'),
+    "name.direction": ('direction', '方向'),
+    "name.amounts": ('amounts', '幅度'),
+    **{f"class.{i}": names for i, names in enumerate(zip(CLASSES, ("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
+                                                                 "凉鞋", "衬衫", "运动鞋", "包", "短靴")))},
 }
-
-ZH = {
-    "title": "Fashion-MNIST GAN 探索器",
-    "intro": "# Fashion-MNIST GAN 探索器\n来自一份生成对抗网络（GAN）课程报告的两个小型 GAN：一个 **MLP** 和一个 **CNN**"
-             "（DCGAN 风格），都在 Fashion-MNIST 上训练。**随机数种子**决定一个样本：同一个种子在每个标签页、每次 API "
-             "调用中都生成同样的 {n} 张图。每张图下的类别由一个单独训练的 Fashion-MNIST 分类器给出。",
-    "tab.sample": "生成样本", "tab.sweep": "调整隐变量", "tab.compare": "MLP 与 CNN 对比", "tab.interpolate": "插值",
-    "tab.nearest": "最相似的训练图像", "tab.learned": "训练过程",
-    "seed": "随机数种子（0 到 {seed_max}）", "model": "模型", "random_seed": "随机种子",
-    "report_seeds": "报告中用过的种子", "labels": "分类器的判断",
-    "sample.go": "生成 {n} 张图", "sample.strip": "这个种子生成的 {n} 张图（从左到右依次为 #0 到 #{last}）",
-    "sweep.intro": "和报告一样，只改变这个种子 {n} 个潜在向量之一的**一个维度**：`set`（设为）令 z[p] = v，"
-                   "`add`（加上）令 z[p] 加上 v。报告的观察是：\n\n" + REPORT_QUOTE + "\n\n下面的图把这些观察量化了。",
-    "sweep.index": "序号（{n} 个潜在向量中的哪一个）", "mode": "方式",
-    "sweep.positions": "位置（0-{top}，最多 {items} 个）", "sweep.values": "取值（|v| ≤ {vmax}，最多 {items} 个）",
-    "sweep.go": "开始调整", "sweep.base": "原图", "sweep.grid": "每行一个位置，每列一个取值",
-    "sweep.brightness": "平均亮度（0-255）随取值的变化", "sweep.change": "与原图相比的平均像素变化",
-    "importance.intro": "### 哪些位置最重要\n依次把 {z} 个位置分别改成同一个取值，测量图像变化了多少。",
-    "importance.value": "取值（|v| ≤ {vmax}）", "importance.go": "测量全部 {z} 个位置",
-    "importance.bars": "每个位置的平均像素变化", "importance.top": "让图像变化最大的 8 个位置",
-    "compare.go": "对比", "compare.models": "两个模型（指标基于 1 万个样本，详见 README）",
-    "compare.hist": "1 万个生成样本的类别分布，两个模型并排显示",
-    "interp.intro": "在潜在空间中从一个样本走到另一个样本：`slerp`（球面插值）沿着高斯潜在向量所在的球面走，"
-                    "`lerp`（线性插值）走直线。",
-    "interp.index_a": "种子 A 中的序号", "interp.index_b": "种子 B 中的序号", "interp.steps": "步数",
-    "interp.method": "插值方法", "interp.go": "插值", "interp.strip": "从 A 到 B", "interp.gif": "动画（GIF）",
-    "nearest.intro": "模型是在照抄训练集吗？把一张生成图和与它最相似的 5 张训练图放在一起，分别按像素和按分类器的"
-                     "特征比较。检索库收录了 6 万张训练图中的 8000 张（每类 800 张），随应用一起提供。",
-    "nearest.index": "序号（{n} 张图中的哪一张）", "nearest.go": "查找", "nearest.query": "生成图",
-    "nearest.pixels": "像素空间中最相似的", "nearest.features": "分类器特征空间中最相似的",
-    "learned.intro": "同样 64 个固定的潜在向量在每一轮训练之后生成的图，以及训练曲线（每隔几轮在 2000 个样本上"
-                     "计算 FD），取自随权重提供的训练记录。",
-    "learned.epoch": "训练轮次", "learned.go": "显示", "learned.grid": "这一轮训练之后生成的图",
-    "learned.losses": "每轮的损失", "learned.fd": "每轮的 FD（2000 个样本）",
-    "tab.garment": "你自己的衣物",
-    "garment.intro": "画一件衣物，或上传一张衣物的图片。它会先被处理成 Fashion-MNIST 的样子（灰度、黑底浅色、裁剪、"
-                     "缩放到 28x28），再在 GAN 的潜在空间中找到它：像素上最接近的那张图所对应的潜在向量。然后沿一个"
-                     "方向移动它：朝某个类别（每个模型拟合一次的方向，使分类器把移动后的衣物判为该类），或沿生成器第一层"
-                     "的主方向（pc1 到 pc10，与 GANSpace 的做法相同）；报告里则是一次只改一个数。",
-    "garment.draw": "在这里画", "garment.image": "或上传一张图片（反演的是这个文件）",
-    "garment.go": "在潜在空间中寻找", "garment.target": "处理成 Fashion-MNIST 的样子（28x28）",
-    "garment.recon": "生成器能画出的最接近的图像", "garment.info": "潜在向量与评分",
-    "edit.latent": "潜在向量：{z} 个数的 JSON 列表，或“种子/序号”，例如 114514/3",
-    "edit.direction": "方向", "edit.amounts": "幅度（最多 {items} 个，|a| ≤ 100）", "edit.go": "编辑",
-    "edit.strip": "编辑后的图像，下方是分类器的判断",
-    "psi": "截断系数 ψ（1 为不截断；越小越接近平均的衣物）",
-    "tab.train": "自己训练",
-    "train.intro": "实时观察 GAN 的学习过程。**report** 是报告实际使用的方案，即课程模板：两个网络都用学习率 0.03 "
-                   "的普通 SGD，批大小 64，对判别器的 sigmoid 输出计算 BCE；真实图像只经过 ToTensor，取值在 [0, 1]，"
-                   "而生成器的 tanh 输出在 [-1, 1]，判别器仅凭像素的取值范围就能分辨真假。**textbook** 是 DCGAN "
-                   "论文的训练方式（Adam 2e-4）；**tuned** 是随附模型的方案（学习率更大的 Adam、生成器的 EMA，MLP "
-                   "另加 R1 惩罚）。训练使用训练集中一个固定的、各类别均衡的子集（MLP {mlp_images} 张，CNN "
-                   "{cnn_images} 张）。\n\n请看类别分布，而不只是损失。报告中写道：“本人认为看gan的loss意义不大”。"
-                   "损失可能已经平稳，样本却塌缩到少数几个类别，FD 和类别分布能看出这一点。\n\n同一时间只运行一个"
-                   "训练任务，使用一个 CPU 线程，每个任务最长 {cap_s} 秒；其他访客的任务排队等候，并能看到自己的位置。",
-    "train.recipe": "训练方案", "train.epochs": "训练轮数（MLP 1-{mlp_epochs}，CNN 1-{cnn_epochs}）",
-    "train.seed": "训练随机数种子（决定初始权重、数据顺序和潜在向量）", "train.go": "开始训练", "train.stop": "停止",
-    "train.grid": "64 个固定的潜在向量，生成器此刻画出的样子", "train.losses": "判别器与生成器的损失",
-    "train.dout": "D(x) 与 D(G(z))：判别器对真实图像和生成图像的平均输出",
-    "train.fd": "每轮的 FD（{fd_n} 个样本）", "train.hist": "{fd_n} 个样本的类别分布（最近一轮结束时）",
-    "train.stats": "进度", "train.model": "训练好的生成器（.zip：config.json + model.safetensors）",
-    "train.try_intro": "### 你的模型与随附模型对比\n同一个种子的 {n} 个潜在向量，分别由你训练的模型和同类型的随附模型"
-                       "生成图像。",
-    "train.try_go": "显示 {n} 张图", "train.yours": "你的模型", "train.bundled": "随附模型",
-    "axis.value": "取值", "axis.brightness": "亮度", "axis.position": "位置", "axis.change": "变化",
-    "axis.class": "类别", "axis.share": "占比", "axis.model": "模型", "axis.epoch": "轮次", "axis.curve": "曲线",
-    "axis.loss": "损失", "axis.fd": "FD",
-    "curve.d_loss": "判别器损失", "curve.g_loss": "生成器损失", "curve.d_real": "D(x)", "curve.d_fake": "D(G(z))",
-    "cap.seed": "种子 {seed} · #{index}", "cap.generated": "种子 {seed} · #{index}（生成）",
-    "cap.train": "训练集 #{i} · {space}距离 {d:.2f}", "space.pixels": "像素", "space.features": "特征",
-    "row.parameters": "参数量（生成器）", "row.epochs": "训练轮数", "row.time": "训练用时",
-    "row.minutes": "{m:.1f} 分钟", "row.speed": "生成 {n} 张图的毫秒数", "row.fd": "FD ↓", "row.precision": "精确率 ↑",
-    "row.recall": "召回率 ↑", "row.coverage": "覆盖率 ↑", "row.is": "分类器 IS ↑", "row.weights": "权重来源",
-    "error.whole": "{name}必须是 {lo} 到 {hi} 之间的整数，收到的是 {got}",
-    "error.list_type": "{name}必须是像 '1, 2, 3' 这样的一串数字",
-    "error.list_empty": "{name}：请至少给出一个数，例如 '10, 60, 80'",
-    "error.list_long": "{name}：最多 {most} 个数，收到了 {count} 个",
-    "error.not_number": "{name}：{got} 不是数字",
-    "error.not_whole": "{name}：{got} 不是整数",
-    "error.outside": "{name}：{got} 超出了范围 {lo}..{hi}",
-    "error.one_number": "{name}只能是一个数，收到了 {count} 个",
-    "error.number": "{name}必须是 {lo} 到 {hi} 之间的有限数，收到的是 {got}",
-    "error.choice": "{name}必须是 {allowed} 之一，收到的是 {got}",
-    "error.no_history": "{arch} 的权重不含训练记录",
-    "error.not_image": "这个文件不是可以读取的图像（PNG、JPEG、WebP 等）",
-    "error.too_big": "图像太大：最多接受 {most} 像素",
-    "error.empty_image": "图像中什么也没有：请画一件衣物，或上传一张图片",
-    "error.latent_text": "潜在向量必须是 {z} 个数的 JSON 列表，或“种子/序号”，例如 114514/3",
-    "error.latent_length": "潜在向量必须有 {z} 个数，收到了 {count} 个",
-    "error.latent_finite": "潜在向量中的数必须是有限数，且 |z| ≤ {most}（不能是 NaN 或无穷大）",
-    "error.busy": "本页面已有一个训练任务在运行：请先点“停止”，或等它结束",
-    "error.no_model": "还没有训练好的模型：请先训练一个（或提供它的 .zip 文件）",
-    "error.bad_model": "这不是“自己训练”标签页给出的模型 .zip（应包含 mlp 或 cnn 生成器的 config.json 和 "
-                       "model.safetensors）",
-    "got.type": "一个 {type} 类型的值", "got.text": "一段不是普通数字的文字",
-    "name.seed": "随机数种子", "name.n": "数量", "name.index": "序号", "name.positions": "位置", "name.values": "取值",
-    "name.value": "取值", "name.mode": "方式", "name.steps": "步数", "name.method": "插值方法", "name.arch": "模型",
-    "name.epoch": "训练轮次", "name.recipe": "训练方案", "name.epochs": "训练轮数", "name.training_seed": "训练随机数种子",
-    "name.psi": "截断系数 ψ", "name.direction": "方向", "name.amounts": "幅度",
-    **{f"class.{i}": c for i, c in enumerate(("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
-                                              "凉鞋", "衬衫", "运动鞋", "包", "短靴"))},
-}
-
-STRINGS = {"en": EN, "zh-CN": ZH}
 
 
 def language(accept_language) -> str:
@@ -261,9 +307,30 @@ def language(accept_language) -> str:
     return "zh-CN" if first == "zh" or first.startswith("zh-") else DEFAULT
 
 
+class Words:
+    """Words to be said later, in the visitor's language: a key of STRINGS and its params (plain
+    values, or Words themselves). Handlers put them in what they return, so that what they
+    compute is the same in every language; gan.ui.say renders them at the boundary."""
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+
+    def __repr__(self):
+        return f"Words({self.key!r}, {self.params!r})"
+
+    def said(self, lang: str) -> str:
+        return t(lang, self.key, **{k: v.said(lang) if isinstance(v, Words) else v for k, v in self.params.items()})
+
+
+def label(class_index: int, p: float) -> Words:
+    """'Trouser 97%': a class and the classifier's probability of it."""
+    return Words("cap.label", cls=Words(f"class.{int(class_index)}"), p=100 * float(p))
+
+
 def t(lang: str, key: str, **params) -> str:
     """The string `key` in `lang`, its {placeholders} filled from the limits and params."""
-    return STRINGS[lang][key].format(**{**LIMITS, **params})
+    return STRINGS[key][LANGUAGES.index(lang)].format(**{**LIMITS, **params})
 
 
 def class_name(lang: str, index: int) -> str:
@@ -273,12 +340,12 @@ def class_name(lang: str, index: int) -> str:
 def page(lang: str, **facts) -> dict:
     """Every key as the static page shows it (placeholders filled, facts overriding LIMITS, e.g.
     the app's cap_s): what gr.I18n receives."""
-    return {key: t(lang, key, **facts) for key in STRINGS[lang] if not key.startswith(SERVER_ONLY)}
+    return {key: t(lang, key, **facts) for key in STRINGS if not key.startswith(SERVER_ONLY)}
 
 
-def message(lang: str, error: InputError) -> str:
+def message(lang: str, error) -> str:
     """A bad-input error in `lang`: its name (when a name.* key has it: scripts may check
     values of their own) and any described value translated too."""
-    params = {k: (t(lang, f"name.{v}") if k == "name" and f"name.{v}" in EN else
+    params = {k: (t(lang, f"name.{v}") if k == "name" and f"name.{v}" in STRINGS else
                   t(lang, v[0], **v[1]) if isinstance(v, tuple) else v) for k, v in error.params.items()}
     return t(lang, f"error.{error.key}", **params)

@@ -1,17 +1,40 @@
-"""Gradio plumbing shared by app.py's tabs: the visitor's language on every event, bad input as a
-message in it, and the page parts gr.I18n cannot translate. app.py wires the tabs; the work is in
-gan.demo."""
+"""Gradio plumbing shared by app.py's tabs: the inputs every tab uses, the visitor's language on
+every event (results said in it, bad input as a message in it), and the page parts gr.I18n cannot
+translate. app.py wires the tabs; the work is in gan.demo."""
 import contextlib
 import inspect
+import secrets
 
 import gradio as gr
+import pandas as pd
+from gradio.i18n import I18nData as I18N  # a key, translated in the browser by launch(i18n=...)
 
-from gan import text
+from gan import garment, text
 from gan.checks import InputError
+from gan.demo import ARCH_NAMES
+from gan.limits import N_IMAGES, SEED_MAX
+
+DEFAULT_SEED = 114514                      # one of the report's seeds
+REPORT_SEEDS = [1, 3, 30, 810, 114514]     # the seeds the report tried
 
 
 def language(request: gr.Request | None) -> str:
     return text.language(request.headers.get("accept-language") if request else None)
+
+
+def say(lang: str, value):
+    """value with every gan.text.Words in it said in lang: in tuples, lists, dicts and tables."""
+    if isinstance(value, text.Words):
+        return value.said(lang)
+    if isinstance(value, (list, tuple)):
+        return type(value)(say(lang, v) for v in value)
+    if isinstance(value, dict):
+        return {k: say(lang, v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        out = value.map(lambda v: say(lang, v))
+        out.columns = [say(lang, c) for c in value.columns]
+        return out
+    return value
 
 
 @contextlib.contextmanager
@@ -25,22 +48,23 @@ def said_in(lang: str):
 
 
 def handler(fn):
-    """fn(*inputs, lang=...) -> an event handler. Gradio hands it the request (not an API
-    parameter); its Accept-Language picks the words of the result and of errors. A generator
-    function (a stream) stays one, as Gradio tells streams by that."""
+    """fn(*inputs) -> an event handler whose result is said in the language of the request's
+    Accept-Language (Gradio hands it the request; it is no API parameter). A generator function
+    (a stream) stays one, as Gradio tells streams by that."""
     if inspect.isgeneratorfunction(fn):
         def wrapper(*args):
             *inputs, request = args
             lang = language(request)
             with said_in(lang):
-                yield from fn(*inputs, lang=lang)
+                for item in fn(*inputs):
+                    yield say(lang, item)
     else:
         def wrapper(*args):
             *inputs, request = args
             lang = language(request)
             with said_in(lang):
-                return fn(*inputs, lang=lang)
-    params = [p for p in inspect.signature(fn).parameters.values() if p.name != "lang"]
+                return say(lang, fn(*inputs))
+    params = list(inspect.signature(fn).parameters.values())
     # Gradio finds the request parameter by its annotation
     wrapper.__signature__ = inspect.Signature([*params, inspect.Parameter(
         "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=gr.Request)])
@@ -51,15 +75,16 @@ def handler(fn):
 
 class Page:
     """The components whose shown words depend on the language beyond gr.I18n's reach: default
-    results (labels, captions, tables) and plot axis names. Defaults are computed for every
-    language at start-up; on load, a Chinese browser gets its own (see build)."""
+    results (labels, captions, tables) and plot axis names. A default is computed once and said in
+    every language; on load, a Chinese browser gets its own (app.build)."""
 
     def __init__(self):
         self.items = []
 
     def defaults(self, fn, *args) -> dict:
-        """{lang: fn(*args, lang=lang)}, computed once, now."""
-        return {lang: fn(*args, lang=lang) for lang in text.LANGUAGES}
+        """{lang: fn(*args) said in lang}: computed once, now."""
+        value = fn(*args)
+        return {lang: say(lang, value) for lang in text.LANGUAGES}
 
     def add(self, component, value_of=None, **props):
         """value_of(lang): the component's default in lang (or a dict of its props); props: prop ->
@@ -67,6 +92,12 @@ class Page:
         example headers)."""
         self.items.append((component, value_of, props))
         return component
+
+    def localize_on_load(self, blocks):
+        """On each page load, a browser whose language is not the default gets its own words."""
+        def localize(request: gr.Request):
+            return self.localized(language(request))
+        blocks.load(localize, None, [c for c, _, _ in self.items], api_visibility="private")
 
     def localized(self, lang):
         if lang == text.DEFAULT:  # the page was built in it
@@ -82,3 +113,135 @@ def own(value_of, lang) -> dict:
 def words(lang, props: dict) -> dict:
     return {prop: [text.t(lang, k) for k in key] if isinstance(key, list) else text.t(lang, key)
             for prop, key in props.items()}
+
+
+# ----------------------------------------------------------------------------- inputs every tab uses
+
+def random_seed() -> int:
+    return secrets.randbelow(SEED_MAX + 1)  # no global RNG state
+
+
+def seed_box(value=DEFAULT_SEED, elem_id=None):
+    # no minimum/maximum here: gan.sampling.check_seed gives the one message for every bad seed
+    return gr.Number(value=value, label=I18N("seed"), step=1, elem_id=elem_id)
+
+
+def model_radio(value="cnn"):
+    return gr.Radio([(name, arch) for arch, name in ARCH_NAMES.items()], value=value, label=I18N("model"))
+
+
+def index_slider(key):  # which of a seed's N_IMAGES latents
+    return gr.Slider(0, N_IMAGES - 1, value=0, step=1, label=I18N(key))
+
+
+def button(key, **kwargs):
+    return gr.Button(I18N(key), **kwargs)
+
+
+def go_button(key):
+    return gr.Button(I18N(key), variant="primary", scale=0)
+
+
+def psi_slider():
+    return gr.Slider(0, 1, value=1, step=0.05, label=I18N("psi"))
+
+
+def report_examples(page, inputs, rows, outputs, fn):
+    """The report's seeds as one-click examples that run at once (no API endpoint of their own)."""
+    examples = gr.Examples(rows, inputs, outputs, fn=fn, run_on_click=True, cache_examples=False,
+                           api_visibility="private", label=I18N("report_seeds"), examples_per_page=len(rows))
+    headers = {"headers": [c.label.key for c in inputs]}  # the table's headers: gr.I18n leaves them raw
+    examples.dataset.headers = words(text.DEFAULT, headers)["headers"]
+    page.add(examples.dataset, **headers)
+
+
+def seed_row(prefix: str, go_key: str):
+    """A seed box, a Random seed button that fills it, and the tab's go button: (seed, go)."""
+    seed = seed_box(elem_id=f"{prefix}-seed")
+    dice, go = button("random_seed", scale=0, elem_id=f"{prefix}-random"), go_button(go_key)
+    dice.click(random_seed, None, seed, api_visibility="private")
+    return seed, go
+
+
+def gallery(page, d, i, label, **kwargs):
+    """A gallery showing d's output i by default, its captions in the visitor's language."""
+    return page.add(gr.Gallery(d["en"][i], label=I18N(label), height="auto", format="png", **kwargs),
+                    lambda lang: d[lang][i])
+
+
+def table(page, d, i, label, **kwargs):
+    """A read-only table showing d's output i by default, its words in the visitor's language."""
+    return page.add(gr.Dataframe(d["en"][i], label=I18N(label), interactive=False, **kwargs), lambda lang: d[lang][i])
+
+
+def json_box(page, d, i, label, **kwargs):
+    """A JSON view showing d's output i (a dict) by default, its words in the visitor's language."""
+    return page.add(gr.JSON(d["en"][i], label=I18N(label), **kwargs), lambda lang: {"value": d[lang][i]})
+
+
+def plot(page, kind, d, i, x, y, title, axes: dict = None, **kwargs):
+    """A line or bar plot of d's output i (d itself: i None, its bars kept in the table's order in
+    every language; empty: d None). Its axes are named, translated, after the columns it plots
+    (axis.x, axis.y, axis.color), or as axes says ({"y": "loss"})."""
+    names = {**{k: c.lower() for k, c in (("x", x), ("y", y), ("color", kwargs.get("color"))) if c}, **(axes or {})}
+
+    def shown(lang):
+        value = d[lang] if i is None else d[lang][i]
+        return {"value": value, **({"sort": list(value[x])} if i is None else {})}
+    return page.add(kind(**(shown("en") if d else {}), x=x, y=y, title=I18N(title), **kwargs),
+                    shown if d else None, **{f"{k}_title": f"axis.{n}" for k, n in names.items()})
+
+
+# ----------------------------------------------------------------------------- groups of one tab
+
+def follows(radio, slider, maximum_of, to_last=False):
+    """When the radio changes, the slider's maximum becomes maximum_of(its value), and the slider
+    moves to it (to_last) or stays where it is, within it."""
+    def follow(choice, value):
+        top = maximum_of(choice)
+        return gr.Slider(maximum=top, value=top if to_last else min(value, top))
+    radio.change(follow, [radio, slider], slider, api_visibility="private")
+
+
+def sketchpad():
+    """Your own garment's drawing: black ink on a transparent canvas."""
+    return gr.Sketchpad(label=I18N("garment.draw"), type="numpy", elem_id="garment-sketch", height=360,
+                        brush=gr.Brush(colors=["#000000"], default_size=14))
+
+
+def direction_dropdown():
+    """Your own garment's directions: the classes (their names translated), then pc1..pc10."""
+    return gr.Dropdown([*((I18N(f"class.{i}"), c) for i, c in enumerate(garment.CLASSES)),
+                        *garment.DIRECTIONS[len(garment.CLASSES):]], value=garment.DEFAULT_DIRECTION,
+                       label=I18N("edit.direction"))
+
+
+def train_panel(page, d):
+    """The Train tab's outputs, showing d (a finished job) by default: (grid, losses, D outputs,
+    FD, class histogram, stats, model file)."""
+    with gr.Row():
+        grid = gr.Image(d["en"][0], label=I18N("train.grid"), elem_id="train-grid", format="png", height=480, width=480)
+        with gr.Column():
+            losses = plot(page, gr.LinePlot, d, 1, "epoch", "value", "train.losses", axes={"y": "loss"},
+                          color="curve", elem_id="train-losses")
+            d_out = plot(page, gr.LinePlot, d, 2, "epoch", "value", "train.dout", color="curve",
+                         elem_id="train-dout")
+    with gr.Row():
+        fd = plot(page, gr.LinePlot, d, 3, "epoch", "FD", "train.fd", elem_id="train-fd")
+        hist = plot(page, gr.BarPlot, d, 4, "class", "share", "train.hist", x_label_angle=-40,
+                    elem_id="train-hist")
+    with gr.Row():
+        stats = gr.JSON(d["en"][5], label=I18N("train.stats"), elem_id="train-stats")
+        model = gr.File(label=I18N("train.model"), elem_id="train-model")
+    return grid, losses, d_out, fd, hist, stats, model
+
+
+def beside_bundled():
+    """The Train tab's "your model beside the bundled one": (seed, go, yours, bundled, labels)."""
+    gr.Markdown(I18N("train.try_intro"))
+    with gr.Row():
+        try_seed, try_go = seed_box(elem_id="train-try-seed"), go_button("train.try_go")
+    yours = gr.Image(label=I18N("train.yours"), elem_id="train-yours", format="png")
+    bundled = gr.Image(label=I18N("train.bundled"), elem_id="train-bundled", format="png")
+    try_labels = gr.Dataframe(label=I18N("labels"), elem_id="train-labels", interactive=False)
+    return try_seed, try_go, yours, bundled, try_labels

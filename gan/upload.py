@@ -9,9 +9,9 @@ import io
 import numpy as np
 
 from gan.checks import InputError
+from gan.limits import MAX_PIXELS
 
 SIZE = 28
-MAX_PIXELS = 25_000_000            # larger uploads are refused before they are decoded (~100 MB as RGBA)
 MAX_SIDE = 1024                    # an accepted image is reduced to this before any float copy
 WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # PIL's grayscale modes wider than 8 bits
 # in [0, 1] intensities, the background made 0

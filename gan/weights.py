@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from gan.data import CLASSES
+from gan.metrics import Classifier
 from gan.models import ARCHS
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ CONFIG_FILE = "config.json"
 D_SUBDIR = "discriminator"
 DIRECTIONS_FILE = "directions.safetensors"
 NEAREST_INDEX = WEIGHTS_DIR / "nearest" / "index.safetensors"  # gan/nearest.py
+EXAMPLES_DIR = WEIGHTS_DIR / "examples"  # what the Garment and Train tabs open with (gan/examples.py)
 
 
 class WeightsError(RuntimeError):
@@ -144,7 +146,6 @@ def save_classifier(model, folder=None) -> Path:
 
 def load_classifier(folder=None, device: str = "cpu"):
     """The metric classifier (default: the bundled weights/classifier), in eval mode."""
-    from gan.metrics import Classifier  # the classifier is only needed where metrics are
     return _load_one(Classifier, Path(folder) if folder is not None else WEIGHTS_DIR / "classifier",
                      "classifier", device)
 

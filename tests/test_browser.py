@@ -13,7 +13,8 @@ from PIL import Image
 
 from gan import text, weights
 from gan.demo import STRIP_PAD, STRIP_UPSCALE
-from gan.sampling import SEED_MAX, sample, tiles
+from gan.limits import SEED_MAX
+from gan.sampling import sample, tiles
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -101,14 +102,23 @@ def shown_strip(page, elem_id) -> np.ndarray:
 
 
 def test_every_tab_shows_a_result_before_any_click(page):
-    """The page opens with each tab's default result already there (computed once at start-up)."""
-    for tab, shown in (("Sample", {"sample-strip": 1}), ("Latent sweep", {"sweep-grid": 21, "importance-top": 8}),
-                       ("MLP vs CNN", {"compare-mlp": 1, "compare-cnn": 1}), ("Interpolate", {"interp-strip": 10}),
-                       ("Nearest training images", {"nearest-pixels": 5, "nearest-features": 5}),
-                       ("How it learned", {"learned-grid": 1})):
+    """The page opens with each tab's default result already there (computed once at start-up),
+    the two newest tabs too: the example drawing inverted and edited, a finished example job. With
+    GAN_SCREENSHOTS set, each tab is photographed for the README."""
+    for i, (tab, shown) in enumerate((
+            ("Sample", {"sample-strip": 1}), ("Latent sweep", {"sweep-grid": 21, "importance-top": 8}),
+            ("MLP vs CNN", {"compare-mlp": 1, "compare-cnn": 1}), ("Interpolate", {"interp-strip": 10}),
+            ("Nearest training images", {"nearest-pixels": 5, "nearest-features": 5}),
+            ("How it learned", {"learned-grid": 1}),
+            ("Your own garment", {"garment-target": 1, "garment-recon": 1, "edit-strip": 5}),
+            ("Train it yourself", {"train-grid": 1}))):
         page.get_by_role("tab", name=tab).click()
         for elem_id, n in shown.items():
             assert images_in(page, elem_id, n) == n, (tab, elem_id)
+        screenshot(page, f"tab-{i + 1}")
+    assert marks(page, "train-losses", "line", 2) == 2 and marks(page, "train-hist", "rect", 10) == 10
+    text_in(page, "train-stats", '"done"')
+    page.get_by_role("tab", name="How it learned").click()
     assert marks(page, "learned-losses", "line", 2) == 2
     page.get_by_role("tab", name="Sample").click()
     assert np.array_equal(shown_strip(page, "sample-strip"), sample(weights.load_generator("cnn"), 114514, 8))

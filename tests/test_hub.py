@@ -41,7 +41,7 @@ def test_offline_resolution_from_hub_cache(tmp_path, root, layout):
     else:
         template = "someone/fmnist-gan"
         fake_cache(tmp_path, template, {"mlp": weights.bundled_dir("mlp"), "cnn": weights.bundled_dir("cnn")})
-    code = ("from gan.demo import load_model\n"
+    code = ("from gan.hub import load_model\n"
             "for a in ('mlp', 'cnn'):\n    m = load_model(a); print(a, m.source, '|', m.folder)")
     r, secs = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO=template)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -53,7 +53,7 @@ def _folder_bytes(folder) -> dict:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-LOAD_CODE = ("from gan.demo import load_model\nm = load_model('cnn'); print(m.source)\n"
+LOAD_CODE = ("from gan.hub import load_model\nm = load_model('cnn'); print(m.source)\n"
              "import torch; torch.save(m.G.state_dict(), 'OUT')")
 
 
@@ -105,7 +105,7 @@ def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, root, mod
     """A Hub that never completes a connection is given up after the 2 s probe; one that accepts
     and never answers after GAN_HUB_TIMEOUT (3 s here); either way the app gets the bundled weights."""
     port, held = _silent_endpoint(mode)
-    code = ("import time\nfrom gan.demo import load_model\n"
+    code = ("import time\nfrom gan.hub import load_model\n"
             "t0 = time.time(); m = load_model('cnn'); print(m.source); print(f'seconds={time.time() - t0:.2f}')")
     try:
         r, _ = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0", GAN_HUB_TIMEOUT="3",
@@ -122,7 +122,7 @@ def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, root, mod
 def test_corrupt_hub_file_falls_back_to_bundled(tmp_path, root):
     snap = fake_cache(tmp_path, "someone/fmnist-gan-cnn", {"": weights.bundled_dir("cnn")})
     (snap / "model.safetensors").write_bytes(b"\x00" * 100)
-    code = "from gan.demo import load_model\nm = load_model('cnn'); print(m.source)"
+    code = "from gan.hub import load_model\nm = load_model('cnn'); print(m.source)"
     r, _ = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
     assert r.returncode == 0 and "bundled weights/ (hub file unusable" in r.stdout
     assert "model.safetensors" in r.stderr  # the log names the bad file

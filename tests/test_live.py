@@ -11,6 +11,7 @@ from PIL import Image
 from conftest import CALL_TIMEOUT, call, first_outputs
 from gan import live, nearest, training, weights
 from gan.data import CLASSES
+from gan.limits import TRAIN_FD_N
 from gan.metrics import classify, frechet_distance
 from gan.sampling import generate, grid, latents, sample, to_uint8
 
@@ -47,10 +48,10 @@ def test_a_short_job_streams_and_ends_with_a_loadable_model(client, tmp_path, re
     assert str(G) == REPORT_MLP
     shown = np.asarray(Image.open(outputs[-1][0]).convert("L"))[::2, ::2]
     assert np.array_equal(shown, grid(to_uint8(generate(G, latents(training.GRID_SEED, 64)))))
-    feats, probs = classify(weights.load_classifier(), generate(G, latents(live.EVAL_SEED, live.FD_N)))
+    feats, probs = classify(weights.load_classifier(), generate(G, latents(live.EVAL_SEED, TRAIN_FD_N)))
     index = nearest.load_index(weights.NEAREST_INDEX)  # the MLP's subset: the whole index
     assert final["fd"] == pytest.approx(frechet_distance(index["features"].double().numpy(), feats), abs=2e-3)
-    shares = np.bincount(probs.argmax(1), minlength=10) / live.FD_N
+    shares = np.bincount(probs.argmax(1), minlength=10) / TRAIN_FD_N
     assert list(final["class_shares"]) == list(CLASSES)
     np.testing.assert_allclose(list(final["class_shares"].values()), shares, atol=1e-4)
     fd_rows = outputs[-1][3]["data"]

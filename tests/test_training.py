@@ -7,10 +7,12 @@ import pytest
 import torch
 
 from gan import weights
-from gan.training import CHECKPOINT, Config, load_checkpoint, train
+from gan.checkpoint import CHECKPOINT, load_checkpoint
+from gan.config import Config
+from gan.training import train
 
 
-# the recipe's values, written out here rather than read from gan.training.RECIPES
+# the recipe's values, written out here rather than read from gan.config.RECIPES
 RECIPE_VALUES = {("mlp", "tuned"): dict(lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0),
                  ("cnn", "textbook"): dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch_size=128, ema_decay=0.0, r1_gamma=0.0)}
 # (the report recipe end to end: tests/test_live.py trains it through the app; its values: below)
@@ -134,7 +136,7 @@ def test_d_loss_is_bce_with_r1():
     gradient is known: logit = sum of pixels, so grad = all ones and ||grad||^2 = pixel count."""
     import torch.nn.functional as F
     from gan.models import build
-    from gan.training import d_loss_fn, g_loss_fn
+    from gan.loss import d_loss_fn, g_loss_fn
     _, D = build("mlp")
     real, fake = torch.rand(8, 1, 28, 28) * 2 - 1, torch.rand(8, 1, 28, 28) * 2 - 1
     loss, d_x, d_gz = d_loss_fn(D, real, fake)
@@ -162,7 +164,8 @@ def test_g_forward_is_g(fmt, mode):
     """The training loop's faster CNN generator pass computes G(z): same images, same gradients
     (in float64, where the two differ only by rounding at ~1e-15)."""
     from gan.models import build
-    from gan.training import g_forward, init_weights
+    from gan.loss import g_forward
+    from gan.training import init_weights
     torch.manual_seed(0)
     G, _ = build("cnn")
     G.apply(init_weights)

@@ -1,0 +1,91 @@
+"""Training configuration: the three recipes and Config, whose fields are train.py's flags.
+
+`report` is the course template the report ran (plain SGD at 0.03 for both nets, batch 64, 10
+epochs, BCE on D's sigmoid output, real images scaled to [0, 1] by ToTensor alone while G's tanh
+draws [-1, 1]); `textbook` is the DCGAN paper's loop (Adam 2e-4, beta1 0.5, BCE, batch 128, no
+EMA); `tuned` raises the learning rate (1e-3 MLP, 2e-3 CNN), saves an exponential moving average
+(EMA) of G with BatchNorm statistics recalibrated for it, and for the MLP uses batch 256 and an R1
+gradient penalty on real images. The architecture never changes. How the recipes were chosen,
+and every variant tried, is in benchmarks/sweep-results.md.
+"""
+import dataclasses
+from dataclasses import dataclass, field
+
+import torch
+
+from gan.limits import HISTORY_FD_N
+
+# Per-recipe values of the flags left at None.
+TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20,
+                optimizer="adam", real_range="-1..1", bce_on="logits")
+REPORT = dict(TEXTBOOK, optimizer="sgd", lr_g=0.03, lr_d=0.03, batch_size=64, epochs=10, real_range="0..1",
+              bce_on="sigmoid")
+RECIPES = {
+    "report": {"mlp": dict(REPORT), "cnn": dict(REPORT)},
+    "textbook": {"mlp": dict(TEXTBOOK), "cnn": dict(TEXTBOOK)},
+    "tuned": {"mlp": dict(TEXTBOOK, lr_g=1e-3, lr_d=1e-3, batch_size=256, ema_decay=0.999, r1_gamma=10.0, epochs=250),
+              "cnn": dict(TEXTBOOK, lr_g=2e-3, lr_d=2e-3, ema_decay=0.999, epochs=15)},
+}
+# train.py's argparse choices
+CHOICES = {"arch": ("mlp", "cnn"), "recipe": tuple(RECIPES), "optimizer": ("adam", "sgd"),
+           "real_range": ("-1..1", "0..1"), "bce_on": ("logits", "sigmoid")}
+
+
+def flag(default, help: str):
+    """A Config field and its train.py flag: the help text lives here, once."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class Config:
+    """Every field is a train.py flag (--batch-size for batch_size); None takes the recipe's value."""
+    arch: str = flag("cnn", "which of the report's GANs: mlp or cnn")
+    recipe: str = flag("tuned", "tuned (the bundled weights), textbook (DCGAN's loop) or report (the course "
+                                "template the report ran); the last two are reference rows")
+    epochs: int = flag(None, "passes over the training set (recipe: MLP 250, CNN 15; textbook 20; report 10)")
+    batch_size: int = flag(None, "images per step (recipe: MLP 256, CNN 128; report 64)")
+    optimizer: str = flag(None, "adam, or sgd: plain SGD, no momentum, as the course template (recipe: report sgd)")
+    lr_g: float = flag(None, "generator's learning rate (recipe: MLP 1e-3, CNN 2e-3; textbook 2e-4; report 0.03)")
+    lr_d: float = flag(None, "discriminator's learning rate (recipe: as --lr-g)")
+    beta1: float = flag(None, "Adam beta1 (recipe: 0.5, as DCGAN)")
+    beta2: float = flag(None, "Adam beta2 (recipe: 0.999)")
+    ema_decay: float = flag(None, "decay of the saved EMA copy of G; 0 saves G itself (recipe: tuned 0.999)")
+    r1_gamma: float = flag(None, "weight of the R1 penalty on D's gradient at real images; 0 = off (recipe: MLP 10)")
+    real_range: str = flag(None, "pixel range of real images: -1..1 matches G's tanh; 0..1 is ToTensor alone, "
+                                 "the course template's mismatch (recipe: report 0..1)")
+    bce_on: str = flag(None, "BCE on D's logits (stable) or on its sigmoid output, as the course template "
+                             "(recipe: report sigmoid)")
+    seed: int = flag(0, "seed of the weight init, data order and training latents: same seed, same weights")
+    data_dir: str = flag(None, "folder with the Fashion-MNIST idx files (default: see gan/data.py)")
+    out: str = flag(None, "run folder (default: runs/<arch>-<recipe>)")
+    resume: bool = flag(False, "continue from <out>/checkpoint.pt after Ctrl-C or a crash")
+    stop_after: int = flag(0, "stop cleanly after this epoch, as Ctrl-C would (0 = run to the end)")
+    dry_run: bool = flag(False, "smoke test: at most 2 epochs of 4 steps on 512 images")
+    limit: int = flag(0, "train on the first N training images only (0 = all 60,000)")
+    device: str = flag("auto", "cpu, cuda, or auto (cuda when present)")
+    threads: int = flag(0, "CPU threads for torch (0 = torch's default, all cores)")
+    eval_every: int = flag(0, "FD every N epochs on --eval-n samples (0 = about 10 times a run)")
+    eval_n: int = flag(HISTORY_FD_N, "samples per in-training FD (the final score uses 10,000)")
+    push_to_hub: str = flag(None, "USER/REPO: publish the finished run to the Hugging Face Hub")
+
+    def resolved(self) -> "Config":
+        """The recipe's values filled in and every value checked; ValueError says what is wrong."""
+        cfg = dataclasses.replace(self)
+        for name in CHOICES:  # arch and recipe come first: they pick the values filled in below
+            if getattr(cfg, name) not in CHOICES[name]:
+                raise ValueError(f"--{name} must be one of {', '.join(CHOICES[name])}, got {getattr(cfg, name)!r}")
+            if name == "recipe":
+                for k, v in RECIPES[cfg.recipe][cfg.arch].items():
+                    if getattr(cfg, k) is None:
+                        setattr(cfg, k, v)
+        if cfg.dry_run:
+            cfg.epochs, cfg.limit, cfg.eval_n = min(cfg.epochs, 2), cfg.limit or 512, min(cfg.eval_n, 256)
+        if cfg.out is None:
+            cfg.out = f"runs/{cfg.arch}-{cfg.recipe}" + ("-dry" if cfg.dry_run else "")
+        if cfg.device == "auto":
+            cfg.device = "cuda" if torch.cuda.is_available() else "cpu"
+        if cfg.eval_every == 0:
+            cfg.eval_every = max(1, cfg.epochs // 10)
+        if cfg.epochs < 1 or cfg.batch_size < 1:
+            raise ValueError("--epochs and --batch-size must be at least 1")
+        return cfg

@@ -1,0 +1,59 @@
+"""Demo's handlers of the Your own garment tab: a drawing or upload inverted, a latent edited, and
+the example the tab opens with. A mixin of gan.demo.Demo, which supplies the models, the garment
+spaces, store, tile, labels and gallery."""
+import json
+
+import numpy as np
+
+from gan import examples, garment, upload
+from gan.checks import InputError, choice
+from gan.sampling import generate, to_uint8
+
+
+class GarmentTab:
+    def drawing(self, value):
+        """The Sketchpad's value -> the file to invert: its composite, or None while it is blank."""
+        layers = (value or {}).get("layers") or []
+        return self.store(value["composite"]) if any(l is not None and l[..., 3].any() for l in layers) else None
+
+    def invert(self, arch, image):
+        """An image (file path; a drawing or an upload) -> the Fashion-MNIST-like target, the
+        generator's closest image, and {"latent", "mse", "target_label", "reconstruction_label"}."""
+        space = self.space(arch)
+        if image is None:
+            raise InputError("empty_image")
+        target = upload.fashion_mnist_like(upload.load_image(image))
+        return self.inverted(target, *space.invert(target))
+
+    def inverted(self, target, z, recon, mse):
+        """An inversion as the tab shows it: the target, the reconstruction, and its info."""
+        target_label, recon_label = self.labels(np.stack([target, recon]))
+        info = {"latent": [round(float(v), 5) for v in z], "mse": round(mse, 6), "target_label": target_label,
+                "reconstruction_label": recon_label}
+        return self.tile(target), self.tile(recon), info
+
+    def garment_example(self, arch):
+        """What the tab opens with: the example drawing (a file to invert), its inversion as /invert
+        returns it (the latent found once, by gan.examples), and that latent edited by the tab's
+        default direction and amounts."""
+        G, target, z = self.G(arch), examples.target(), examples.inversion(arch)
+        recon = to_uint8(generate(G, z[None]))[0]
+        mse = float((((recon.astype(np.float32) - target) / 255) ** 2).mean())
+        shown = self.inverted(target, z, recon, mse)
+        strip = self.edit(arch, self.latent_text(shown[2]), garment.DEFAULT_DIRECTION, garment.DEFAULT_AMOUNTS)
+        return (self.store_file(examples.DRAWING.read_bytes(), ".png"), *shown, self.latent_text(shown[2]), strip)
+
+    def edit(self, arch, latent, direction, amounts):
+        """A latent (JSON list or 'SEED/INDEX') moved along a direction (a class name or pc1..pc10)
+        by each amount: a gallery of the images, the classifier's label under each."""
+        space = self.space(arch)
+        z = garment.parse_latent(latent, space.G.z_dim)
+        direction = choice(direction, "direction", garment.DIRECTIONS)
+        amounts = garment.parse_amounts(amounts)
+        imgs = to_uint8(generate(space.G, space.edit(z, direction, amounts)))
+        return self.gallery(imgs, [f"{a:+g}" for a in amounts])
+
+    @staticmethod
+    def latent_text(info: dict) -> str:
+        """/invert's info -> its latent as the JSON list /edit takes."""
+        return json.dumps(info["latent"])

@@ -1,0 +1,20 @@
+"""Every number the app promises its visitors, defined once: the checks enforce these, and every
+string that states one (gan.text) is filled from here. Imports nothing of the project, so any
+module can read it."""
+SEED_MAX = 2**32 - 1           # a seed is a whole number 0..SEED_MAX
+N_IMAGES = 8                   # the report's "8 images from a chosen seed"
+Z_POSITIONS = 100              # latent positions (z_dim of both generators)
+MAX_ITEMS = 16                 # positions or values of a sweep, amounts of an edit
+MAX_ABS_VALUE = 1000.0         # |v| of a latent value (a sweep's, a pasted latent's)
+TOP_POSITIONS = 8              # the importance tab shows the positions that change the image most
+MIN_STEPS, MAX_STEPS = 2, 32   # interpolation steps
+MAX_AMOUNT = 100.0             # |a| of an edit amount, in the prior's standard deviations
+MAX_PIXELS = 25_000_000        # an upload's pixels, checked before it is decoded
+NEAREST_K = 5                  # nearest training images shown per generated one
+INDEX_PER_CLASS = 800          # training images per class in the bundled nearest-images index
+HISTORY_FD_N = 2000            # samples per FD during training (history.json, the learned tab)
+EVAL_N = 10_000                # samples per model metric (summary.json, the model table)
+TRAIN_CAP_S = 300              # a Train job's wall-clock cap, seconds (the app's GAN_TRAIN_CAP_S)
+TRAIN_FD_N = 1000              # samples per Train job epoch-end FD and class histogram
+TRAIN_MAX_EPOCHS = {"mlp": 30, "cnn": 5}
+TRAIN_PER_CLASS = {"mlp": 800, "cnn": 300}  # a Train job's images per class (of the index's)
