@@ -12,6 +12,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 CALL_TIMEOUT = 120  # seconds for any one gradio_client call: a hang fails the test, not CI
+SLOW_FIXTURES = {"server", "client", "https_server", "browser"}  # a live app or a browser: slow by nature
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a live app, a browser, a process of its own or a training run "
+                                       "(the quick loop, pytest -m 'not slow', leaves them out)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -146,7 +146,6 @@ def test_sample_tab_random_seed_then_generate(page):
     click_and_wait(page, "Generate 8 images", "sample-strip", 1)
     text_in(page, "sample-labels", "%")
     assert np.array_equal(shown_strip(page, "sample-strip"), sample(weights.load_generator("cnn"), seed, 8))
-    screenshot(page, "sample")
 
 
 def test_sweep_tab_with_its_plots(page):
@@ -158,7 +157,6 @@ def test_sweep_tab_with_its_plots(page):
     click_and_wait(page, "Measure all 100 positions", "importance-top", 8)
     assert marks(page, "importance-bars", "rect", 100) == 100  # a bar per latent position
     page.locator("#sweep-grid").scroll_into_view_if_needed()
-    screenshot(page, "sweep")
 
 
 def test_compare_tab_random_seed_and_histogram(page):
@@ -243,7 +241,6 @@ def test_the_page_speaks_the_browsers_language(browser, server, locale, lang, se
         page.locator("#sample-seed input").fill("-1")
         page.get_by_role("button", name=words["sample.go"]).click()
         page.get_by_text(seed_error).first.wait_for()
-        screenshot(page, f"page-{lang}")
     finally:
         context.close()
 

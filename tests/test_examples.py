@@ -13,6 +13,7 @@ def test_the_example_drawing_is_the_one_drawn_by_code():
     assert np.array_equal(np.asarray(Image.open(examples.DRAWING)), examples.draw())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["mlp", "cnn"])
 def test_the_example_inversions_are_what_invert_finds(arch):
     """The bundled latent draws what Space.invert, run now on the example drawing, draws."""
@@ -25,6 +26,7 @@ def test_the_example_inversions_are_what_invert_finds(arch):
     assert np.abs(to_uint8(generate(G, stored[None]))[0].astype(int) - recon).max() <= 1
 
 
+@pytest.mark.slow
 def test_the_example_job_is_the_default_job(tmp_path):
     """The example's first epoch is a 1-epoch job of the same inputs, run now (a job's epoch e does
     not depend on how many follow): the same FD and the same curve points; it ran all 10 epochs."""

@@ -81,17 +81,14 @@ def test_interpolation_endpoints_and_norms():
         explore.interpolate_latents(za, zb, 4, "cubic")
 
 
-def test_nearest_build_cli_on_a_small_subset(tmp_path, root):
-    """python -m gan.nearest build --per-class 20: 200 training images, 20 per class, each stored
-    with its own pixels, label and classifier features, and distinct."""
-    import subprocess
-    import sys
+def test_nearest_build_cli_on_a_small_subset(tmp_path, capsys):
+    """`python -m gan.nearest build --per-class 20` (its main, in this process): 200 training
+    images, 20 per class, each stored with its own pixels, label and classifier features, and
+    distinct; --per-class 0 is a usage error."""
     from gan import data, nearest
     from gan.metrics import classify
     out = tmp_path / "idx.safetensors"
-    r = subprocess.run([sys.executable, "-m", "gan.nearest", "build", "--per-class", "20", "--out", str(out)],
-                       cwd=root, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-2000:]
+    nearest.main(["build", "--per-class", "20", "--out", str(out)])
     index = nearest.load_index(out)
     x, y = data.load("train")
     ids = index["train_index"]
@@ -99,6 +96,6 @@ def test_nearest_build_cli_on_a_small_subset(tmp_path, root):
     assert torch.equal(index["images"], x[ids, 0]) and torch.equal(index["labels"], y[ids])
     feats, _ = classify(weights.load_classifier(), data.to_float(x[ids]))
     np.testing.assert_allclose(index["features"].float().numpy(), feats, rtol=2e-3, atol=2e-3)  # stored as float16
-    r = subprocess.run([sys.executable, "-m", "gan.nearest", "build", "--per-class", "0"], cwd=root,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and "--per-class must be from 1 to 6000" in r.stderr
+    with pytest.raises(SystemExit) as e:
+        nearest.main(["build", "--per-class", "0"])
+    assert e.value.code == 2 and "--per-class must be from 1 to 6000" in capsys.readouterr().err

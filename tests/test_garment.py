@@ -124,6 +124,7 @@ def test_bundled_fitted_directions_move_what_the_linear_means_do_not(spaces):
     assert share(space.directions["Dress"]) > 0.8 and share(spaces["mlp"].directions["Dress"]) < 0.4
 
 
+@pytest.mark.slow
 def test_fitting_class_directions_is_seeded_and_raises_the_class_probability(spaces):
     """Five small steps: the same result twice, and Dress's direction (the MLP's weakest mean
     difference) made more Dress for bank latents of other classes."""
@@ -140,6 +141,7 @@ def test_fitting_class_directions_is_seeded_and_raises_the_class_probability(spa
     assert p_dress(one["Dress"]) > p_dress(space.directions["Dress"]) + 0.1
 
 
+@pytest.mark.slow
 def test_the_fit_command_writes_a_folders_directions(tmp_path, capsys):
     """python -m gan.garment --arch mlp --folder F (what train.py runs after training): F gains a
     directions file the app loads, one step away from the mean differences it starts from."""

@@ -11,6 +11,8 @@ from gan import hub, weights
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
+pytestmark = pytest.mark.slow  # each test runs the loader in a process of its own
+
 
 def run_py(code, root, **env):
     full = {**os.environ, **env}

@@ -69,6 +69,7 @@ def state(G) -> dict:
     return {k: v.clone() for k, v in G.state_dict().items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch, recipe", [("mlp", "tuned"), ("cnn", "report")])
 def test_the_same_configuration_gives_bit_identical_weights(arch, recipe):
     """Two jobs of one configuration, on one torch thread as in the app, end bit-equal; another
@@ -130,6 +131,7 @@ def small_subset(arch, every):
     return images[::every], feats[::every]
 
 
+@pytest.mark.slow
 def test_a_job_trains_as_train_py_does(tmp_path):
     """The Train tab's job and train.py's epoch loop (training.run_epoch), on the same images and
     configuration, end with the same weights: the same steps, a new data order every epoch
@@ -147,6 +149,7 @@ def test_a_job_trains_as_train_py_does(tmp_path):
     assert all(torch.equal(v, want[k]) for k, v in G.state_dict().items())
 
 
+@pytest.mark.slow
 def test_a_job_ends_at_its_wall_clock_cap():
     """Demo.train with a 0 s cap (the app's GAN_TRAIN_CAP_S): the job stops after its first step,
     says so, and still hands back the model it has; a 30-epoch job would take a minute."""

@@ -65,6 +65,7 @@ def test_bundled_classifier_accuracy():
     assert ev.test_accuracy(model) >= 0.92
 
 
+@pytest.mark.slow
 def test_cli_scores_the_hub_model_it_is_given(tmp_path, root):
     """--weights USER/REPO (as train.py --push-to-hub makes it), served by the stand-in Hub: the
     textbook MLP there must score as its own summary says (FD ~51), not as the bundled MLP (~16)."""
@@ -86,6 +87,7 @@ def test_cli_scores_the_hub_model_it_is_given(tmp_path, root):
     assert res["fd"] == pytest.approx(summary["fd"], abs=4)  # 1k samples vs the run's 10k: a little higher
 
 
+@pytest.mark.slow
 def test_cli_with_an_unreachable_repo_says_so(tmp_path, root):
     import os
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)}
@@ -95,6 +97,7 @@ def test_cli_with_an_unreachable_repo_says_so(tmp_path, root):
     assert "--weights someone/fm-mlp: not a local folder, and the Hub has not got it" in r.stderr
 
 
+@pytest.mark.slow
 def test_cli_reference_table_has_its_scale(tmp_path, root):
     """--reference on 300 images: real data scores near 0, each corruption worse than the
     lighter one, and the bundled models in the order their summaries give."""

@@ -40,6 +40,7 @@ def hub(monkeypatch):
     from hubstub import Hub
     with Hub() as stub:
         monkeypatch.setattr(constants, "ENDPOINT", stub.url)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # whatever the caller's environment says
         monkeypatch.setenv("HF_TOKEN", stub.token)
         yield stub
 
@@ -57,10 +58,11 @@ def test_deploy_uploads_the_app_in_one_commit_and_points_it_at_the_models(hub, r
     uploaded = set(deploy_commits[0]["added"])
     # what the app runs on, byte for byte; none of tests/, benchmarks/, the textbook reference rows
     want = {f for f in tracked_files(root) if f in ("app.py", "requirements.txt", "README.md") or f.startswith((
-            "gan/", "weights/mlp/", "weights/cnn/", "weights/classifier/", "weights/nearest/", "tests/screenshots/"))}
+            "gan/", "weights/mlp/", "weights/cnn/", "weights/classifier/", "weights/nearest/", "weights/examples/",
+            "tests/screenshots/"))}
     assert uploaded == want
     assert not any(f.startswith(("tests/test", "tests/run", "benchmarks/", "weights/cnn-textbook/", ".ci/")) for f in uploaded)
-    assert {"tests/screenshots/sample.png", "tests/screenshots/sweep.png"} <= uploaded  # the README shows them
+    assert {f"tests/screenshots/tab-{i}.png" for i in range(1, 9)} <= uploaded  # the README shows them
     for f in ("app.py", "gan/models.py", "weights/cnn/model.safetensors", "weights/nearest/index.safetensors"):
         assert files[f] == (root / f).read_bytes(), f
     meta = front_matter(files["README.md"])
@@ -84,17 +86,19 @@ def test_deploy_refuses_model_repos_that_do_not_exist(hub):
     assert "me/explorer" not in hub.repos and all(method == "GET" for method, _ in hub.requests)
 
 
-def test_deploy_dry_run_lists_and_uploads_nothing(root, tmp_path):
-    """Through the command line, as a user runs it: no token, no network, nothing sent."""
+def test_deploy_dry_run_lists_and_uploads_nothing(tmp_path, monkeypatch, capsys):
+    """`python -m gan.publish deploy ... --dry-run` (its main, in this process): no token, no
+    network, nothing sent."""
+    from huggingface_hub import constants
     from conftest import free_port
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HF_HOME": str(tmp_path), "HF_TOKEN": "",
-           "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}"}  # nothing listens: a request would fail loudly
-    r = subprocess.run([sys.executable, "-m", "gan.publish", "deploy", "me/explorer", "--models", EXPECTED_VARIABLE,
-                        "--dry-run"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert "in one commit" in r.stdout and "  weights/nearest/index.safetensors\n" in r.stdout
-    assert "  tests/test" not in r.stdout and "models:\n- me/fm-cnn\n- me/fm-mlp\n" in r.stdout
-    assert f"Space variable: GAN_HUB_REPO={EXPECTED_VARIABLE}" in r.stdout
+    monkeypatch.setenv("HF_TOKEN", "")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{free_port()}")  # nothing listens: a request fails
+    publish.main(["deploy", "me/explorer", "--models", EXPECTED_VARIABLE, "--dry-run"])
+    out = capsys.readouterr().out
+    assert "in one commit" in out and "  weights/nearest/index.safetensors\n" in out
+    assert "  weights/examples/drawing.png\n" in out and "  tests/test" not in out
+    assert "models:\n- me/fm-cnn\n- me/fm-mlp\n" in out and f"Space variable: GAN_HUB_REPO={EXPECTED_VARIABLE}" in out
 
 
 def test_staged_push_files_and_card(tmp_path):
@@ -120,13 +124,15 @@ def test_staged_push_files_and_card(tmp_path):
     weights.load_generator("cnn", staging)  # what is uploaded loads strictly
 
 
+@pytest.mark.slow
 def test_train_py_pushes_one_commit_to_the_hub(tmp_path, root):
     """train.py --push-to-hub after a (dry) run: the stand-in Hub gets the repo, one commit holding
     the run's weights byte for byte, the card, grid and curves; the printed URL is that commit."""
     from hubstub import Hub
     out = tmp_path / "run"
     with Hub() as hub:
-        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token, "HF_HOME": str(tmp_path / "home")}
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token, "HF_HOME": str(tmp_path / "home"),
+               "HF_HUB_OFFLINE": "0"}
         r = subprocess.run([sys.executable, "train.py", "--arch", "mlp", "--dry-run", "--out", str(out),
                             "--push-to-hub", "me/fm-mlp"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr[-2000:]
@@ -143,6 +149,7 @@ def test_train_py_pushes_one_commit_to_the_hub(tmp_path, root):
         json.loads((out / "summary.json").read_text())["metrics"]["fd"], abs=1e-4)
 
 
+@pytest.mark.slow
 def test_push_of_a_long_run_is_one_commit(tmp_path, monkeypatch):
     """The bundled MLP folder (250 epoch grids, 259 files) goes up as one commit too:
     upload_folder would split a folder this size into several."""
@@ -150,6 +157,7 @@ def test_push_of_a_long_run_is_one_commit(tmp_path, monkeypatch):
     from hubstub import Hub
     with Hub() as stub:
         monkeypatch.setattr(constants, "ENDPOINT", stub.url)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
         monkeypatch.setenv("HF_TOKEN", stub.token)
         url = publish.push(weights.bundled_dir("mlp"), "me/fm-mlp")
         commits, files = stub.repos["me/fm-mlp"]["commits"], stub.files("me/fm-mlp")
@@ -158,16 +166,16 @@ def test_push_of_a_long_run_is_one_commit(tmp_path, monkeypatch):
     assert files["model.safetensors"] == (weights.bundled_dir("mlp") / "model.safetensors").read_bytes()
 
 
-def test_card_cli_writes_what_a_push_would_upload(tmp_path, root):
-    r = subprocess.run([sys.executable, "-m", "gan.publish", "card", "weights/cnn", str(tmp_path / "card"), "--repo", "me/fm"],
-                       cwd=root, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.strip() == str(tmp_path / "card")
+def test_card_cli_writes_what_a_push_would_upload(tmp_path, capsys):
+    """`python -m gan.publish card` (its main, in this process)."""
+    publish.main(["card", str(weights.bundled_dir("cnn")), str(tmp_path / "card"), "--repo", "me/fm"])
+    assert capsys.readouterr().out.strip() == str(tmp_path / "card")
     card = (tmp_path / "card" / "README.md").read_text()
     assert 'from_pretrained("me/fm")' in card and yaml.safe_load(card.split("---\n")[1])["license"] == "mit"
     assert (tmp_path / "card" / "model.safetensors").read_bytes() == (weights.bundled_dir("cnn") / "model.safetensors").read_bytes()
 
 
+@pytest.mark.slow
 def test_push_without_token_fails_before_training(tmp_path, root):
     env = {**os.environ, "HF_HOME": str(tmp_path), "HF_TOKEN": ""}
     t0 = time.time()

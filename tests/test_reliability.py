@@ -103,6 +103,7 @@ class Training:
             self.proc.wait(30)
 
 
+@pytest.mark.slow
 def test_ctrl_c_sigterm_and_sigkill_mid_epoch_and_mid_checkpoint_always_resume(tmp_path, root):
     """One run, stopped four ways, resumed after each: Ctrl-C (SIGINT) and SIGTERM end it within
     seconds with exit code 130 and the 'continue with --resume' message; SIGKILL in a training step
@@ -182,6 +183,7 @@ def test_corrupt_bundled_weights_stop_the_app_with_the_file_named(tmp_path, root
         hub.load_model("cnn")
 
 
+@pytest.mark.slow
 def test_token_never_printed(tmp_path, root):
     import os
     from conftest import free_port

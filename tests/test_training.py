@@ -1,7 +1,5 @@
 """train.py end to end on small slices: the dry run, flags, resume == uninterrupted, the losses."""
 import json
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -18,16 +16,17 @@ RECIPE_VALUES = {("mlp", "tuned"): dict(lr_g=1e-3, lr_d=1e-3, batch_size=256, em
 # (the report recipe end to end: tests/test_live.py trains it through the app; its values: below)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch,recipe", list(RECIPE_VALUES))
-def test_train_py_dry_run(tmp_path, root, arch, recipe):
+def test_train_py_dry_run(tmp_path, capsys, arch, recipe):
+    """`python train.py --dry-run` (its main, in this process): two epochs written as promised."""
     import numpy as np
     from PIL import Image
     from gan.sampling import grid, latents, generate, to_uint8
     from gan.training import GRID_SEED
     out = tmp_path / arch
-    r = subprocess.run([sys.executable, "train.py", "--arch", arch, "--recipe", recipe, "--dry-run", "--out", str(out)],
-                       cwd=root, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-2000:]
+    code, _, err = run_main(["--arch", arch, "--recipe", recipe, "--dry-run", "--out", str(out)], capsys)
+    assert code == 0, err[-2000:]
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2]
     assert all(0 < h["d_real"] < 1 and 0 < h["d_fake"] < 1 and h["d_loss"] > 0 for h in history)
@@ -94,6 +93,7 @@ def _equal(a, b) -> bool:
     return a == b
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["mlp", "cnn"])
 def test_resume_trains_only_the_remaining_epochs_and_equals_uninterrupted(tmp_path, monkeypatch, arch):
     """Stop after epoch 1 (as Ctrl-C), resume: the second process trains epochs 2-3 only (it never
