@@ -51,8 +51,8 @@ class Demo(GarmentTab, TrainTab):
         # each model's garment.Space (bank, directions: seconds of work) is built on a side thread,
         # so start-up does not wait for it; /invert and /edit wait for their model's, once
         pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="garment-space")
-        fitted = {a: m.folder and weights.load_directions(m.folder, m.G.z_dim) for a, m in models.items()}
-        self._spaces = {a: pool.submit(garment.Space, m.G, classifier, fitted[a]) for a, m in models.items()}
+        self.fitted = {a: m.folder and weights.load_directions(m.folder, m.G.z_dim) for a, m in models.items()}
+        self._spaces = {a: pool.submit(garment.Space, m.G, classifier, self.fitted[a]) for a, m in models.items()}
         pool.shutdown(wait=False)
         self.classifier = classifier
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays

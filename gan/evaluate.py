@@ -1,4 +1,5 @@
-"""Score a generator (or train the metric classifier) from the command line.
+"""Score a generator, train the metric classifier, or make the reference rows that give each
+metric its scale (--reference), from the command line.
 
 Examples:
   python -m gan.evaluate --arch cnn                          # bundled CNN, 10k samples
@@ -10,17 +11,53 @@ import argparse
 import sys
 import time
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
+from gan import data as fmnist
 from gan import weights
 from gan.data import CLASSES
-from gan.metrics import Evaluator, reference_rows, train_classifier
+from gan.metrics import Evaluator, train_classifier
 from gan.hub import resolve_repo
 from gan.io import write_json
 
 ROWS = [("fd", "FD (lower is better)"), ("precision", "precision k=3"), ("recall", "recall k=3"),
         ("density", "density k=5"), ("coverage", "coverage k=5"), ("is", "classifier IS"),
         ("kl_uniform", "class KL to uniform"), ("unsure", "share unsure (p<0.5)")]
+
+
+def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    r = int(3 * sigma)
+    k = torch.exp(-torch.arange(-r, r + 1).float() ** 2 / (2 * sigma ** 2))
+    k = k / k.sum()
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
+
+
+def reference_rows(evaluator: Evaluator, data_dir=None, n: int = 10_000, subsets: int = 3, seed: int = 0) -> dict:
+    """Metrics of real and corrupted real images against the same real test features, so every
+    metric has a scale: real train vs test (mean and std over `subsets` draws), then a ladder."""
+    g = torch.Generator().manual_seed(seed)
+    x, y = fmnist.load("train", data_dir)
+    x = fmnist.to_float(x)
+    rows, real = {}, []
+    for _ in range(subsets):
+        real.append(evaluator.images(x[torch.randperm(len(x), generator=g)[:n]]))
+    keys = [k for k in real[0] if isinstance(real[0][k], float)]
+    rows["real train vs test"] = {**{k: float(np.mean([r[k] for r in real])) for k in keys},
+                                  **{k + "_std": float(np.std([r[k] for r in real])) for k in keys},
+                                  "class_hist": real[0]["class_hist"], "n": n}
+    base = x[torch.randperm(len(x), generator=g)[:n]]
+    for sigma in (0.1, 0.3):
+        noisy = (base + sigma * torch.randn(base.shape, generator=g)).clamp(-1, 1)
+        rows[f"real + noise σ={sigma}"] = evaluator.images(noisy)
+    rows["real, blurred σ=1px"] = evaluator.images(_blur(base, 1.0))
+    for keep in (5, 1):
+        idx = torch.nonzero(y < keep).view(-1)
+        pick = idx[torch.randint(len(idx), (n,), generator=g)]
+        rows[f"real, only {keep} class{'es' if keep > 1 else ''}"] = evaluator.images(x[pick])
+    return rows
 
 
 def table(results: dict) -> str:

@@ -1,6 +1,6 @@
-"""Crash-safe file writes: write a temp file beside the target, fsync, then rename over it.
-
-A reader (or a run killed at any instant) sees either the old file or the new one, never half.
+"""Files: crash-safe writes (a temp file beside the target, fsync, then rename over it: a reader,
+or a run killed at any instant, sees the old file or the new one, never half), PNG and GIF bytes,
+Gradio's cache files, and the loss curves as a small SVG.
 """
 import io
 import json
@@ -71,3 +71,24 @@ def cached_png(img: np.ndarray, folder) -> str:
     file. Handing Gradio a finished file already inside its cache avoids that race, and an
     image seen before costs no write at all."""
     return cached_file(png_bytes(img), folder, ".png")
+
+
+def svg_curves(history: list, width: int = 640, height: int = 240) -> str:
+    """Loss (D, G) and FD per epoch as a small dependency-free SVG line chart."""
+    series = [("d_loss", "#1f77b4", "D loss"), ("g_loss", "#ff7f0e", "G loss"), ("fd", "#2ca02c", "FD")]
+    pad, out = 30, [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+                    f'font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>']
+    n = max(len(history), 2)
+    for i, (key, colour, label) in enumerate(series):
+        pts = [(h["epoch"], h[key]) for h in history if h.get(key) is not None]
+        if not pts:
+            continue
+        lo, hi = min(v for _, v in pts), max(v for _, v in pts)
+        span = (hi - lo) or 1.0
+        xy = " ".join(f"{pad + (e - 1) * (width - 2 * pad) / (n - 1):.1f},"
+                      f"{height - pad - (v - lo) * (height - 2 * pad) / span:.1f}" for e, v in pts)
+        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{xy}"/>')
+        out.append(f'<text x="{pad + i * 150}" y="15" fill="{colour}">{label}: {lo:.3g}..{hi:.3g}</text>')
+    out.append(f'<text x="{width // 2}" y="{height - 8}" text-anchor="middle">epoch 1..{len(history)} '
+               f'(each curve scaled to its own range)</text></svg>')
+    return "\n".join(out)

@@ -9,7 +9,7 @@ train.py (tests/test_live.py checks the weights are the same); the same
 (arch, recipe, epochs, seed) gives bit-identical weights on the same machine and thread count.
 
 Every update carries the 8x8 grid of 64 fixed latents (gan.training.GRID_SEED) as G draws them
-now, the step's losses and D outputs; every epoch end adds FD on FD_N samples against the
+now, the step's losses and D outputs; every epoch end adds FD on TRAIN_FD_N samples against the
 subset's classifier features (bundled with the index) and the class shares of those samples,
 which show a collapse that the loss hides.
 """
@@ -63,7 +63,7 @@ class Update:
     grid: np.ndarray           # uint8 8x8 grid of the 64 fixed latents
     curves: list               # {"epoch" (fractional), "d_loss", "g_loss", "d_real", "d_fake"} so far
     fd: list                   # {"epoch", "FD"} at each epoch end so far
-    shares: list = None        # class shares of FD_N samples at the last epoch end
+    shares: list = None        # class shares of TRAIN_FD_N samples at the last epoch end
     model: bytes = None        # the finished model, zipped, in the last update only
 
 

@@ -215,38 +215,3 @@ class Evaluator:
         z = latents(EVAL_SEED, n, G.z_dim)
         imgs = torch.cat([generate(G, z[i:i + batch]) for i in range(0, n, batch)])
         return self.images(imgs, n_real=n if n < TEST_IMAGES else None)
-
-
-# ----------------------------------------------------------------------------- reference rows
-
-def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    r = int(3 * sigma)
-    k = torch.exp(-torch.arange(-r, r + 1).float() ** 2 / (2 * sigma ** 2))
-    k = k / k.sum()
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
-    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
-
-
-def reference_rows(evaluator: Evaluator, data_dir=None, n: int = 10_000, subsets: int = 3, seed: int = 0) -> dict:
-    """Metrics of real and corrupted real images against the same real test features, so every
-    metric has a scale: real train vs test (mean and std over `subsets` draws), then a ladder."""
-    g = torch.Generator().manual_seed(seed)
-    x, y = fmnist.load("train", data_dir)
-    x = fmnist.to_float(x)
-    rows, real = {}, []
-    for _ in range(subsets):
-        real.append(evaluator.images(x[torch.randperm(len(x), generator=g)[:n]]))
-    keys = [k for k in real[0] if isinstance(real[0][k], float)]
-    rows["real train vs test"] = {**{k: float(np.mean([r[k] for r in real])) for k in keys},
-                                  **{k + "_std": float(np.std([r[k] for r in real])) for k in keys},
-                                  "class_hist": real[0]["class_hist"], "n": n}
-    base = x[torch.randperm(len(x), generator=g)[:n]]
-    for sigma in (0.1, 0.3):
-        noisy = (base + sigma * torch.randn(base.shape, generator=g)).clamp(-1, 1)
-        rows[f"real + noise σ={sigma}"] = evaluator.images(noisy)
-    rows["real, blurred σ=1px"] = evaluator.images(_blur(base, 1.0))
-    for keep in (5, 1):
-        idx = torch.nonzero(y < keep).view(-1)
-        pick = idx[torch.randint(len(idx), (n,), generator=g)]
-        rows[f"real, only {keep} class{'es' if keep > 1 else ''}"] = evaluator.images(x[pick])
-    return rows

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gan import weights
 from gan.hub import REPO_ENV, repo_for
-from gan.io import write_png
+from gan.io import svg_curves, write_png
 from gan.models import ARCHS
 from gan.sampling import grid, sample
 
@@ -46,27 +46,6 @@ def require_token(what: str = "--push-to-hub", nothing: str = "nothing was train
     if not token:
         raise SystemExit(f"{what} needs a Hugging Face token: set HF_TOKEN or run `hf auth login` ({nothing})")
     return token
-
-
-def curves_svg(history: list, width: int = 640, height: int = 240) -> str:
-    """Loss (D, G) and FD per epoch as a small dependency-free SVG line chart."""
-    series = [("d_loss", "#1f77b4", "D loss"), ("g_loss", "#ff7f0e", "G loss"), ("fd", "#2ca02c", "FD")]
-    pad, out = 30, [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-                    f'font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>']
-    n = max(len(history), 2)
-    for i, (key, colour, label) in enumerate(series):
-        pts = [(h["epoch"], h[key]) for h in history if h.get(key) is not None]
-        if not pts:
-            continue
-        lo, hi = min(v for _, v in pts), max(v for _, v in pts)
-        span = (hi - lo) or 1.0
-        xy = " ".join(f"{pad + (e - 1) * (width - 2 * pad) / (n - 1):.1f},"
-                      f"{height - pad - (v - lo) * (height - 2 * pad) / span:.1f}" for e, v in pts)
-        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{xy}"/>')
-        out.append(f'<text x="{pad + i * 150}" y="15" fill="{colour}">{label}: {lo:.3g}..{hi:.3g}</text>')
-    out.append(f'<text x="{width // 2}" y="{height - 8}" text-anchor="middle">epoch 1..{len(history)} '
-               f'(each curve scaled to its own range)</text></svg>')
-    return "\n".join(out)
 
 
 def model_card(folder, repo_id: str) -> str:
@@ -149,7 +128,7 @@ def stage(folder, repo_id: str, staging) -> Path:
     G = weights.load_generator(arch, folder)  # strict: never publish a broken folder
     weights.copy_folder(folder, staging)
     write_png(staging / "samples.png", grid(sample(G, 2024, 64)))
-    (staging / "curves.svg").write_text(curves_svg(weights.read_json(folder, "history.json", []) or []))
+    (staging / "curves.svg").write_text(svg_curves(weights.read_json(folder, "history.json", []) or []))
     (staging / "README.md").write_text(model_card(folder, repo_id))
     return staging
 

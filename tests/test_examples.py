@@ -43,3 +43,15 @@ def test_the_example_job_is_the_default_job(tmp_path):
         torch.set_num_threads(threads)
     assert run.fd[0] == first.fd[0]
     assert run.curves[:len(first.curves)] == pytest.approx(first.curves, rel=1e-6)
+
+
+def test_the_garment_tab_opens_with_what_edit_returns():
+    """Demo.garment_example (the tab's opening result, made without waiting for the garment
+    spaces): the example drawing as the file, its target, and the strip /edit returns for its latent."""
+    from gan.demo import Demo
+    demo = Demo.load()
+    file, target, _, info, latent, strip = demo.garment_example("cnn")
+    assert open(file, "rb").read() == examples.DRAWING.read_bytes()
+    assert np.array_equal(target[::8, ::8], examples.target()) and latent == Demo.latent_text(info)
+    edited = demo.edit("cnn", latent, garment.DEFAULT_DIRECTION, garment.DEFAULT_AMOUNTS)
+    assert len(strip) == len(edited) == 5 and all(np.array_equal(a[0], b[0]) for a, b in zip(strip, edited))
