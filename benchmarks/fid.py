@@ -21,6 +21,7 @@ The protocol, step by step:
 - generated: latents(EVAL_SEED, 10000), gan.metrics' evaluation latents; real: the test split;
   the floor row: 10,000 training images (a fixed pick) against the test split.
 The real test set's statistics are cached beside the network, so a row costs one generated set.
+A model row's FID also goes into its bundled folder's summary.json, where its model card reads it.
 """
 import argparse
 import datetime
@@ -41,6 +42,7 @@ import torch
 from benchmarks.common import ROOT, machine
 from gan import data as fmnist
 from gan import weights
+from gan.io import write_json
 from gan.metrics import EVAL_SEED, frechet_stats
 from gan.sampling import generate, latents, to_uint8
 
@@ -189,6 +191,10 @@ def main(argv=None):
         res["rows"][row] = {"fid": round(frechet_stats(mu, sigma, mu_test, sigma_test), 3),
                             "seconds": round(time.perf_counter() - t0, 1), "threads": torch.get_num_threads()}
         save(res)  # after every row: an interrupted run keeps what it measured
+        if row != "floor":  # the model folder's record, where its model card reads it (gan.publish)
+            folder = weights.bundled_dir(row)
+            summary = weights.read_json(folder, "summary.json", {}) or {}
+            write_json(folder / "summary.json", {**summary, "inception_fid": {"fid": res["rows"][row]["fid"], "n": N}})
         print(f"{row}: FID {res['rows'][row]['fid']} in {res['rows'][row]['seconds']} s", flush=True)
     print(markdown(res))
 

@@ -183,3 +183,20 @@ def test_push_without_token_fails_before_training(tmp_path, root):
                        cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "needs a Hugging Face token" in r.stderr
     assert not (tmp_path / "o").exists() and time.time() - t0 < 30
+
+
+def test_the_card_carries_the_inception_fid_when_the_folder_has_one(tmp_path):
+    """benchmarks/fid.py writes a row's FID into the folder's summary.json: the card then lists it
+    in model-index as metric fid, and says how it was measured and what it compares with; a
+    folder without one gets no fid."""
+    cards = {}
+    for fid in (None, {"fid": 12.345, "n": 10000}):
+        folder = tmp_path / str(bool(fid))
+        weights.copy_folder(weights.bundled_dir("mlp"), folder)
+        summary = {k: v for k, v in json.loads((folder / "summary.json").read_text()).items() if k != "inception_fid"}
+        (folder / "summary.json").write_text(json.dumps({**summary, **({"inception_fid": fid} if fid else {})}))
+        cards[bool(fid)] = publish.model_card(folder, "me/fm")
+    metrics = {b: yaml.safe_load(c.split("---\n")[1])["model-index"][0]["results"][0]["metrics"] for b, c in cards.items()}
+    assert {"type": "fid", "value": 12.345, "name": publish.FID_NAME} in metrics[True]
+    assert all(m["type"] != "fid" for m in metrics[False]) and "Lucic" not in cards[False]
+    assert "Inception FID, on the protocol of Lucic et al. 2018" in cards[True] and ": 12.35 (lower" in cards[True]
