@@ -3,7 +3,7 @@
 Each run is `python train.py --arch A <flags> --out ROOT/NAME`; runs go in parallel (--jobs),
 in the order listed, and each one's summary (10k-sample metrics) and FD curve are appended to
 ROOT/results.jsonl as it finishes, so a sweep cut short keeps what it finished. ROOT/results.md
-is the table. This is how the tuned recipes in gan/training.py were chosen (README.md).
+is the table. This is how the tuned recipes in gan/config.py were chosen (README.md).
 
 Examples:
   python -m benchmarks.sweep --only cnn --jobs 2 --root runs/sweep          # on 2 CPU cores: hours
