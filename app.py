@@ -12,8 +12,8 @@ from gan.config import RECIPES
 from gan.demo import Demo
 from gan.limits import MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_MAX_EPOCHS
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, Page, beside_bundled, button, direction_dropdown, follows,
-                    gallery, go_button, handler, index_slider, json_box, model_radio, plot, psi_slider,
-                    report_examples, seed_box, seed_row, sketchpad, table, train_panel)
+                    gallery, go_button, handler, index_slider, json_box, model_radio, or_keep, plot,
+                    psi_slider, report_examples, seed_box, seed_row, sketchpad, table, train_panel)
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
@@ -146,7 +146,7 @@ def garment_tab(state: Demo, page: Page):
     strip = gallery(page, d, 5, "edit.strip", elem_id="edit-strip", columns=8)
     edit = handler(state.edit)  # wired here first: the first event keeps the API name
     go_edit.click(edit, [arch, latent, direction, amounts], strip, api_name="edit")
-    sketch.change(state.drawing, sketch, image, api_visibility="private")
+    sketch.change(or_keep(state.drawing), sketch, image, api_visibility="private")  # a blank canvas keeps the file
     go.click(handler(state.invert), [arch, image], [target, recon, info], api_name="invert").success(
         state.latent_text, info, latent, api_visibility="private").success(
         edit, [arch, latent, direction, amounts], strip, api_visibility="private")  # Invert -> Edit

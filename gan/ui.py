@@ -73,6 +73,15 @@ def handler(fn):
     return wrapper
 
 
+def or_keep(fn):
+    """fn's result, or gr.skip() where it is None: the output keeps what it shows."""
+    def wrapper(*args):
+        out = fn(*args)
+        return gr.skip() if out is None else out
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
 class Page:
     """The components whose shown words depend on the language beyond gr.I18n's reach: default
     results (labels, captions, tables) and plot axis names. A default is computed once and said in

@@ -245,6 +245,21 @@ def test_the_page_speaks_the_browsers_language(browser, server, locale, lang, se
         context.close()
 
 
+def settled(page, elem_id, quiet_s: float = 1.0, timeout_s: float = 30):
+    """Wait until #elem_id's text has not changed for quiet_s (the events a drawing fires, one per
+    stroke update, are answered one after another)."""
+    import time
+    last, since, deadline = None, time.monotonic(), time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = page.locator(f"#{elem_id}").inner_text()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return now
+        page.wait_for_timeout(100)
+    raise AssertionError(f"#{elem_id} kept changing for {timeout_s} s")
+
+
 def stats_shown(page) -> str:
     """The Train tab's stats JSON as shown, without the status badge Gradio may put above it (the
     refused second Train marks its outputs "Error" for a while)."""
@@ -275,9 +290,14 @@ def test_train_tab_starts_a_job_shows_it_learn_and_stops_it(page):
 
 
 def test_draw_a_garment_invert_it_and_edit_it(page):
-    """A stroke on the sketchpad becomes the file to invert; Find it -> the target, the
-    reconstruction and, chained, the edit strip of that latent (5 amounts)."""
+    """A stroke on the sketchpad becomes the file to invert (in place of the example drawing the
+    tab opens with); Find it -> the target is that stroke, a light vertical bar on black, and the
+    reconstruction, the latent handed to Edit and, chained, the edit strip all change."""
     page.get_by_role("tab", name="Your own garment").click()
+    images_in(page, "edit-strip", 5)
+    example = {id_: srcs(page, id_) for id_ in ("garment-recon", "edit-strip")}
+    latent_box = page.get_by_label("latent: a JSON list of 100 numbers, or SEED/INDEX such as 114514/3")
+    example_latent, example_file = latent_box.input_value(), page.locator("#garment-image").inner_text()
     page.locator("#garment-sketch").get_by_role("button", name="Brush").click()
     canvas = page.locator("#garment-sketch canvas").first
     box = canvas.bounding_box()
@@ -287,12 +307,16 @@ def test_draw_a_garment_invert_it_and_edit_it(page):
     for i in range(1, 21):  # a vertical stroke down the middle
         page.mouse.move(x, y + i * box["height"] * 0.6 / 20)
     page.mouse.up()
-    page.locator("#garment-image").get_by_text(".png").first.wait_for()  # the drawing, as the file to invert
-    page.get_by_role("button", name="Find it in latent space").click()
-    images_in(page, "garment-target", 1)
-    images_in(page, "garment-recon", 1)
-    assert images_in(page, "edit-strip", 5) == 5
-    latent = json.loads(page.get_by_label("latent: a JSON list of 100 numbers, or SEED/INDEX such as 114514/3")
-                        .input_value())
-    assert len(latent) == 100  # the inverted latent, handed to Edit
+    page.wait_for_function("(before) => { const t = document.getElementById('garment-image').innerText;"
+                           " return t.includes('.png') && t !== before; }", arg=example_file, timeout=WAIT_MS)
+    settled(page, "garment-image")  # the stroke's change events have all been answered
+    click_and_wait(page, "Find it in latent space", "garment-target", 1)
+    target = np.asarray(Image.open(io.BytesIO(page.request.get(srcs(page, "garment-target")[0]).body())).convert("L"))
+    target = target[::target.shape[0] // 28, ::target.shape[1] // 28][:28, :28]  # the 28x28 target, upscaled
+    assert target[:, 12:16].max(1).min() > 150 and target[:, :8].max() < 30 and target[:, 20:].max() < 30  # rows 0-27
+    for id_, before in example.items():  # the reconstruction and the chained edit are the stroke's
+        page.wait_for_function("([id, before]) => JSON.stringify([...document.querySelectorAll(`#${id} img`)]"
+                               ".map(i => i.src)) !== JSON.stringify(before)", arg=[id_, before], timeout=WAIT_MS)
+    latent = json.loads(latent_box.input_value())
+    assert len(latent) == 100 and latent != json.loads(example_latent)  # the inverted latent, handed to Edit
     text_in(page, "garment-info", "reconstruction_label")
