@@ -1,5 +1,5 @@
-"""Fashion-MNIST GAN Explorer, the Gradio Space (python app.py: http://127.0.0.1:7860): components
-and events only; the work is in gan.demo.Demo, shared inputs and the visitor's language in gan.ui."""
+"""Fashion-MNIST GAN Explorer, the Gradio Space (python app.py: http://127.0.0.1:7860): components and events only; the
+work is in gan.demo.Demo, shared inputs and the visitor's language in gan.ui, the Latent lab's tab in gan.ui_lab."""
 import logging
 import os
 from pathlib import Path
@@ -7,13 +7,14 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from gan import explore, garment, text
+from gan import explore, text
 from gan.config import RECIPES
 from gan.demo import Demo
 from gan.limits import MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_MAX_EPOCHS
-from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, Page, beside_bundled, button, direction_dropdown, follows,
-                    gallery, go_button, handler, index_slider, json_box, model_radio, or_keep, plot,
-                    psi_slider, report_examples, seed_box, seed_row, sketchpad, table, train_panel)
+from gan.ui_lab import lab_tab
+from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, Page, button, gallery, go_button, handler, index_slider, json_box,
+                    model_radio, or_keep, plot, psi_slider, report_examples, seed_box, seed_row, table)
+from gan.ui_groups import beside_bundled, edit_row, follows, sketchpad, train_panel
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
@@ -139,10 +140,7 @@ def garment_tab(state: Demo, page: Page):
         target = gr.Image(d["en"][1], label=I18N("garment.target"), elem_id="garment-target", format="png", height=240)
         recon = gr.Image(d["en"][2], label=I18N("garment.recon"), elem_id="garment-recon", format="png", height=240)
         info = json_box(page, d, 3, "garment.info", elem_id="garment-info")
-    with gr.Row():
-        latent = gr.Textbox(d["en"][4], label=I18N("edit.latent"), elem_id="edit-latent")
-        direction, amounts = direction_dropdown(), gr.Textbox(garment.DEFAULT_AMOUNTS, label=I18N("edit.amounts"))
-        go_edit = go_button("edit.go")
+    latent, direction, amounts, go_edit = edit_row(d["en"][4])
     strip = gallery(page, d, 5, "edit.strip", elem_id="edit-strip", columns=8)
     edit = handler(state.edit)  # wired here first: the first event keeps the API name
     go_edit.click(edit, [arch, latent, direction, amounts], strip, api_name="edit")
@@ -150,6 +148,7 @@ def garment_tab(state: Demo, page: Page):
     go.click(handler(state.invert), [arch, image], [target, recon, info], api_name="invert").success(
         state.latent_text, info, latent, api_visibility="private").success(
         edit, [arch, latent, direction, amounts], strip, api_visibility="private")  # Invert -> Edit
+    return {"latent": latent}
 
 
 def train_tab(state: Demo, page: Page):
@@ -173,17 +172,18 @@ def train_tab(state: Demo, page: Page):
     try_go.click(handler(state.trained), [model, try_seed], [yours, bundled, try_labels], api_name="trained")
 
 
-TABS = {"sample": sample_tab, "sweep": sweep_tab, "compare": compare_tab, "interpolate": interpolate_tab,
-        "nearest": nearest_tab, "learned": learned_tab, "garment": garment_tab, "train": train_tab}
+TABS = dict(sample=sample_tab, sweep=sweep_tab, lab=lab_tab, compare=compare_tab, interpolate=interpolate_tab,
+            nearest=nearest_tab, learned=learned_tab, garment=garment_tab, train=train_tab)
 
 
 def build(state: Demo) -> gr.Blocks:
-    page = Page()
+    page, parts = Page(), {}
     with gr.Blocks(title=I18N("title")) as blocks:
         gr.Markdown(I18N("intro"))
         for key, tab in TABS.items():
             with gr.Tab(I18N(f"tab.{key}")):
-                tab(state, page)
+                parts[key] = tab(state, page)
+        parts["lab"](parts["garment"])  # the lab's button that takes Your own garment's latent
         page.localize_on_load(blocks)
     return blocks
 

@@ -8,15 +8,15 @@ Examples:
   python train.py --arch mlp --dry-run                # a few steps on 512 images (CI)
   python train.py --arch mlp --push-to-hub USER/fashion-mnist-gan-mlp   # train, then publish
 
-After training (not --dry-run) it fits the Garment tab's class directions into the folder
-(gan/garment.py; minutes).
+After training it writes model.onnx (gan/export.py: the Latent lab's browser copy) and, but for
+--dry-run, fits the Garment tab's class directions into the folder (gan/garment.py; minutes).
 Ctrl-C or SIGTERM stops after the current step with the last complete epoch saved (exit code 130).
 """
 import argparse
 import dataclasses
 import sys
 
-from gan import garment, weights
+from gan import export, garment, weights
 from gan.config import CHOICES, Config
 from gan.metrics import Evaluator
 from gan.publish import push, require_token
@@ -58,6 +58,14 @@ def directions(arch, folder):
         print(f"no class directions: {e} (python -m gan.garment --arch {arch} --folder {folder} fits them later)")
 
 
+def onnx_copy(folder):
+    """model.onnx of the new model (gan.export), or a note: a missing exporter costs no training."""
+    try:
+        print("onnx:", export.save_generator(folder))
+    except ImportError as e:
+        print(f"no model.onnx: {e} (pip install onnx onnxscript; python -m gan.export {folder} writes it later)")
+
+
 def main(argv=None):
     p = parser()
     cfg = Config(**vars(p.parse_args(argv)))
@@ -73,6 +81,7 @@ def main(argv=None):
         p.exit(2, f"{p.prog}: error: {e}\n")
     if summary is None:
         return STOPPED  # the checkpoint is saved; --resume goes on
+    onnx_copy(summary["out"])
     if not cfg.dry_run:
         directions(cfg.arch, summary["out"])
     if cfg.push_to_hub:

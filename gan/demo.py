@@ -16,18 +16,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gan import explore, garment, hub, nearest, weights
+from gan import explore, export, garment, hub, nearest, weights
 from gan.checks import InputError, choice, number, whole
 from gan.data import CLASSES, to_float
 from gan.demo_garment import GarmentTab
+from gan.demo_lab import LabTab
 from gan.demo_train import TrainTab
 from gan.io import cached_file, cached_png, gif_bytes
 from gan.limits import N_IMAGES, NEAREST_K, TRAIN_CAP_S
 from gan.metrics import classify
+from gan.models import NAMES as ARCH_NAMES
 from gan.sampling import check_seed, generate, grid, latents, sample, upscale
 from gan.text import Words, label
 
-ARCH_NAMES = {"mlp": "MLP", "cnn": "CNN"}
 UPSCALE = 8  # gallery tiles: 28x28 -> 224x224, nearest neighbour: crisp pixels
 STRIP_UPSCALE = 6  # the 8-image strip of /sample and /compare: 1452x192 pixels, one file per model
 STRIP_PAD = 2      # black pixels between tiles (before the upscale); gan.sampling.tiles splits the strip
@@ -43,7 +44,7 @@ def check_psi(psi) -> float:
     return number(psi, "psi", 0.0, 1.0)
 
 
-class Demo(GarmentTab, TrainTab):
+class Demo(GarmentTab, LabTab, TrainTab):
     """The loaded models and the classifier; read-only after construction (safe across threads)."""
 
     def __init__(self, models: dict, classifier, cache_dir=None, index=None, train_cap_s: float = TRAIN_CAP_S):
@@ -58,6 +59,9 @@ class Demo(GarmentTab, TrainTab):
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays
         self.index = index          # gan.nearest's training-image index, or None
         self.train_cap_s = train_cap_s  # each Train job's wall-clock cap
+        # the Latent lab's browser copies: a folder's model.onnx if it was exported from its weights
+        self.onnx = {a: m.folder and export.fresh(m.folder) for a, m in models.items()}
+        self.onnx["classifier"] = export.fresh(weights.CLASSIFIER_DIR)
 
     @classmethod
     def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = TRAIN_CAP_S):
@@ -66,6 +70,11 @@ class Demo(GarmentTab, TrainTab):
 
     def space(self, arch) -> garment.Space:
         return self._spaces[check_arch(arch)].result()
+
+    def directions(self, arch) -> dict:
+        """name -> unit direction of a model: without waiting for its Space where the folder has
+        fitted class directions (the bank is only needed for the mean differences)."""
+        return garment.directions(self.G(arch), self.fitted[check_arch(arch)]) or self.space(arch).directions
 
     def store(self, img: np.ndarray):
         """uint8 image -> what the UI shows: a finished PNG file in the cache, or the array."""

@@ -1,11 +1,9 @@
 """Demo's handlers of the Your own garment tab: a drawing or upload inverted, a latent edited, and
 the example the tab opens with. A mixin of gan.demo.Demo, which supplies the models, the garment
-spaces and fitted directions, store, tile, labels and gallery."""
+spaces and directions, store, tile, labels and gallery."""
 import json
 
 import numpy as np
-import torch
-
 from gan import examples, garment, upload
 from gan.checks import InputError, choice
 from gan.sampling import generate, to_uint8
@@ -41,23 +39,18 @@ class GarmentTab:
         recon = to_uint8(generate(G, z[None]))[0]
         mse = float((((recon.astype(np.float32) - target) / 255) ** 2).mean())
         shown = self.inverted(target, z, recon, mse)
-        fitted = (self.fitted.get(arch) or {}).get(garment.DEFAULT_DIRECTION)
-        if fitted is None:  # the mean difference: it needs the Space's bank
-            strip = self.edit(arch, self.latent_text(shown[2]), garment.DEFAULT_DIRECTION, garment.DEFAULT_AMOUNTS)
-        else:  # what /edit computes, without waiting for the Space (seconds of start-up)
-            amounts = garment.parse_amounts(garment.DEFAULT_AMOUNTS)
-            strip = self.gallery(to_uint8(generate(G, torch.stack([z + a * fitted for a in amounts]))),
-                                 [f"{a:+g}" for a in amounts])
-        return (self.store_file(examples.DRAWING.read_bytes(), ".png"), *shown, self.latent_text(shown[2]), strip)
+        latent = self.latent_text(shown[2])
+        strip = self.edit(arch, latent, garment.DEFAULT_DIRECTION, garment.DEFAULT_AMOUNTS)
+        return (self.store_file(examples.DRAWING.read_bytes(), ".png"), *shown, latent, strip)
 
     def edit(self, arch, latent, direction, amounts):
         """A latent (JSON list or 'SEED/INDEX') moved along a direction (a class name or pc1..pc10)
         by each amount: a gallery of the images, the classifier's label under each."""
-        space = self.space(arch)
-        z = garment.parse_latent(latent, space.G.z_dim)
+        G = self.G(arch)
+        z = garment.parse_latent(latent, G.z_dim)
         direction = choice(direction, "direction", garment.DIRECTIONS)
         amounts = garment.parse_amounts(amounts)
-        imgs = to_uint8(generate(space.G, space.edit(z, direction, amounts)))
+        imgs = to_uint8(generate(G, garment.move(z, self.directions(arch)[direction], amounts)))
         return self.gallery(imgs, [f"{a:+g}" for a in amounts])
 
     @staticmethod

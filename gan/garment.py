@@ -103,9 +103,21 @@ class Space:
         return z.detach(), loss.detach()
 
     def edit(self, z: torch.Tensor, direction: str, amounts: list) -> torch.Tensor:
-        """(len(amounts), z_dim): z moved by each amount along the unit direction."""
-        d = self.directions[direction]
-        return torch.stack([z + a * d for a in amounts])
+        return move(z, self.directions[direction], amounts)
+
+
+def move(z: torch.Tensor, d: torch.Tensor, amounts: list) -> torch.Tensor:
+    """(len(amounts), z_dim): z moved by each amount along the unit direction d, in float32 (the
+    Latent lab's browser code repeats this arithmetic: gan/static/latent_lab.js)."""
+    return torch.stack([z + a * d for a in amounts])
+
+
+def directions(G, fitted: dict = None) -> dict:
+    """name -> unit direction without a bank: the fitted class directions and the principal ones
+    (what Space.directions holds when the folder has fitted ones); None without fitted ones."""
+    if not fitted:
+        return None
+    return {**fitted, **{f"pc{i + 1}": v for i, v in enumerate(first_layer_pcs(G))}}
 
 
 def frozen_forward(G):

@@ -18,3 +18,5 @@ TRAIN_CAP_S = 300              # a Train job's wall-clock cap, seconds (the app'
 TRAIN_FD_N = 1000              # samples per Train job epoch-end FD and class histogram
 TRAIN_MAX_EPOCHS = {"mlp": 30, "cnn": 5}
 TRAIN_PER_CLASS = {"mlp": 800, "cnn": 300}  # a Train job's images per class (of the index's)
+LAB_RANGE = 10.0               # |v| of a Latent lab slider: the report's large value, 10
+N_LAB_ROWS = 3                 # the lab's one-number sliders (the report's positions 10, 60, 80)

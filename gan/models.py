@@ -105,6 +105,7 @@ ARCHS = {
     "mlp": (MLPGenerator, MLPDiscriminator),
     "cnn": (CNNGenerator, CNNDiscriminator),
 }
+NAMES = {"mlp": "MLP", "cnn": "CNN"}  # as the app and the report write them
 
 
 def build(arch: str):

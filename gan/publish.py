@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gan import weights
+from gan import export, weights
 from gan.hub import REPO_ENV, repo_for
 from gan.io import svg_curves, write_png
 from gan.models import ARCHS
@@ -43,7 +43,7 @@ resize_bilinear, pool3 of the TF-ported Inception-v3 (2015-12-05), float64 Frech
 (`benchmarks/fid.py`). Their InfoGAN-sized networks, each a mean over many runs: NS-GAN 26.5,
 WGAN 21.5, BEGAN 22.9, WGAN-GP 24.5, LSGAN 30.7, MM-GAN 29.6; this is one run of other networks.
 """
-UPLOAD_PATTERNS = ["config.json", "model.safetensors", "discriminator/*", "summary.json", "history.json",
+UPLOAD_PATTERNS = ["config.json", "model.safetensors", "model.onnx", "discriminator/*", "summary.json", "history.json",
                    "samples/*.png", "samples.png", "curves.svg", "README.md"]
 
 
@@ -100,6 +100,18 @@ G = {cls_name}.from_pretrained("{repo_id}").eval()
 images = G(torch.randn(8, 100))         # (8, 1, 28, 28) in [-1, 1]
 ```
 
+Or without torch: `model.onnx` (exported from these weights; its metadata `model_sha256` is the sha256
+of `model.safetensors`) gives the float image and its uint8 pixels, as the app draws them:
+
+```python
+import numpy as np, onnxruntime as ort
+session = ort.InferenceSession("model.onnx")  # hf_hub_download("{repo_id}", "model.onnx")
+image, pixels = session.run(["image", "pixels"], {{"z": np.random.randn(8, 100).astype(np.float32)}})
+```
+
+In a browser, onnxruntime-web runs the same file (the Space's Latent lab does):
+`await (await ort.InferenceSession.create(url)).run({{z: new ort.Tensor("float32", z, [1, 100])}})`.
+
 ![samples](samples.png)
 
 ## Architecture
@@ -138,6 +150,8 @@ def stage(folder, repo_id: str, staging) -> Path:
     arch = (weights.read_json(folder, weights.CONFIG_FILE, {}) or {}).get("arch")
     G = weights.load_generator(arch, folder)  # strict: never publish a broken folder
     weights.copy_folder(folder, staging)
+    if export.fresh(folder) is None:  # an older folder, or one retrained since: export its weights now
+        export.save_generator(staging, G)
     write_png(staging / "samples.png", grid(sample(G, 2024, 64)))
     (staging / "curves.svg").write_text(svg_curves(weights.read_json(folder, "history.json", []) or []))
     (staging / "README.md").write_text(model_card(folder, repo_id))

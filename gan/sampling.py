@@ -37,10 +37,15 @@ def generate(G, z: torch.Tensor) -> torch.Tensor:
     return G(z.to(device)).float().cpu()
 
 
+def pixels(images: torch.Tensor) -> torch.Tensor:
+    """The one float -> pixels conversion: [-1, 1] float (N, 1, H, W) -> uint8 (N, H, W), as a
+    tensor op (gan.export puts it into the generators' ONNX graphs, so the browser gets pixels)."""
+    return (images.float() * 127.5 + 128.0).clamp(0, 255).to(torch.uint8)[:, 0]
+
+
 def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """The one tensor -> pixels conversion: [-1, 1] float (N, 1, H, W) -> uint8 (N, H, W)."""
-    x = (images.detach().cpu().float() * 127.5 + 128.0).clamp(0, 255).to(torch.uint8)
-    return x[:, 0].numpy()
+    """pixels() of images anywhere, as a numpy array."""
+    return pixels(images.detach().cpu()).numpy()
 
 
 def sample(G, seed: int, n: int = N_IMAGES, psi: float = 1.0) -> np.ndarray:

@@ -14,7 +14,7 @@ from gan.data import CLASSES
 
 LANGUAGES = ("en", "zh-CN")
 DEFAULT = "en"
-SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes")  # templates filled per call, not page text
+SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes", "lab.fallback")  # templates filled per call, not page text
 LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES - 1, z=limits.Z_POSITIONS,
               top=limits.Z_POSITIONS - 1, items=limits.MAX_ITEMS, vmax=f"{limits.MAX_ABS_VALUE:g}",
               amax=f"{limits.MAX_AMOUNT:g}", top_positions=limits.TOP_POSITIONS, cap_s=limits.TRAIN_CAP_S,
@@ -154,6 +154,48 @@ STRINGS = {
     "psi": (
         'truncation ψ (1: none; smaller: closer to the average garment)',
         '截断系数 ψ（1 为不截断；越小越接近平均的衣物）'),
+    "tab.lab": ('Latent lab', '隐变量实验室'),
+    "lab.intro": (
+        "**Change one number and watch, live.** The report's third experiment (调整每个随机数): pick a seed and "
+        "an image, then drag. Both generators and the classifier run **in your browser** (onnxruntime-web), "
+        "MLP and CNN side by side on the same latent, so the images follow while you drag and the server does "
+        "nothing. *set* replaces z[p] with the value, *add* adds it; the report's small value 0.3 and large "
+        "value 10 are one click away. Below: the principal directions pc1..pc10, a class direction, and ψ.",
+        "**改一个数，立刻看到变化。** 这是报告的第三个实验（调整每个随机数）：选一个种子和一张图，然后拖动滑块。两个生成器和"
+        "分类器都在**你的浏览器里**运行（onnxruntime-web），MLP 与 CNN 并排使用同一个隐变量，拖动时图像随之变化，"
+        "服务器什么也不用算。*set* 把 z[p] 换成这个值，*add* 把它加到 z[p] 上；报告里的小值 0.3 和大值 10 一键可达。"
+        "下面还有主方向 pc1..pc10、一个类别方向和 ψ。"),
+    "lab.index": ("the seed's image # (0 to {last})", '种子的第几张图（0 到 {last}）'),
+    "lab.go": ('Start from this image', '从这张图开始'),
+    "lab.paste": (
+        'or start from a latent: a JSON list of {z} numbers, or SEED/INDEX',
+        '或从一个隐变量开始：{z} 个数的 JSON 列表，或“种子/序号”'),
+    "lab.paste_go": ('Start from this latent', '从这个隐变量开始'),
+    "lab.from_garment": ("Take Your own garment's latent", '用“你自己的衣物”里的隐变量'),
+    "lab.pasted": ('a latent you gave', '你给出的隐变量'),
+    "lab.loading": ('starting onnxruntime in this browser…', '正在浏览器中启动 onnxruntime……'),
+    "lab.ready": (
+        'computed in this browser: no request to the server while you drag',
+        '在你的浏览器中计算：拖动时不向服务器发送任何请求'),
+    "lab.fallback": (
+        'this browser cannot run the models ({why}): the server draws the images instead, once per slider '
+        'release',
+        '这个浏览器无法运行模型（{why}）：改由服务器绘制图像，每松开一次滑块请求一次'),
+    "lab.server": ('drawn by the server', '由服务器绘制'),
+    "lab.report": ("the report's experiment: one number of the latent", '报告中的实验：隐变量中的一个数'),
+    "lab.mode": ('mode', '方式'),
+    "lab.position": ('position', '位置'),
+    "lab.value": ('value', '取值'),
+    "lab.reset": ('reset', '复原'),
+    "lab.pcs": ('principal directions', '主方向'),
+    "lab.class": ('class direction', '类别方向'),
+    "lab.amount": ('amount', '幅度'),
+    "lab.psi": ('truncation ψ', '截断系数 ψ'),
+    "lab.copy": ('Copy the latent', '复制隐变量'),
+    "lab.copied": (
+        "copied: paste it into Your own garment's latent box, or give it to /edit",
+        '已复制：可粘贴到“你自己的衣物”的隐变量框，或交给 /edit'),
+    "lab.current": ('the latent shown (JSON, as /edit takes it)', '当前的隐变量（JSON，/edit 接受的格式）'),
     "tab.train": ('Train it yourself', '自己训练'),
     "train.intro": (
         'Watch a GAN learn, live. **report** is the recipe the report ran, the course template: plain SGD at 0.03 for'
@@ -215,7 +257,7 @@ STRINGS = {
     "curve.g_loss": ('G loss', '生成器损失'),
     "curve.d_real": ('D(x)', 'D(x)'),
     "curve.d_fake": ('D(G(z))', 'D(G(z))'),
-    "cap.label": ('{cls} {p:.0f}%', '{cls} {p:.0f}%'),
+    "cap.label": ('{cls} {p}%', '{cls} {p}%'),
     "cap.item": ('{what} · {label}', '{what} · {label}'),
     "cap.seed": ('seed {seed} · #{index}', '种子 {seed} · #{index}'),
     "cap.generated": ('seed {seed} · #{index} (generated)', '种子 {seed} · #{index}（生成）'),
@@ -325,7 +367,7 @@ class Words:
 
 def label(class_index: int, p: float) -> Words:
     """'Trouser 97%': a class and the classifier's probability of it."""
-    return Words("cap.label", cls=Words(f"class.{int(class_index)}"), p=100 * float(p))
+    return Words("cap.label", cls=Words(f"class.{int(class_index)}"), p=f"{100 * float(p):.0f}")
 
 
 def t(lang: str, key: str, **params) -> str:

@@ -6,6 +6,7 @@ A model folder, as train.py writes it and the Hub serves it:
     summary.json                        recipe, epochs, wall time, machine, metrics
     history.json, samples/epoch_NNN.png the training story
     directions.safetensors              class directions in z (gan/garment.py), optional
+    model.onnx                          the generator for onnxruntime (gan/export.py), optional
 Loading is strict: a missing or unexpected key, a wrong shape, a damaged file or a folder of the
 other architecture raises WeightsError naming the file.
 """
@@ -31,6 +32,8 @@ MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 D_SUBDIR = "discriminator"
 DIRECTIONS_FILE = "directions.safetensors"
+ONNX_FILE = "model.onnx"  # gan/export.py: tagged with the model.safetensors it was exported from
+CLASSIFIER_DIR = WEIGHTS_DIR / "classifier"
 NEAREST_INDEX = WEIGHTS_DIR / "nearest" / "index.safetensors"  # gan/nearest.py
 EXAMPLES_DIR = WEIGHTS_DIR / "examples"  # what the Garment and Train tabs open with (gan/examples.py)
 
@@ -54,8 +57,10 @@ def _save_one(model, folder: Path, config: dict) -> None:
 
 
 def save(folder, arch: str, G, D=None) -> Path:
-    """Write G (and D) as a model folder; other files in it are left alone."""
+    """Write G (and D) as a model folder; other files in it are left alone, but for model.onnx,
+    removed: it is a copy of the old weights (gan.export writes the new one)."""
     folder = Path(folder)
+    (folder / ONNX_FILE).unlink(missing_ok=True)
     _save_one(G, folder, {"arch": arch, "z_dim": G.z_dim})
     if D is not None:
         _save_one(D, folder / D_SUBDIR, {"arch": arch})
@@ -99,7 +104,7 @@ def load_discriminator(arch: str, folder=None, device: str = "cpu"):
     return _load_one(ARCHS[arch][1], folder / D_SUBDIR, arch, device)
 
 
-def _fingerprint(folder) -> str:
+def fingerprint(folder) -> str:
     """sha256 of the folder's generator weights: directions belong to exactly these."""
     import hashlib
     return hashlib.sha256((Path(folder) / MODEL_FILE).read_bytes()).hexdigest()
@@ -112,7 +117,7 @@ def save_directions(folder, directions: dict) -> Path:
     path = Path(folder) / DIRECTIONS_FILE
     tmp = path.with_name(f".{DIRECTIONS_FILE}.tmp")
     save_file({k: v.contiguous() for k, v in directions.items()}, str(tmp),
-              metadata={"model_sha256": _fingerprint(folder)})
+              metadata={"model_sha256": fingerprint(folder)})
     os.replace(tmp, path)
     return path
 
@@ -131,7 +136,7 @@ def load_directions(folder, z_dim: int, names=CLASSES):
         raise WeightsError(f"{path} could not be read: {e}") from None
     if set(found) != set(names) or any(v.shape != (z_dim,) or not torch.isfinite(v).all() for v in found.values()):
         raise WeightsError(f"{path} does not hold one finite ({z_dim},) direction for each of {', '.join(names)}")
-    if meta.get("model_sha256") != _fingerprint(folder):
+    if meta.get("model_sha256") != fingerprint(folder):
         log.warning("%s was fitted for other weights than %s: not used (python -m gan.garment refits it)",
                     path, Path(folder) / MODEL_FILE)
         return None
@@ -139,14 +144,15 @@ def load_directions(folder, z_dim: int, names=CLASSES):
 
 
 def save_classifier(model, folder=None) -> Path:
-    folder = Path(folder) if folder is not None else WEIGHTS_DIR / "classifier"
+    folder = Path(folder) if folder is not None else CLASSIFIER_DIR
+    (folder / ONNX_FILE).unlink(missing_ok=True)  # a copy of the old weights (gan.export writes the new one)
     _save_one(model, folder, {"arch": "classifier"})
     return folder
 
 
 def load_classifier(folder=None, device: str = "cpu"):
     """The metric classifier (default: the bundled weights/classifier), in eval mode."""
-    return _load_one(Classifier, Path(folder) if folder is not None else WEIGHTS_DIR / "classifier",
+    return _load_one(Classifier, Path(folder) if folder is not None else CLASSIFIER_DIR,
                      "classifier", device)
 
 

@@ -60,7 +60,8 @@ def plot_rows(plot) -> list:
 def test_the_public_endpoints(client):
     public = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert public == {f"/{name}" for name in ("sample", "sweep", "importance", "compare", "interpolate", "learned",
-                                              "nearest", "invert", "edit", "train", "trained")}
+                                              "nearest", "invert", "edit", "train", "trained", "lab",
+                                              "lab_latent")}
 
 
 def test_sample_endpoint(client, G):

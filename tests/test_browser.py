@@ -107,7 +107,7 @@ def test_every_tab_shows_a_result_before_any_click(page):
     GAN_SCREENSHOTS set, each tab is photographed for the README."""
     for i, (tab, shown) in enumerate((
             ("Sample", {"sample-strip": 1}), ("Latent sweep", {"sweep-grid": 21, "importance-top": 8}),
-            ("MLP vs CNN", {"compare-mlp": 1, "compare-cnn": 1}), ("Interpolate", {"interp-strip": 10}),
+            ("Latent lab", {}), ("MLP vs CNN", {"compare-mlp": 1, "compare-cnn": 1}), ("Interpolate", {"interp-strip": 10}),
             ("Nearest training images", {"nearest-pixels": 5, "nearest-features": 5}),
             ("How it learned", {"learned-grid": 1}),
             ("Your own garment", {"garment-target": 1, "garment-recon": 1, "edit-strip": 5}),
@@ -115,6 +115,8 @@ def test_every_tab_shows_a_result_before_any_click(page):
         page.get_by_role("tab", name=tab).click()
         for elem_id, n in shown.items():
             assert images_in(page, elem_id, n) == n, (tab, elem_id)
+        if tab == "Latent lab":  # canvases, drawn in the browser (tests/test_lab.py checks their pixels)
+            page.wait_for_function("window.ganLab && ganLab.renders > 0", timeout=WAIT_MS)
         screenshot(page, f"tab-{i + 1}")
     assert marks(page, "train-losses", "line", 2) == 2 and marks(page, "train-hist", "rect", 10) == 10
     text_in(page, "train-stats", '"done"')
@@ -208,6 +210,7 @@ def test_nearest_tab(page):
 
 # each tab, a button and a label on it (gan.text keys)
 TAB_WORDS = (("tab.sample", "sample.go", "sample.strip"), ("tab.sweep", "sweep.go", "sweep.positions"),
+             ("tab.lab", "lab.go", "lab.paste"),
              ("tab.compare", "compare.go", "compare.models"), ("tab.interpolate", "interp.go", "interp.steps"),
              ("tab.nearest", "nearest.go", "nearest.pixels"), ("tab.learned", "learned.go", "learned.epoch"),
              ("tab.garment", "garment.go", "garment.draw"), ("tab.train", "train.go", "train.recipe"))

@@ -9,7 +9,7 @@ import time
 import pytest
 import yaml
 
-from gan import publish, weights
+from gan import export, publish, weights
 
 EXPECTED_VARIABLE = "me/fm-{arch}"
 
@@ -122,6 +122,16 @@ def test_staged_push_files_and_card(tmp_path):
         assert f"]({ref})" in card and (staging / ref).is_file()
     assert "ConvTranspose2d(100, 128" in card and "from_pretrained(\"someone/fashion-mnist-gan-cnn\")" in card
     weights.load_generator("cnn", staging)  # what is uploaded loads strictly
+    assert "model.onnx" in names and export.fresh(staging) is not None and "onnxruntime" in card
+
+
+def test_a_folder_without_a_fresh_onnx_file_is_pushed_with_one(tmp_path):
+    """A folder exported before its weights changed (or never): the push exports them again."""
+    folder = tmp_path / "mlp"
+    weights.save(folder, "mlp", weights.load_generator("mlp"))
+    (folder / "model.onnx").write_bytes((weights.bundled_dir("cnn") / "model.onnx").read_bytes())  # stale
+    staging = publish.stage(folder, "someone/fm-mlp", tmp_path / "up")
+    assert export.fresh(folder) is None and export.fresh(staging) == staging / "model.onnx"
 
 
 @pytest.mark.slow
@@ -139,11 +149,12 @@ def test_train_py_pushes_one_commit_to_the_hub(tmp_path, root):
         commits = hub.repos["me/fm-mlp"]["commits"]
         files = hub.files("me/fm-mlp")
     assert len(commits) == 1 and r.stdout.strip().endswith(f"pushed: {hub.url}/me/fm-mlp/commit/{commits[0]['sha']}")
-    assert set(files) == {"config.json", "model.safetensors", "discriminator/config.json", "discriminator/model.safetensors",
-                          "summary.json", "history.json", "samples/epoch_001.png", "samples/epoch_002.png",
+    assert set(files) == {"config.json", "model.safetensors", "model.onnx", "discriminator/config.json",
+                          "discriminator/model.safetensors", "summary.json", "history.json", "samples/epoch_001.png", "samples/epoch_002.png",
                           "samples.png", "curves.svg", "README.md"}
-    for name in ("model.safetensors", "discriminator/model.safetensors", "summary.json"):
-        assert files[name] == (out / name).read_bytes(), name
+    for name in ("model.safetensors", "model.onnx", "discriminator/model.safetensors", "summary.json"):
+        assert files[name] == (out / name).read_bytes(), name  # model.onnx: train.py's, of these weights
+    assert export.fresh(out) is not None
     meta = yaml.safe_load(files["README.md"].decode().split("---\n")[1])
     assert meta["model-index"][0]["results"][0]["metrics"][0]["value"] == pytest.approx(
         json.loads((out / "summary.json").read_text())["metrics"]["fd"], abs=1e-4)

@@ -198,8 +198,9 @@ def test_token_never_printed(tmp_path, root):
 
 
 def test_server_serves_its_outputs_and_no_other_file(server):
-    """The strip /sample returns is served (the very PNG of the seed's images); files outside
-    Gradio's cache are not, however the path is spelled."""
+    """The strip /sample returns is served (the very PNG of the seed's images), and the Latent lab's
+    files (the bundled model.onnx, onnxruntime-web's); other files outside Gradio's cache are not,
+    however the path is spelled: the weights beside model.onnx neither."""
     import io
 
     import httpx
@@ -215,8 +216,13 @@ def test_server_serves_its_outputs_and_no_other_file(server):
     img = np.asarray(Image.open(io.BytesIO(r.content)).convert("L"))
     got = tiles(img, 8, cols=8, pad=STRIP_PAD, factor=STRIP_UPSCALE)
     assert np.array_equal(got, sample(weights.load_generator("cnn"), 7, 8))
+    from gan.demo_lab import ORT_DIR
+    for path in (weights.bundled_dir("cnn") / "model.onnx", ORT_DIR / "ort-wasm-simd-threaded.wasm"):
+        r = httpx.get(f"{server}gradio_api/file={path}", timeout=30)
+        assert r.status_code == 200 and r.content == path.read_bytes(), path
     for path in ["/etc/passwd", str(weights.bundled_dir("cnn") / "model.safetensors"), "app.py", "../app.py",
-                 strip["path"] + "/../../../../etc/passwd"]:
+                 strip["path"] + "/../../../../etc/passwd", str(weights.bundled_dir("cnn") / "config.json"),
+                 str(ORT_DIR / ".." / ".." / "demo.py")]:
         r = httpx.get(f"{server}gradio_api/file={path}", timeout=10)
         assert r.status_code in (403, 404), (path, r.status_code)
         assert b"root:" not in r.content

@@ -27,7 +27,8 @@ def test_every_entry_holds_both_languages_with_the_same_placeholders():
 
 # placeholders filled per call, beside the limits (each namespace's own)
 PARAMS = {"error": {"name", "lo", "hi", "got", "most", "count", "allowed", "z", "arch"},
-          "got": {"type"}, "cap": {"seed", "index", "i", "space", "d", "cls", "p", "what", "label"}, "row": {"m"}}
+          "got": {"type"}, "cap": {"seed", "index", "i", "space", "d", "cls", "p", "what", "label"}, "row": {"m"},
+          "lab": {"why"}}
 
 
 def test_the_chinese_text_is_chinese():
@@ -45,7 +46,7 @@ def test_every_key_the_code_uses_exists():
     string literal shaped like a key of a namespace the table has ("sweep.go"), every argument of
     I18N and of the helpers that take a key, every InputError key."""
     from conftest import ROOT
-    sources = [ROOT / "app.py", *sorted((ROOT / "gan").glob("*.py"))]
+    sources = [ROOT / "app.py", *sorted((ROOT / "gan").glob("*.py")), ROOT / "gan" / "static" / "latent_lab.js"]
     namespaces = {k.split(".")[0] for k in text.STRINGS if "." in k}
     used = set()
     for path in sources:

@@ -40,6 +40,8 @@ def test_train_py_dry_run(tmp_path, capsys, arch, recipe):
     assert all(torch.equal(v, ck["D"][k]) for k, v in D.state_dict().items())
     if arch == "mlp" or recipe != "tuned":  # no BatchNorm recalibration: G is the EMA (or G) itself
         assert all(torch.equal(v, ck["ema"][k]) for k, v in G.state_dict().items())
+    from gan import export
+    assert export.fresh(out) == out / weights.ONNX_FILE  # the Latent lab's copy, of these weights
     # the epoch grid is the saved generator on the fixed latents, pixel for pixel
     png = np.asarray(Image.open(out / "samples" / "epoch_002.png"))
     assert np.array_equal(png, grid(to_uint8(generate(G, latents(GRID_SEED, 64)))))
