@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from conftest import call
-from gan import export, garment, weights
+from gan import examples, export, garment, weights
 from gan.data import to_float
 from gan.metrics import classify
 from gan.sampling import generate, latents, to_uint8
@@ -133,6 +133,14 @@ def test_lab_in_the_browser_follows_a_drag_without_the_server(browser, server, c
         assert "no request to the server while you drag" in page.locator("#lab .status").inner_text()
         for arch in ("mlp", "cnn"):
             same_as_server(shown(page, arch), rendered(G[arch], latents(114514, 8)[0]))
+        page.locator("#lab-take").click()  # Your own garment's latent: its example's CNN inversion
+        inverted = examples.inversion("cnn").tolist()
+        page.wait_for_function("(z) => JSON.stringify(ganLab.shown.mlp.latent) === JSON.stringify(z)", arg=inverted)
+        assert page.locator("#lab .source").inner_text() == "a latent you gave"
+        same_as_server(shown(page, "cnn"), rendered(G["cnn"], inverted))
+        page.get_by_role("button", name="Start from this image").click()  # back to seed 114514, #0
+        page.wait_for_function("() => ganLab.shown.cnn.latent[0] !== %r" % inverted[0])
+        assert page.locator("#lab .source").inner_text() == "seed 114514 · #0"
         before, renders, n_requests = shown(page, "cnn")["pixels"], page.evaluate("ganLab.renders"), len(requests)
         drag(page, page.locator("#lab .row .val").first)
         page.wait_for_function("(n) => ganLab.renders >= n", arg=renders + 20)

@@ -40,7 +40,7 @@ const rows = st.rows.map((r, i) => el("div", { className: "row", "data-row": i }
 const pcs = st.pcs.map((_, k) => el("label", { className: "pc" }, `pc${k + 1} `, slider(-L.range, L.range, 0.1, 0, "pc"), el("output", {}, "0")));
 const cls = el("select", { className: "cls" }, ...L.classes.map((c, i) => el("option", { value: c, "data-w": `class.${i}` })));
 cls.value = st.cls;
-box.append(el("p", { className: "status" }), el("div", { className: "views" }, ...views),
+box.append(el("p", { className: "status" }), el("p", { className: "source" }), el("div", { className: "views" }, ...views),
   el("fieldset", {}, el("legend", {}, said("lab.report")), said("lab.mode"), ": ", ...modes, ...rows),
   el("fieldset", {}, el("legend", {}, said("lab.pcs")), el("div", { className: "pcs" }, ...pcs),
     el("label", {}, said("lab.class"), " ", cls, " ", said("lab.amount"), " ", slider(-L.range, L.range, 0.1, 0, "amount"), el("output", {}, "0")),
@@ -49,6 +49,7 @@ box.append(el("p", { className: "status" }), el("div", { className: "views" }, .
 function sayAll() {
   box.querySelectorAll("[data-w]").forEach((e) => { e.textContent = word(e.getAttribute("data-w")); });
   views.forEach((v) => { v.querySelector("textarea").title = word("lab.current"); });
+  box.querySelector(".source").textContent = data.source;  // where the latent came from: a seed's image, or given
   status();
 }
 function status(key) {
