@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 CALL_TIMEOUT = 120  # seconds for any one gradio_client call: a hang fails the test, not CI
-SLOW_FIXTURES = {"server", "client", "https_server", "browser"}  # a live app or a browser: slow by nature
+SLOW_FIXTURES = {"server", "client", "https_server", "https_app", "browser"}  # a live app or a browser: slow by nature
 
 
 def pytest_configure(config):
@@ -46,23 +46,26 @@ def app_env(port: int, **extra) -> dict:
 
 
 @contextlib.contextmanager
-def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
-    """Run cmd (the app) until it listens on 127.0.0.1:port; yields the process; stops it after."""
+def launched(cmd, root, port: int, log_path, env=None, timeout: float = 120):
+    """Start cmd (the app) and yield (process, wait): wait() returns once it listens on
+    127.0.0.1:port (or raises: it exited, or did not listen in time). Stops it after."""
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=root, env=env or app_env(port), stdout=log, stderr=subprocess.STDOUT)
-        try:
+
+        def wait():
             deadline = time.time() + timeout
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"the app exited: {Path(log_path).read_text()[-2000:]}")
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
+                    return proc
                 except OSError:
                     if time.time() > deadline:
                         raise RuntimeError(f"the app did not listen within {timeout} s") from None
                     time.sleep(0.5)
-            yield proc
+        try:
+            yield proc, wait
         finally:
             proc.terminate()
             try:
@@ -72,9 +75,35 @@ def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
                 proc.wait(10)
 
 
+@contextlib.contextmanager
+def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
+    """Run cmd (the app) until it listens on 127.0.0.1:port; yields the process; stops it after."""
+    with launched(cmd, root, port, log_path, env, timeout) as (_, wait):
+        yield wait()
+
+
 @pytest.fixture(scope="session")
-def server(root):
-    """python app.py on a free localhost port, offline; yields its URL."""
+def https_app(root, tmp_path_factory):
+    """python app.py over HTTPS with a self-signed certificate, started (not yet listening): yields
+    (url, certificate path, wait)."""
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    port = free_port()
+    code = (f"import app; app.demo.launch(server_name='127.0.0.1', server_port={port}, ssl_certfile={str(cert)!r}, "
+            f"ssl_keyfile={str(key)!r}, ssl_verify=False)")
+    with launched([sys.executable, "-c", code], root, port, d / "server.log") as (_, wait):
+        yield f"https://127.0.0.1:{port}/", cert, wait
+
+
+@pytest.fixture(scope="session")
+def server(root, request):
+    """python app.py on a free localhost port, offline; yields its URL. When the session also runs
+    the HTTPS test, that app starts beside this one (two cores: both in the time of one)."""
+    if any("https_server" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        request.getfixturevalue("https_app")
     port = free_port()
     with start_app([sys.executable, "app.py"], root, port, root / "tests" / ".app-server.log"):
         yield f"http://127.0.0.1:{port}/"

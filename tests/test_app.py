@@ -75,21 +75,11 @@ def test_sample_endpoint(client, G):
 
 
 @pytest.fixture(scope="module")
-def https_server(root, tmp_path_factory):
-    """python app.py over HTTPS with a self-signed certificate; yields (url, certificate path)."""
-    import subprocess
-    import sys
-    from conftest import free_port, start_app
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
-    port = free_port()
-    code = (f"import app; app.demo.launch(server_name='127.0.0.1', server_port={port}, ssl_certfile={str(cert)!r}, "
-            f"ssl_keyfile={str(key)!r}, ssl_verify=False)")
-    with start_app([sys.executable, "-c", code], root, port, d / "server.log") as _:
-        yield f"https://127.0.0.1:{port}/", cert
+def https_server(https_app):
+    """python app.py over HTTPS (started beside the plain one, conftest.https_app): (url, certificate)."""
+    url, cert, wait = https_app
+    wait()
+    return url, cert
 
 
 def test_client_with_one_ssl_context(https_server, G):
