@@ -11,6 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # tests/run.sh runs one worker per core: one torch thread each
+    import torch
+    torch.set_num_threads(1)
 CALL_TIMEOUT = 120  # seconds for any one gradio_client call: a hang fails the test, not CI
 SLOW_FIXTURES = {"server", "client", "https_server", "https_app", "browser"}  # a live app or a browser: slow by nature
 
@@ -105,7 +108,8 @@ def server(root, request):
     if any("https_server" in getattr(item, "fixturenames", ()) for item in request.session.items):
         request.getfixturevalue("https_app")
     port = free_port()
-    with start_app([sys.executable, "app.py"], root, port, root / "tests" / ".app-server.log"):
+    log = root / "tests" / f".app-server{os.environ.get('PYTEST_XDIST_WORKER', '')}.log"  # one per worker
+    with start_app([sys.executable, "app.py"], root, port, log):
         yield f"http://127.0.0.1:{port}/"
 
 
