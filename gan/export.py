@@ -9,7 +9,7 @@ softmax gan.metrics.classify gives (so a generator's pixels go straight into it)
 
 Each file is tagged (metadata "model_sha256") with the sha256 of the model.safetensors it was
 exported from, as directions.safetensors is: fresh() refuses a file whose weights have changed
-since. Export needs onnx and onnxscript (torch.onnx's exporter); reading a tag needs onnx only.
+since. Export needs onnx and onnxscript (torch.onnx's exporter); reading a tag needs neither.
 """
 import argparse
 import contextlib
@@ -92,13 +92,47 @@ def save_classifier(folder=None, classifier=None) -> Path:
 
 
 def tag(path) -> str | None:
-    """The model_sha256 a file was tagged with (None: no tag, or not an ONNX file)."""
-    import onnx  # heavy, and only needed where a tag is read
+    """The model_sha256 a file was tagged with (None: no tag, or not an ONNX file), read from the
+    protobuf wire format itself: ModelProto's metadata_props is field 14, each entry {1: key, 2:
+    value}. (Importing onnx to read one string would add a second to the app's start-up.)"""
     try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception:  # a damaged file: as good as none
+        for field, entry in _fields(Path(path).read_bytes()):
+            if field == 14 and (props := dict(_fields(entry))).get(1) == TAG.encode():
+                return props.get(2, b"").decode()
+    except (ValueError, UnicodeDecodeError):  # a damaged file: as good as none
         return None
-    return {p.key: p.value for p in model.metadata_props}.get(TAG)
+    return None
+
+
+def _fields(buf: bytes):
+    """(field number, bytes) of a protobuf message's length-delimited fields; the others skipped."""
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            _, i = _varint(buf, i)
+        elif wire in (1, 5):
+            i += 8 if wire == 1 else 4
+        elif wire == 2:
+            n, i = _varint(buf, i)
+            if i + n > len(buf):
+                raise ValueError("truncated")
+            yield field, buf[i:i + n]
+            i += n
+        else:
+            raise ValueError(f"wire type {wire}")
+
+
+def _varint(buf: bytes, i: int) -> tuple:
+    value = shift = 0
+    while True:
+        if i >= len(buf) or shift > 63:
+            raise ValueError("bad varint")
+        b = buf[i]
+        value, shift, i = value | (b & 0x7F) << shift, shift + 7, i + 1
+        if b < 0x80:
+            return value, i
 
 
 def fresh(folder) -> Path | None:
