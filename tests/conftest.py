@@ -27,6 +27,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+            # on two workers (tests/run.sh: --dist loadgroup) the live-app tests share one worker, so
+            # one app and one browser start, not one per worker; the other worker runs the rest
+            item.add_marker(pytest.mark.xdist_group("app"))
 
 
 @pytest.fixture(scope="session")

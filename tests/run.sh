@@ -22,5 +22,6 @@ fi
 $PY -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-test.txt
 export HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False PYTHONUNBUFFERED=1
 # Two workers (pytest-xdist), one per core of the machine this is designed for: most tests wait on a
-# browser, a live app or a subprocess, so the two interleave; each worker runs its own app.
-exec $PY -m pytest -q -ra -n 2 tests "$@"
+# browser, a live app or a subprocess, so the two interleave. The tests of the live app share one
+# worker (conftest: xdist_group "app"), so one app and one browser start; the other runs the rest.
+exec $PY -m pytest -q -ra -n 2 --dist loadgroup tests "$@"
