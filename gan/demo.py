@@ -53,6 +53,8 @@ class Demo(GarmentTab, LabTab, TrainTab):
         # so start-up does not wait for it; /invert and /edit wait for their model's, once
         pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="garment-space")
         self.fitted = {a: m.folder and weights.load_directions(m.folder, m.G.z_dim) for a, m in models.items()}
+        # fitted class directions + principal ones (an SVD), made once; None: they need the Space's bank
+        self._directions = {a: garment.directions(m.G, self.fitted[a]) for a, m in models.items()}
         self._spaces = {a: pool.submit(garment.Space, m.G, classifier, self.fitted[a]) for a, m in models.items()}
         pool.shutdown(wait=False)
         self.classifier = classifier
@@ -74,7 +76,7 @@ class Demo(GarmentTab, LabTab, TrainTab):
     def directions(self, arch) -> dict:
         """name -> unit direction of a model: without waiting for its Space where the folder has
         fitted class directions (the bank is only needed for the mean differences)."""
-        return garment.directions(self.G(arch), self.fitted[check_arch(arch)]) or self.space(arch).directions
+        return self._directions[check_arch(arch)] or self.space(arch).directions
 
     def store(self, img: np.ndarray):
         """uint8 image -> what the UI shows: a finished PNG file in the cache, or the array."""
