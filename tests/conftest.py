@@ -1,5 +1,6 @@
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,7 +16,10 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # tests/run.sh runs one worker per co
     import torch
     torch.set_num_threads(1)
 CALL_TIMEOUT = 120  # seconds for any one gradio_client call: a hang fails the test, not CI
-SLOW_FIXTURES = {"server", "client", "https_server", "https_app", "browser"}  # a live app or a browser: slow by nature
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+SLOW_FIXTURES = {"server", "client", "https_server", "browser"}  # a live app or a browser: slow by nature
 
 
 def pytest_configure(config):
@@ -23,6 +27,7 @@ def pytest_configure(config):
                                        "(the quick loop, pytest -m 'not slow', leaves them out)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the group marks into node ids
 def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
@@ -89,27 +94,8 @@ def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
 
 
 @pytest.fixture(scope="session")
-def https_app(root, tmp_path_factory):
-    """python app.py over HTTPS with a self-signed certificate, started (not yet listening): yields
-    (url, certificate path, wait)."""
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
-    port = free_port()
-    code = (f"import app; app.demo.launch(server_name='127.0.0.1', server_port={port}, ssl_certfile={str(cert)!r}, "
-            f"ssl_keyfile={str(key)!r}, ssl_verify=False)")
-    with launched([sys.executable, "-c", code], root, port, d / "server.log") as (_, wait):
-        yield f"https://127.0.0.1:{port}/", cert, wait
-
-
-@pytest.fixture(scope="session")
-def server(root, request):
-    """python app.py on a free localhost port, offline; yields its URL. When the session also runs
-    the HTTPS test, that app starts beside this one (two cores: both in the time of one)."""
-    if any("https_server" in getattr(item, "fixturenames", ()) for item in request.session.items):
-        request.getfixturevalue("https_app")
+def server(root):
+    """python app.py on a free localhost port, offline; yields its URL."""
     port = free_port()
     log = root / "tests" / f".app-server{os.environ.get('PYTEST_XDIST_WORKER', '')}.log"  # one per worker
     with start_app([sys.executable, "app.py"], root, port, log):
@@ -135,3 +121,14 @@ def first_outputs(job, count: int = 1, timeout: float = CALL_TIMEOUT) -> list:
         assert time.monotonic() < deadline, f"no {count} outputs within {timeout} s"
         time.sleep(0.05)
     return job.outputs()[:count]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by playwright: one for the session (the browser tests of
+    every module share it; each test opens its own page)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import CALL_TIMEOUT, call
+from conftest import CALL_TIMEOUT, call, free_port
 from gan import weights
 from gan.data import CLASSES
 from gan.demo import STRIP_PAD, STRIP_UPSCALE
@@ -75,11 +75,23 @@ def test_sample_endpoint(client, G):
 
 
 @pytest.fixture(scope="module")
-def https_server(https_app):
-    """python app.py over HTTPS (started beside the plain one, conftest.https_app): (url, certificate)."""
-    url, cert, wait = https_app
-    wait()
-    return url, cert
+def https_server(tmp_path_factory):
+    """The app (app.py's demo, launched in this process: one interpreter and one idle server fewer
+    than a process of its own) over HTTPS with a self-signed certificate: (url, certificate)."""
+    import subprocess
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    import app
+    port = free_port()
+    app.demo.launch(server_name="127.0.0.1", server_port=port, ssl_certfile=str(cert), ssl_keyfile=str(key),
+                    ssl_verify=False, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"https://127.0.0.1:{port}/", cert
+    finally:
+        app.demo.close()
 
 
 def test_client_with_one_ssl_context(https_server, G):

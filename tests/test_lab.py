@@ -12,7 +12,7 @@ from gan.data import to_float
 from gan.metrics import classify
 from gan.sampling import generate, latents, to_uint8
 from test_app import SEED_ERROR, G, pixels  # noqa: F401 (G: a fixture)
-from test_browser import WAIT_MS, browser  # noqa: F401 (browser: a fixture)
+from test_browser import WAIT_MS
 
 
 def rendered(G, z) -> np.ndarray:

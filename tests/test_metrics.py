@@ -99,12 +99,12 @@ def test_cli_with_an_unreachable_repo_says_so(tmp_path, root):
 
 @pytest.mark.slow
 def test_cli_reference_table_has_its_scale(tmp_path, capsys):
-    """`python -m gan.evaluate --reference` (its main, in this process) on 300 images: real data
-    scores near 0, each corruption worse than the lighter one, and the bundled models in the order
-    their summaries give."""
+    """`python -m gan.evaluate --reference` (its main, in this process) on 500 images, each against
+    the first 500 test images: real data scores near 0, each corruption worse than the lighter one,
+    and the bundled models in the order their summaries give."""
     from gan.evaluate import main
     out = tmp_path / "ref.json"
-    main(["--reference", "--n", "300", "--json", str(out)])
+    main(["--reference", "--n", "500", "--json", str(out)])
     r = capsys.readouterr()
     fd = {k: v["fd"] for k, v in json.loads(out.read_text()).items()}
     assert fd["real train vs test"] < 5 < fd["real + noise σ=0.1"] < fd["real + noise σ=0.3"]

@@ -1,10 +1,7 @@
 """Publishing (gan/publish.py) against the stand-in Hub (tests/hubstub.py): a model folder with its card,
 train.py --push-to-hub, the app to a Space with `deploy`, and the LFS rules a git push needs."""
 import json
-import os
 import subprocess
-import sys
-import time
 
 import pytest
 import yaml
@@ -135,20 +132,23 @@ def test_a_folder_without_a_fresh_onnx_file_is_pushed_with_one(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_py_pushes_one_commit_to_the_hub(tmp_path, root):
-    """train.py --push-to-hub after a (dry) run: the stand-in Hub gets the repo, one commit holding
-    the run's weights byte for byte, the card, grid and curves; the printed URL is that commit."""
+def test_train_py_pushes_one_commit_to_the_hub(tmp_path, monkeypatch, capsys):
+    """train.py --push-to-hub after a (dry) run (its main, in this process): the stand-in Hub gets
+    the repo, one commit holding the run's weights byte for byte, the card, grid and curves; the
+    printed URL is that commit."""
+    from huggingface_hub import constants
     from hubstub import Hub
+    import train
     out = tmp_path / "run"
     with Hub() as hub:
-        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token, "HF_HOME": str(tmp_path / "home"),
-               "HF_HUB_OFFLINE": "0"}
-        r = subprocess.run([sys.executable, "train.py", "--arch", "mlp", "--dry-run", "--out", str(out),
-                            "--push-to-hub", "me/fm-mlp"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stderr[-2000:]
+        monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setenv("HF_TOKEN", hub.token)
+        assert train.main(["--arch", "mlp", "--dry-run", "--out", str(out), "--push-to-hub", "me/fm-mlp"]) == 0
         commits = hub.repos["me/fm-mlp"]["commits"]
         files = hub.files("me/fm-mlp")
-    assert len(commits) == 1 and r.stdout.strip().endswith(f"pushed: {hub.url}/me/fm-mlp/commit/{commits[0]['sha']}")
+    printed = capsys.readouterr().out
+    assert len(commits) == 1 and printed.strip().endswith(f"pushed: {hub.url}/me/fm-mlp/commit/{commits[0]['sha']}")
     assert set(files) == {"config.json", "model.safetensors", "model.onnx", "discriminator/config.json",
                           "discriminator/model.safetensors", "summary.json", "history.json", "samples/epoch_001.png", "samples/epoch_002.png",
                           "samples.png", "curves.svg", "README.md"}
@@ -186,14 +186,17 @@ def test_card_cli_writes_what_a_push_would_upload(tmp_path, capsys):
     assert (tmp_path / "card" / "model.safetensors").read_bytes() == (weights.bundled_dir("cnn") / "model.safetensors").read_bytes()
 
 
-@pytest.mark.slow
-def test_push_without_token_fails_before_training(tmp_path, root):
-    env = {**os.environ, "HF_HOME": str(tmp_path), "HF_TOKEN": ""}
-    t0 = time.time()
-    r = subprocess.run([sys.executable, "train.py", "--arch", "mlp", "--push-to-hub", "me/x", "--out", str(tmp_path / "o")],
-                       cwd=root, env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode != 0 and "needs a Hugging Face token" in r.stderr
-    assert not (tmp_path / "o").exists() and time.time() - t0 < 30
+def test_push_without_token_fails_before_training(tmp_path, monkeypatch):
+    """train.py --push-to-hub with no token (none set, none stored; its main, in this process):
+    the clear message, and nothing trained."""
+    from huggingface_hub import constants
+    import train
+    monkeypatch.setenv("HF_TOKEN", "")
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "token"))
+    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "stored_tokens"))
+    with pytest.raises(SystemExit, match="--push-to-hub needs a Hugging Face token"):
+        train.main(["--arch", "mlp", "--dry-run", "--push-to-hub", "me/x", "--out", str(tmp_path / "o")])
+    assert not (tmp_path / "o").exists()  # (--dry-run: were the check late, this fails in seconds, not hours)
 
 
 def test_the_card_carries_the_inception_fid_when_the_folder_has_one(tmp_path):
