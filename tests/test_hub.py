@@ -1,8 +1,6 @@
-"""Hub round trip without a network: the staged upload, cache resolution offline, bounded fallback."""
-import os
+"""Hub round trip without a network: cache resolution offline, downloads from the stand-in Hub, bounded fallback
+(gan.hub.load_model, as the app calls it at start-up, in this process)."""
 import shutil
-import subprocess
-import sys
 import time
 
 import pytest
@@ -11,16 +9,28 @@ from gan import hub, weights
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
-pytestmark = pytest.mark.slow  # each test runs the loader in a process of its own
+@pytest.fixture
+def env(monkeypatch):
+    """env(HF_HUB_CACHE=..., HF_HUB_OFFLINE=..., [HF_ENDPOINT=...], [GAN_...=...]): what a process
+    started with these variables sees, set in this one (huggingface_hub reads HF_ENDPOINT,
+    HF_HUB_CACHE and HF_HUB_OFFLINE once, at import, so its constants are set too; gan.hub reads
+    the rest at each call). No token, no revision, no repo unless given. Fresh processes that read
+    the variables themselves: the tests' live app (conftest.app_env: HF_HUB_OFFLINE=1) and
+    test_metrics' `python -m gan.evaluate --weights` (HF_ENDPOINT, HF_HUB_CACHE)."""
+    from huggingface_hub import constants
 
-
-def run_py(code, root, **env):
-    full = {**os.environ, **env}
-    for k in ("HF_TOKEN", "GAN_HUB_REVISION"):
-        full.pop(k, None) if k not in env else None
-    t0 = time.time()
-    r = subprocess.run([sys.executable, "-c", code], cwd=root, env=full, capture_output=True, text=True, timeout=120)
-    return r, time.time() - t0
+    def set_env(**values):
+        for k in ("HF_TOKEN", "HF_ENDPOINT", hub.REPO_ENV, hub.REVISION_ENV, hub.TIMEOUT_ENV):
+            monkeypatch.delenv(k, raising=False)
+        for k, v in values.items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setattr(constants, "HF_HUB_CACHE", values["HF_HUB_CACHE"])
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", values["HF_HUB_OFFLINE"] == "1")
+        if "HF_ENDPOINT" in values:  # the two constants huggingface_hub derives from it at import
+            monkeypatch.setattr(constants, "ENDPOINT", values["HF_ENDPOINT"])
+            monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE",
+                                values["HF_ENDPOINT"] + "/{repo_id}/resolve/{revision}/{filename}")
+    return set_env
 
 
 def fake_cache(cache, repo, files_by_sub):
@@ -35,7 +45,7 @@ def fake_cache(cache, repo, files_by_sub):
 
 
 @pytest.mark.parametrize("layout", ["two repos", "one repo"])
-def test_offline_resolution_from_hub_cache(tmp_path, root, layout):
+def test_offline_resolution_from_hub_cache(tmp_path, env, layout):
     if layout == "two repos":
         template = "someone/fmnist-gan-{arch}"
         fake_cache(tmp_path, "someone/fmnist-gan-cnn", {"": weights.bundled_dir("cnn")})
@@ -43,39 +53,31 @@ def test_offline_resolution_from_hub_cache(tmp_path, root, layout):
     else:
         template = "someone/fmnist-gan"
         fake_cache(tmp_path, template, {"mlp": weights.bundled_dir("mlp"), "cnn": weights.bundled_dir("cnn")})
-    code = ("from gan.hub import load_model\n"
-            "for a in ('mlp', 'cnn'):\n    m = load_model(a); print(a, m.source, '|', m.folder)")
-    r, secs = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO=template)
-    assert r.returncode == 0, r.stderr[-2000:]
-    lines = r.stdout.strip().splitlines()
-    assert all(f"@{COMMIT[:12]} (cache)" in line and str(tmp_path) in line for line in lines), r.stdout
+    env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO=template)
+    for arch in ("mlp", "cnn"):
+        m = hub.load_model(arch)
+        assert m.source.endswith(f"@{COMMIT[:12]} (cache)") and m.folder.startswith(str(tmp_path)), (arch, m)
 
 
 def _folder_bytes(folder) -> dict:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-LOAD_CODE = ("from gan.hub import load_model\nm = load_model('cnn'); print(m.source)\n"
-             "import torch; torch.save(m.G.state_dict(), 'OUT')")
-
-
 @pytest.mark.parametrize("revision", [None, "v1"])
-def test_online_resolution_from_the_hub_and_a_pinned_revision(tmp_path, root, revision):
+def test_online_resolution_from_the_hub_and_a_pinned_revision(tmp_path, env, revision):
     """The app downloads its weights from the (stand-in) Hub; GAN_HUB_REVISION picks a branch."""
     import torch
     from hubstub import Hub
-    with Hub() as hub:
-        main = hub.add_commit("me/fm-cnn", _folder_bytes(weights.bundled_dir("cnn")))
-        v1 = hub.add_commit("me/fm-cnn", _folder_bytes(weights.WEIGHTS_DIR / "cnn-textbook"), branch="v1")
-        out = tmp_path / "G.pt"
-        env = dict(HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_OFFLINE="0", HF_ENDPOINT=hub.url,
-                   GAN_HUB_REPO="me/fm-{arch}", **({"GAN_HUB_REVISION": revision} if revision else {}))
-        r, _ = run_py(LOAD_CODE.replace("OUT", str(out)), root, **env)
-    assert r.returncode == 0, r.stderr[-2000:]
+    with Hub() as stub:
+        main = stub.add_commit("me/fm-cnn", _folder_bytes(weights.bundled_dir("cnn")))
+        v1 = stub.add_commit("me/fm-cnn", _folder_bytes(weights.WEIGHTS_DIR / "cnn-textbook"), branch="v1")
+        env(HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_OFFLINE="0", HF_ENDPOINT=stub.url,
+            GAN_HUB_REPO="me/fm-{arch}", **({"GAN_HUB_REVISION": revision} if revision else {}))
+        m = hub.load_model("cnn")
     sha, folder = (v1, "cnn-textbook") if revision else (main, "cnn")
-    assert r.stdout.strip() == f"hub me/fm-cnn@{sha[:12]}"
+    assert m.source == f"hub me/fm-cnn@{sha[:12]}"
     want = weights.load_generator("cnn", weights.WEIGHTS_DIR / folder).state_dict()
-    assert all(torch.equal(v, want[k]) for k, v in torch.load(out, weights_only=True).items())
+    assert all(torch.equal(v, want[k]) for k, v in m.G.state_dict().items())
 
 
 def _silent_endpoint(mode: str):
@@ -103,28 +105,27 @@ def _silent_endpoint(mode: str):
 
 
 @pytest.mark.parametrize("mode,low,high", [("backlog", hub.PROBE_TIMEOUT_S, 6), ("silent", 3, 8)])
-def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, root, mode, low, high):
+def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, env, mode, low, high):
     """A Hub that never completes a connection is given up after the 2 s probe; one that accepts
     and never answers after GAN_HUB_TIMEOUT (3 s here); either way the app gets the bundled weights."""
     port, held = _silent_endpoint(mode)
-    code = ("import time\nfrom gan.hub import load_model\n"
-            "t0 = time.time(); m = load_model('cnn'); print(m.source); print(f'seconds={time.time() - t0:.2f}')")
+    env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0", GAN_HUB_TIMEOUT="3", HF_ENDPOINT=f"http://127.0.0.1:{port}",
+        GAN_HUB_REPO="someone/fmnist-gan-{arch}")
     try:
-        r, _ = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0", GAN_HUB_TIMEOUT="3",
-                      HF_ENDPOINT=f"http://127.0.0.1:{port}", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
+        t0 = time.monotonic()
+        m = hub.load_model("cnn")
+        seconds = time.monotonic() - t0
     finally:
         for sock in held:
             sock.close()
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert "bundled weights/ (hub someone/fmnist-gan-cnn unavailable)" in r.stdout
-    seconds = float(r.stdout.split("seconds=")[1])
+    assert m.source == "bundled weights/ (hub someone/fmnist-gan-cnn unavailable)"
     assert low <= seconds < high, f"fallback took {seconds:.1f} s"
 
 
-def test_corrupt_hub_file_falls_back_to_bundled(tmp_path, root):
+def test_corrupt_hub_file_falls_back_to_bundled(tmp_path, env, caplog):
     snap = fake_cache(tmp_path, "someone/fmnist-gan-cnn", {"": weights.bundled_dir("cnn")})
     (snap / "model.safetensors").write_bytes(b"\x00" * 100)
-    code = "from gan.hub import load_model\nm = load_model('cnn'); print(m.source)"
-    r, _ = run_py(code, root, HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
-    assert r.returncode == 0 and "bundled weights/ (hub file unusable" in r.stdout
-    assert "model.safetensors" in r.stderr  # the log names the bad file
+    env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
+    m = hub.load_model("cnn")
+    assert m.source.startswith("bundled weights/ (hub file unusable") and m.folder == str(weights.bundled_dir("cnn"))
+    assert "model.safetensors" in caplog.text  # the log names the bad file
