@@ -136,7 +136,9 @@ def test_the_reports_seeds_are_one_click_examples(page):
     assert page.get_by_label("positions (0-99, up to 16)").input_value() == "10, 60, 80"
 
 
-def test_sample_tab_random_seed_then_generate(page):
+def test_sample_and_compare_tabs_random_seed_then_generate(page):
+    """Sample: Random seed, then Generate shows that seed's images and their labels. MLP vs CNN:
+    the class histogram side by side; Random seed, then Compare shows the MLP's images of it."""
     seed_box = page.locator("#sample-seed input")
     assert seed_box.input_value() == "114514"
     page.locator("#sample-random").click()
@@ -146,20 +148,6 @@ def test_sample_tab_random_seed_then_generate(page):
     click_and_wait(page, "Generate 8 images", "sample-strip", 1)
     text_in(page, "sample-labels", "%")
     assert np.array_equal(shown_strip(page, "sample-strip"), sample(weights.load_generator("cnn"), seed, 8))
-
-
-def test_sweep_tab_with_its_plots(page):
-    page.get_by_role("tab", name="Latent sweep").click()
-    page.get_by_label("positions (0-99, up to 16)").fill("10, 60")
-    assert click_and_wait(page, "Sweep", "sweep-grid", 14) == 14  # 2 positions x 7 values
-    assert marks(page, "sweep-brightness", "line", 2) == 2  # one line per position
-    page.get_by_role("spinbutton", name="value (|v| ≤ 1000)").fill("5")
-    click_and_wait(page, "Measure all 100 positions", "importance-top", 8)
-    assert marks(page, "importance-bars", "rect", 100) == 100  # a bar per latent position
-    page.locator("#sweep-grid").scroll_into_view_if_needed()
-
-
-def test_compare_tab_random_seed_and_histogram(page):
     page.get_by_role("tab", name="MLP vs CNN").click()
     assert marks(page, "compare-hist", "rect", 20) == 20  # 10 classes x 2 models
     xs = page.evaluate("""() => [...document.querySelectorAll('#compare-hist g.mark-rect.role-mark path')]
@@ -174,32 +162,35 @@ def test_compare_tab_random_seed_and_histogram(page):
     assert np.array_equal(shown_strip(page, "compare-mlp"), sample(weights.load_generator("mlp"), seed, 8))
 
 
-def test_bad_input_shows_an_error_and_the_page_keeps_working(page):
+def test_sweep_tab_refuses_a_bad_position_then_sweeps_with_its_plots(page):
+    """A position out of range is the project's message and the page keeps working: the next
+    sweep draws its grid, the brightness lines, then all 100 positions' bars."""
     page.get_by_role("tab", name="Latent sweep").click()
     box = page.get_by_label("positions (0-99, up to 16)")
     box.fill("100")
     page.get_by_role("button", name="Sweep").click()
     page.get_by_text("positions: '100' is outside 0..99").first.wait_for()
     box.fill("10, 60")
-    assert click_and_wait(page, "Sweep", "sweep-grid", 14) == 14
+    assert click_and_wait(page, "Sweep", "sweep-grid", 14) == 14  # 2 positions x 7 values
+    assert marks(page, "sweep-brightness", "line", 2) == 2  # one line per position
+    page.get_by_role("spinbutton", name="value (|v| ≤ 1000)").fill("5")
+    click_and_wait(page, "Measure all 100 positions", "importance-top", 8)
+    assert marks(page, "importance-bars", "rect", 100) == 100  # a bar per latent position
+    page.locator("#sweep-grid").scroll_into_view_if_needed()
 
 
-def test_interpolate_tab(page):
+def test_interpolate_how_it_learned_and_nearest_tabs(page):
+    """Interpolate: 10 images and the GIF. How it learned: the MLP's run, its grid and curves.
+    Nearest: 5 training images by pixels and 5 by features."""
     page.get_by_role("tab", name="Interpolate").click()
     page.get_by_role("spinbutton", name=f"seed (0 to {SEED_MAX})").nth(1).fill("7")  # seed B (visible ones only)
     assert click_and_wait(page, "Interpolate", "interp-strip", 10) == 10
     page.locator("#interp-gif").get_by_text(".gif").first.wait_for()
-
-
-def test_how_it_learned_tab_with_its_curves(page):
     page.get_by_role("tab", name="How it learned").click()
     page.get_by_role("radio", name="MLP").click()  # the MLP's run: 250 epochs
     click_and_wait(page, "Show", "learned-grid", 1)
     assert marks(page, "learned-losses", "line", 2) == 2  # D loss and G loss
     assert marks(page, "learned-fd", "line", 1) == 1
-
-
-def test_nearest_tab(page):
     page.get_by_role("tab", name="Nearest training images").click()
     page.get_by_role("spinbutton", name=f"seed (0 to {SEED_MAX})").fill("7")
     assert click_and_wait(page, "Find nearest", "nearest-pixels", 5) == 5

@@ -104,6 +104,7 @@ def _silent_endpoint(mode: str):
     return port, held
 
 
+@pytest.mark.slow  # it waits out the 2 s probe or the 3 s deadline
 @pytest.mark.parametrize("mode,low,high", [("backlog", hub.PROBE_TIMEOUT_S, 6), ("silent", 3, 8)])
 def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, env, mode, low, high):
     """A Hub that never completes a connection is given up after the 2 s probe; one that accepts
