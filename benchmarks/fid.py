@@ -154,6 +154,8 @@ def markdown(res: dict) -> str:
              "| row | Inception FID ↓ | seconds (torch threads) |", "|---|---|---|"]
     lines += [f"| {row} | {res['rows'][row]['fid']:.2f} | {res['rows'][row]['seconds']:.0f} ({res['rows'][row]['threads']}) |"
               for row in ROWS if row in res.get("rows", {})]
+    lines += ["", "Seconds are wall clock: a row run beside other work, or paused (SIGSTOP) while other work was "
+              "timed, shows more than its cost (compare the rows run alone at 2 threads)."] if res.get("rows") else []
     lines += [] if res.get("rows") else ["", "No row measured yet: `python -m benchmarks.fid --fetch`, then "
                                              "`python -m benchmarks.fid` (each 10k set: about 20 minutes on 2 cores)."]
     lines += ["", "The published comparison (Lucic et al. 2018, Fashion-MNIST, InfoGAN-sized networks, each a mean over "
