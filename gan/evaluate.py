@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from gan import data as fmnist
 from gan import weights
 from gan.data import CLASSES
-from gan.metrics import TEST_IMAGES, Evaluator, train_classifier
+from gan.metrics import Evaluator, train_classifier
 from gan.hub import resolve_repo
 from gan.io import write_json
 
@@ -40,13 +40,12 @@ def reference_rows(evaluator: Evaluator, data_dir=None, n: int = 10_000, subsets
     metric has a scale: real train vs test (mean and std over `subsets` draws), then a ladder. The
     real side is the first n test images, as for a generator's n samples (Evaluator.generator), so
     every column of the table is measured against the same set."""
-    n_real = n if n < TEST_IMAGES else None
     g = torch.Generator().manual_seed(seed)
     x, y = fmnist.load("train", data_dir)
     x = fmnist.to_float(x)
     rows, real = {}, []
     for _ in range(subsets):
-        real.append(evaluator.images(x[torch.randperm(len(x), generator=g)[:n]], n_real))
+        real.append(evaluator.images(x[torch.randperm(len(x), generator=g)[:n]], n))
     keys = [k for k in real[0] if isinstance(real[0][k], float)]
     rows["real train vs test"] = {**{k: float(np.mean([r[k] for r in real])) for k in keys},
                                   **{k + "_std": float(np.std([r[k] for r in real])) for k in keys},
@@ -54,12 +53,12 @@ def reference_rows(evaluator: Evaluator, data_dir=None, n: int = 10_000, subsets
     base = x[torch.randperm(len(x), generator=g)[:n]]
     for sigma in (0.1, 0.3):
         noisy = (base + sigma * torch.randn(base.shape, generator=g)).clamp(-1, 1)
-        rows[f"real + noise σ={sigma}"] = evaluator.images(noisy, n_real)
-    rows["real, blurred σ=1px"] = evaluator.images(_blur(base, 1.0), n_real)
+        rows[f"real + noise σ={sigma}"] = evaluator.images(noisy, n)
+    rows["real, blurred σ=1px"] = evaluator.images(_blur(base, 1.0), n)
     for keep in (5, 1):
         idx = torch.nonzero(y < keep).view(-1)
         pick = idx[torch.randint(len(idx), (n,), generator=g)]
-        rows[f"real, only {keep} class{'es' if keep > 1 else ''}"] = evaluator.images(x[pick], n_real)
+        rows[f"real, only {keep} class{'es' if keep > 1 else ''}"] = evaluator.images(x[pick], n)
     return rows
 
 

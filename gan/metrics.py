@@ -207,11 +207,13 @@ class Evaluator:
         return feats, {k: _kth_radius(r, k) for k in (3, 5)}
 
     def images(self, images: torch.Tensor, n_real: int = None) -> dict:
+        """Every metric of `images` against the first n_real test images (all of them: None, or
+        n_real at least the test split's size: one cached set either way)."""
         feats, probs = classify(self.classifier, images)
-        real_feats, radii = self.real(n_real)
+        real_feats, radii = self.real(n_real if n_real and n_real < TEST_IMAGES else None)
         return metrics(real_feats, feats, probs, radii)
 
     def generator(self, G, n: int = 10_000, batch: int = 1000) -> dict:
         z = latents(EVAL_SEED, n, G.z_dim)
         imgs = torch.cat([generate(G, z[i:i + batch]) for i in range(0, n, batch)])
-        return self.images(imgs, n_real=n if n < TEST_IMAGES else None)
+        return self.images(imgs, n_real=n)

@@ -57,26 +57,23 @@ def app_env(port: int, **extra) -> dict:
 
 
 @contextlib.contextmanager
-def launched(cmd, root, port: int, log_path, env=None, timeout: float = 120):
-    """Start cmd (the app) and yield (process, wait): wait() returns once it listens on
-    127.0.0.1:port (or raises: it exited, or did not listen in time). Stops it after."""
+def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
+    """Run cmd (the app) until it listens on 127.0.0.1:port; yields the process; stops it after."""
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=root, env=env or app_env(port), stdout=log, stderr=subprocess.STDOUT)
-
-        def wait():
+        try:
             deadline = time.time() + timeout
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"the app exited: {Path(log_path).read_text()[-2000:]}")
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    return proc
+                    break
                 except OSError:
                     if time.time() > deadline:
                         raise RuntimeError(f"the app did not listen within {timeout} s") from None
                     time.sleep(0.5)
-        try:
-            yield proc, wait
+            yield proc
         finally:
             proc.terminate()
             try:
@@ -84,13 +81,6 @@ def launched(cmd, root, port: int, log_path, env=None, timeout: float = 120):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(10)
-
-
-@contextlib.contextmanager
-def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
-    """Run cmd (the app) until it listens on 127.0.0.1:port; yields the process; stops it after."""
-    with launched(cmd, root, port, log_path, env, timeout) as (_, wait):
-        yield wait()
 
 
 @pytest.fixture(scope="session")
@@ -132,3 +122,28 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def hub_env(monkeypatch):
+    """hub_env(HF_HUB_CACHE=..., HF_HUB_OFFLINE=..., [HF_ENDPOINT=...], [GAN_...=...]): what a process
+    started with these variables sees, set in this one (huggingface_hub reads HF_ENDPOINT,
+    HF_HUB_CACHE and HF_HUB_OFFLINE once, at import, so its constants are set too; gan.hub reads
+    the rest at each call). No token, no revision, no repo unless given. Fresh processes that read
+    the variables themselves: the tests' live app (conftest.app_env: HF_HUB_OFFLINE=1) and
+    test_metrics' `python -m gan.evaluate --weights` (HF_ENDPOINT, HF_HUB_CACHE)."""
+    from huggingface_hub import constants
+    from gan import hub
+
+    def set_env(**values):
+        for k in ("HF_TOKEN", "HF_ENDPOINT", hub.REPO_ENV, hub.REVISION_ENV, hub.TIMEOUT_ENV):
+            monkeypatch.delenv(k, raising=False)
+        for k, v in values.items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setattr(constants, "HF_HUB_CACHE", values["HF_HUB_CACHE"])
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", values["HF_HUB_OFFLINE"] == "1")
+        if "HF_ENDPOINT" in values:  # the two constants huggingface_hub derives from it at import
+            monkeypatch.setattr(constants, "ENDPOINT", values["HF_ENDPOINT"])
+            monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE",
+                                values["HF_ENDPOINT"] + "/{repo_id}/resolve/{revision}/{filename}")
+    return set_env

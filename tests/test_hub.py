@@ -9,30 +9,6 @@ from gan import hub, weights
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
-@pytest.fixture
-def env(monkeypatch):
-    """env(HF_HUB_CACHE=..., HF_HUB_OFFLINE=..., [HF_ENDPOINT=...], [GAN_...=...]): what a process
-    started with these variables sees, set in this one (huggingface_hub reads HF_ENDPOINT,
-    HF_HUB_CACHE and HF_HUB_OFFLINE once, at import, so its constants are set too; gan.hub reads
-    the rest at each call). No token, no revision, no repo unless given. Fresh processes that read
-    the variables themselves: the tests' live app (conftest.app_env: HF_HUB_OFFLINE=1) and
-    test_metrics' `python -m gan.evaluate --weights` (HF_ENDPOINT, HF_HUB_CACHE)."""
-    from huggingface_hub import constants
-
-    def set_env(**values):
-        for k in ("HF_TOKEN", "HF_ENDPOINT", hub.REPO_ENV, hub.REVISION_ENV, hub.TIMEOUT_ENV):
-            monkeypatch.delenv(k, raising=False)
-        for k, v in values.items():
-            monkeypatch.setenv(k, v)
-        monkeypatch.setattr(constants, "HF_HUB_CACHE", values["HF_HUB_CACHE"])
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", values["HF_HUB_OFFLINE"] == "1")
-        if "HF_ENDPOINT" in values:  # the two constants huggingface_hub derives from it at import
-            monkeypatch.setattr(constants, "ENDPOINT", values["HF_ENDPOINT"])
-            monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE",
-                                values["HF_ENDPOINT"] + "/{repo_id}/resolve/{revision}/{filename}")
-    return set_env
-
-
 def fake_cache(cache, repo, files_by_sub):
     """A Hugging Face cache as huggingface_hub lays it out, holding one commit of `repo`."""
     base = cache / f"models--{repo.replace('/', '--')}"
@@ -45,7 +21,7 @@ def fake_cache(cache, repo, files_by_sub):
 
 
 @pytest.mark.parametrize("layout", ["two repos", "one repo"])
-def test_offline_resolution_from_hub_cache(tmp_path, env, layout):
+def test_offline_resolution_from_hub_cache(tmp_path, hub_env, layout):
     if layout == "two repos":
         template = "someone/fmnist-gan-{arch}"
         fake_cache(tmp_path, "someone/fmnist-gan-cnn", {"": weights.bundled_dir("cnn")})
@@ -53,7 +29,7 @@ def test_offline_resolution_from_hub_cache(tmp_path, env, layout):
     else:
         template = "someone/fmnist-gan"
         fake_cache(tmp_path, template, {"mlp": weights.bundled_dir("mlp"), "cnn": weights.bundled_dir("cnn")})
-    env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO=template)
+    hub_env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO=template)
     for arch in ("mlp", "cnn"):
         m = hub.load_model(arch)
         assert m.source.endswith(f"@{COMMIT[:12]} (cache)") and m.folder.startswith(str(tmp_path)), (arch, m)
@@ -64,14 +40,14 @@ def _folder_bytes(folder) -> dict:
 
 
 @pytest.mark.parametrize("revision", [None, "v1"])
-def test_online_resolution_from_the_hub_and_a_pinned_revision(tmp_path, env, revision):
+def test_online_resolution_from_the_hub_and_a_pinned_revision(tmp_path, hub_env, revision):
     """The app downloads its weights from the (stand-in) Hub; GAN_HUB_REVISION picks a branch."""
     import torch
     from hubstub import Hub
     with Hub() as stub:
         main = stub.add_commit("me/fm-cnn", _folder_bytes(weights.bundled_dir("cnn")))
         v1 = stub.add_commit("me/fm-cnn", _folder_bytes(weights.WEIGHTS_DIR / "cnn-textbook"), branch="v1")
-        env(HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_OFFLINE="0", HF_ENDPOINT=stub.url,
+        hub_env(HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_OFFLINE="0", HF_ENDPOINT=stub.url,
             GAN_HUB_REPO="me/fm-{arch}", **({"GAN_HUB_REVISION": revision} if revision else {}))
         m = hub.load_model("cnn")
     sha, folder = (v1, "cnn-textbook") if revision else (main, "cnn")
@@ -106,11 +82,11 @@ def _silent_endpoint(mode: str):
 
 @pytest.mark.slow  # it waits out the 2 s probe or the 3 s deadline
 @pytest.mark.parametrize("mode,low,high", [("backlog", hub.PROBE_TIMEOUT_S, 6), ("silent", 3, 8)])
-def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, env, mode, low, high):
+def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, hub_env, mode, low, high):
     """A Hub that never completes a connection is given up after the 2 s probe; one that accepts
     and never answers after GAN_HUB_TIMEOUT (3 s here); either way the app gets the bundled weights."""
     port, held = _silent_endpoint(mode)
-    env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0", GAN_HUB_TIMEOUT="3", HF_ENDPOINT=f"http://127.0.0.1:{port}",
+    hub_env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0", GAN_HUB_TIMEOUT="3", HF_ENDPOINT=f"http://127.0.0.1:{port}",
         GAN_HUB_REPO="someone/fmnist-gan-{arch}")
     try:
         t0 = time.monotonic()
@@ -123,10 +99,10 @@ def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, env, mode
     assert low <= seconds < high, f"fallback took {seconds:.1f} s"
 
 
-def test_corrupt_hub_file_falls_back_to_bundled(tmp_path, env, caplog):
+def test_corrupt_hub_file_falls_back_to_bundled(tmp_path, hub_env, caplog):
     snap = fake_cache(tmp_path, "someone/fmnist-gan-cnn", {"": weights.bundled_dir("cnn")})
     (snap / "model.safetensors").write_bytes(b"\x00" * 100)
-    env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
+    hub_env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
     m = hub.load_model("cnn")
     assert m.source.startswith("bundled weights/ (hub file unusable") and m.folder == str(weights.bundled_dir("cnn"))
     assert "model.safetensors" in caplog.text  # the log names the bad file

@@ -8,7 +8,6 @@ import pytest
 
 from gan import metrics as ev
 from gan import weights
-from test_hub import env  # noqa: F401 (a fixture: the Hub variables, set in this process)
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +87,11 @@ def test_cli_scores_the_hub_model_it_is_given(tmp_path, root):
     assert res["fd"] == pytest.approx(summary["fd"], abs=4)  # 1k samples vs the run's 10k: a little higher
 
 
-def test_cli_with_an_unreachable_repo_says_so(tmp_path, env, capsys):
+def test_cli_with_an_unreachable_repo_says_so(tmp_path, hub_env, capsys):
     """`python -m gan.evaluate --weights USER/REPO` (its main, in this process) offline, with no
     cached copy: a usage error naming the repo, not the bundled model scored in its place."""
     from gan.evaluate import main
-    env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1")
+    hub_env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="1")
     with pytest.raises(SystemExit) as stop:
         main(["--arch", "mlp", "--weights", "someone/fm-mlp"])
     err = capsys.readouterr().err
