@@ -13,7 +13,7 @@ from gan.demo import Demo
 from gan.limits import MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_MAX_EPOCHS
 from gan.ui_lab import lab_tab
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, Page, button, gallery, go_button, handler, index_slider, json_box,
-                    model_radio, or_keep, plot, psi_slider, report_examples, seed_box, seed_row, table)
+                    model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box, seed_row, slider, table)
 from gan.ui_groups import beside_bundled, edit_row, follows, sketchpad, train_panel
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -38,7 +38,7 @@ def sweep_tab(state: Demo, page: Page):
     d = page.defaults(state.sweep, "mlp", DEFAULT_SEED, 0, explore.DEFAULT_POSITIONS, explore.DEFAULT_VALUES, "set")
     with gr.Row():
         arch, seed, index = model_radio("mlp"), seed_box(), index_slider("sweep.index")
-        mode = gr.Radio(list(explore.MODES), value="set", label=I18N("mode"))  # API words, explained in the text
+        mode = radio("mode", list(explore.MODES), "set")  # API words, explained in the text
     with gr.Row():
         positions = gr.Textbox(explore.DEFAULT_POSITIONS, label=I18N("sweep.positions"))
         values, go = gr.Textbox(explore.DEFAULT_VALUES, label=I18N("sweep.values")), go_button("sweep.go")
@@ -86,8 +86,8 @@ def interpolate_tab(state: Demo, page: Page):
         arch, seed_a, seed_b = model_radio(), seed_box(DEFAULT_SEED), seed_box(2024)
         index_a, index_b = index_slider("interp.index_a"), index_slider("interp.index_b")
     with gr.Row():
-        steps = gr.Slider(MIN_STEPS, MAX_STEPS, value=10, step=1, label=I18N("interp.steps"))
-        method = gr.Radio(list(explore.METHODS), value="slerp", label=I18N("interp.method"))
+        steps = slider("interp.steps", MIN_STEPS, MAX_STEPS, 10)
+        method = radio("interp.method", list(explore.METHODS), "slerp")
         go = go_button("interp.go")
     strip = gallery(page, d, 0, "interp.strip", elem_id="interp-strip", columns=10)
     gif = gr.File(d["en"][1], label=I18N("interp.gif"), elem_id="interp-gif")
@@ -113,8 +113,7 @@ def learned_tab(state: Demo, page: Page):
     d = page.defaults(state.learned, "cnn", last := max(1, state.epochs("cnn")))
     with gr.Row():
         arch = model_radio()
-        # the API checks a value against a slider's maximum as built (the MLP's): Demo checks it per arch
-        epoch = gr.Slider(1, max(1, *map(state.epochs, state.models)), value=last, step=1, label=I18N("learned.epoch"))
+        epoch = slider("learned.epoch", 1, last, last)  # its end follows the model (below)
         go = go_button("learned.go")
     with gr.Row():
         grid = gr.Image(d["en"][0], label=I18N("learned.grid"), elem_id="learned-grid", format="png", height=500,
@@ -155,8 +154,8 @@ def train_tab(state: Demo, page: Page):
     gr.Markdown(I18N("train.intro"))
     d = page.defaults(state.train_example)  # a finished job of the default inputs
     with gr.Row():
-        arch, recipe = model_radio("mlp"), gr.Radio(list(RECIPES), value="report", label=I18N("train.recipe"))
-        epochs = gr.Slider(1, TRAIN_MAX_EPOCHS["mlp"], value=10, step=1, label=I18N("train.epochs"))
+        arch, recipe = model_radio("mlp"), radio("train.recipe", list(RECIPES), "report")
+        epochs = slider("train.epochs", 1, TRAIN_MAX_EPOCHS["mlp"], 10)
         seed = gr.Number(0, label=I18N("train.seed"), step=1)
     with gr.Row():
         go, stop = go_button("train.go"), button("train.stop", variant="stop", scale=0, elem_id="train-stop")

@@ -130,17 +130,33 @@ def random_seed() -> int:
     return secrets.randbelow(SEED_MAX + 1)  # no global RNG state
 
 
+def unchecked(component):
+    """component, handing its value to the handler as sent: the handler's check (gan.checks) says
+    what is allowed, in the visitor's language, where Gradio's own (a choice not offered, a slider
+    past its end) would answer first, in English."""
+    component.preprocess = lambda payload: payload  # this component's only: Gradio calls block.preprocess
+    return component
+
+
 def seed_box(value=DEFAULT_SEED, elem_id=None):
     # no minimum/maximum here: gan.sampling.check_seed gives the one message for every bad seed
     return gr.Number(value=value, label=I18N("seed"), step=1, elem_id=elem_id)
 
 
+def radio(key, choices, value):
+    return unchecked(gr.Radio(choices, value=value, label=I18N(key)))
+
+
+def slider(key, lo, hi, value, step=1):
+    return unchecked(gr.Slider(lo, hi, value=value, step=step, label=I18N(key)))
+
+
 def model_radio(value="cnn"):
-    return gr.Radio([(name, arch) for arch, name in ARCH_NAMES.items()], value=value, label=I18N("model"))
+    return radio("model", [(name, arch) for arch, name in ARCH_NAMES.items()], value)
 
 
 def index_slider(key):  # which of a seed's N_IMAGES latents
-    return gr.Slider(0, N_IMAGES - 1, value=0, step=1, label=I18N(key))
+    return slider(key, 0, N_IMAGES - 1, 0)
 
 
 def button(key, **kwargs):
@@ -152,7 +168,7 @@ def go_button(key):
 
 
 def psi_slider():
-    return gr.Slider(0, 1, value=1, step=0.05, label=I18N("psi"))
+    return slider("psi", 0, 1, 1, step=0.05)
 
 
 def report_examples(page, inputs, rows, outputs, fn):

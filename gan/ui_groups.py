@@ -3,7 +3,7 @@ that follows a radio, Your own garment's drawing and edit row, the Train tab's o
 import gradio as gr
 
 from gan import garment
-from gan.ui import I18N, go_button, plot, seed_box
+from gan.ui import I18N, go_button, plot, seed_box, unchecked
 
 
 def follows(radio, slider, maximum_of, to_last=False):
@@ -23,9 +23,9 @@ def sketchpad():
 
 def direction_dropdown():
     """Your own garment's directions: the classes (their names translated), then pc1..pc10."""
-    return gr.Dropdown([*((I18N(f"class.{i}"), c) for i, c in enumerate(garment.CLASSES)),
-                        *garment.DIRECTIONS[len(garment.CLASSES):]], value=garment.DEFAULT_DIRECTION,
-                       label=I18N("edit.direction"))
+    return unchecked(gr.Dropdown([*((I18N(f"class.{i}"), c) for i, c in enumerate(garment.CLASSES)),
+                                  *garment.DIRECTIONS[len(garment.CLASSES):]], value=garment.DEFAULT_DIRECTION,
+                                 label=I18N("edit.direction")))
 
 
 def edit_row(latent):

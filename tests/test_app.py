@@ -194,7 +194,7 @@ def test_learned_endpoint_every_epoch_of_both_models(client):
         assert plot_rows(fd) == [{"epoch": h["epoch"], "FD": pytest.approx(h["fd"])} for h in history if "fd" in h]
     with pytest.raises(AppError, match="epoch must be a whole number from 1 to 15, got 16"):
         call(client, "cnn", 16, api_name="/learned")
-    with pytest.raises(AppError, match="greater than maximum value 250"):
+    with pytest.raises(AppError, match="epoch must be a whole number from 1 to 250, got 251"):
         call(client, "mlp", 251, api_name="/learned")
 
 
@@ -222,23 +222,23 @@ BAD_INPUT = [
     ("/sample", ("cnn", -1), SEED_ERROR),
     ("/sample", ("cnn", 2**40), SEED_ERROR),
     ("/sample", ("cnn", 1.5), SEED_ERROR),
-    ("/sample", ("gan", 1), r"arch must be one of mlp, cnn|not in the list of choices: \['mlp', 'cnn'\]"),
-    ("/sweep", ("mlp", 1, 9, "10", "1", "set"), "index must be a whole number from 0 to 7|greater than maximum value 7"),
+    ("/sample", ("gan", 1), "arch must be one of mlp, cnn, got 'gan'"),
+    ("/sweep", ("mlp", 1, 9, "10", "1", "set"), "index must be a whole number from 0 to 7, got 9"),
     ("/sweep", ("mlp", 1, 0, "100", "1", "set"), r"positions: '100' is outside 0\.\.99"),
     ("/sweep", ("mlp", 1, 0, "10", "abc", "set"), "values: 'abc' is not a number"),
     ("/sweep", ("mlp", 1, 0, "10", "nan", "set"), "not a number"),
     ("/sweep", ("mlp", 1, 0, "10", "1001", "set"), r"outside -1000\.0\.\.1000\.0"),
     ("/sweep", ("mlp", 1, 0, ",".join(["1"] * 17), "1", "set"), "at most 16"),
-    ("/sweep", ("mlp", 1, 0, "1", "1", "mul"), r"not in the list of choices: \['set', 'add'\]"),
+    ("/sweep", ("mlp", 1, 0, "1", "1", "mul"), "mode must be one of set, add, got 'mul'"),
     ("/importance", ("cnn", 7, 0, 1e6, "set"), "value must be a finite number from -1000 to 1000, got 1000000.0"),
     ("/importance", ("cnn", -7, 0, 10, "set"), SEED_ERROR),
-    ("/importance", ("cnn", 7, 8, 10, "set"), "greater than maximum value 7"),
+    ("/importance", ("cnn", 7, 8, 10, "set"), "index must be a whole number from 0 to 7, got 8"),
     ("/compare", (-3,), SEED_ERROR),
     ("/compare", ("abc",), SEED_ERROR),
-    ("/interpolate", ("cnn", 1, 0, 2, 0, 40, "slerp"), "greater than maximum value 32|steps must be a whole number"),
-    ("/interpolate", ("cnn", 1, 0, 2, 0, 5, "cubic"), r"not in the list of choices: \['slerp', 'lerp'\]"),
+    ("/interpolate", ("cnn", 1, 0, 2, 0, 40, "slerp"), "steps must be a whole number from 2 to 32, got 40"),
+    ("/interpolate", ("cnn", 1, 0, 2, 0, 5, "cubic"), "method must be one of slerp, lerp, got 'cubic'"),
     ("/interpolate", ("cnn", 1, 0, 2**33, 0, 5, "slerp"), SEED_ERROR),
-    ("/nearest", ("cnn", 1, 9), "greater than maximum value 7"),
+    ("/nearest", ("cnn", 1, 9), "index must be a whole number from 0 to 7, got 9"),
     ("/nearest", ("mlp", 1.25, 0), SEED_ERROR),
 ]
 
@@ -282,5 +282,7 @@ def test_a_client_asking_for_chinese_gets_chinese_words_and_the_same_pixels(serv
     assert [row["curve"] for row in plot_rows(losses)][:2] == ["判别器损失", "生成器损失"]  # epoch 1
     with pytest.raises(AppError, match="随机数种子必须是 0 到 4294967295 之间的整数，收到的是 -1"):
         call(zh, "cnn", -1, api_name="/sample")
+    with pytest.raises(AppError, match="模型必须是 mlp, cnn 之一，收到的是 'gan'"):  # a choice not offered
+        call(zh, "gan", 1, api_name="/sample")
     with pytest.raises(AppError, match=SEED_ERROR):  # the same server, asked without a language
         call(client, "cnn", -1, api_name="/sample")

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from conftest import first_outputs
 from gan import text, weights
@@ -187,7 +188,9 @@ def test_interpolate_how_it_learned_and_nearest_tabs(page):
     assert click_and_wait(page, "Interpolate", "interp-strip", 10) == 10
     page.locator("#interp-gif").get_by_text(".gif").first.wait_for()
     page.get_by_role("tab", name="How it learned").click()
-    page.get_by_role("radio", name="MLP").click()  # the MLP's run: 250 epochs
+    page.get_by_role("radio", name="MLP").click()  # the MLP's run: the slider goes to its last epoch
+    epochs = len(json.loads((weights.WEIGHTS_DIR / "mlp" / "history.json").read_text()))
+    expect(page.get_by_role("spinbutton", name="epoch")).to_have_value(str(epochs))
     click_and_wait(page, "Show", "learned-grid", 1)
     assert marks(page, "learned-losses", "line", 2) == 2  # D loss and G loss
     assert marks(page, "learned-fd", "line", 1) == 1

@@ -94,7 +94,7 @@ def test_bad_input_is_a_clear_error(client, tmp_path):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
     for args, message in ((("cnn", "tuned", 6, 0), "epochs must be a whole number from 1 to 5, got 6"),
-                          (("mlp", "adam", 1, 0), r"'adam'.* is not in the list of choices: \['report', 'textbook', 'tuned'\]"),
+                          (("mlp", "adam", 1, 0), "recipe must be one of report, textbook, tuned, got 'adam'"),
                           (("mlp", "tuned", 1, -1), "training seed must be a whole number from 0 to")):
         with pytest.raises(AppError, match=message):
             call(client, *args, api_name="/train")
