@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from gan import export, weights
+from gan.card import model_card
 from gan.hub import REPO_ENV, repo_for
 from gan.io import svg_curves, write_png
 from gan.models import ARCHS
@@ -32,17 +33,6 @@ SPACE_PATHS = ["app.py", "requirements.txt", "README.md", "gan", *(f"weights/{a}
                weights.EXAMPLES_DIR.relative_to(ROOT).as_posix(), "tests/screenshots"]
 
 
-DATASET_ID = "zalando-datasets/fashion_mnist"
-CARD_METRICS = [("fd", "FD (classifier features)"), ("precision", "precision (k=3)"), ("recall", "recall (k=3)"),
-                ("density", "density (k=5)"), ("coverage", "coverage (k=5)"), ("is", "classifier Inception Score")]
-FID_NAME = "Inception FID (10k samples vs the 10k test images; lower is better)"
-FID_TEXT = """
-Inception FID, on the protocol of Lucic et al. 2018 ("Are GANs Created Equal?"): {fid:.2f} (lower
-is better). {n:,} samples against the 10,000 test images, grayscale to 3 channels, 28 -> 299 as TF1's
-resize_bilinear, pool3 of the TF-ported Inception-v3 (2015-12-05), float64 Frechet distance
-(`benchmarks/fid.py`). Their InfoGAN-sized networks, each a mean over many runs: NS-GAN 26.5,
-WGAN 21.5, BEGAN 22.9, WGAN-GP 24.5, LSGAN 30.7, MM-GAN 29.6; this is one run of other networks.
-"""
 UPLOAD_PATTERNS = ["config.json", "model.safetensors", "model.onnx", "discriminator/*", "summary.json", "history.json",
                    "samples/*.png", "samples.png", "curves.svg", "README.md"]
 
@@ -54,94 +44,6 @@ def require_token(what: str = "--push-to-hub", nothing: str = "nothing was train
     if not token:
         raise SystemExit(f"{what} needs a Hugging Face token: set HF_TOKEN or run `hf auth login` ({nothing})")
     return token
-
-
-def model_card(folder, repo_id: str) -> str:
-    """README.md for a model folder: YAML metadata (with model-index) and the story of the run."""
-    from huggingface_hub import EvalResult, ModelCardData
-    folder = Path(folder)
-    cfg = weights.read_json(folder, weights.CONFIG_FILE, {})
-    arch = cfg.get("arch")
-    if arch not in ARCHS:
-        raise ValueError(f"{folder / weights.CONFIG_FILE} names no known arch")
-    summary = weights.read_json(folder, "summary.json", {}) or {}
-    metrics, fid = summary.get("metrics", {}), summary.get("inception_fid")  # fid: written by benchmarks/fid.py
-    G, D = (cls() for cls in ARCHS[arch])
-    name = repo_id.split("/")[-1]
-    data = ModelCardData(
-        library_name="pytorch", license="mit", pipeline_tag="unconditional-image-generation",
-        tags=["gan", "fashion-mnist", "pytorch", "pytorch_model_hub_mixin"], datasets=[DATASET_ID],
-        model_name=name,
-        eval_results=[EvalResult(task_type="unconditional-image-generation", dataset_type=DATASET_ID,
-                                 dataset_name="Fashion-MNIST", dataset_split="test", metric_type=key,
-                                 metric_name=label, metric_value=round(float(metrics[key]), 4))
-                      for key, label in CARD_METRICS if key in metrics]
-                     + ([EvalResult(task_type="unconditional-image-generation", dataset_type=DATASET_ID,
-                                    dataset_name="Fashion-MNIST", dataset_split="test", metric_type="fid",
-                                    metric_name=FID_NAME, metric_value=fid["fid"])] if fid else []) or None,
-    )
-    recipe = summary.get("config", {})
-    rows = "\n".join(f"| {k} | {v} |" for k, v in recipe.items() if v is not None)
-    metric_rows = "\n".join(f"| {label} | {metrics[key]:.4f} |" for key, label in CARD_METRICS if key in metrics)
-    cls_name = ARCHS[arch][0].__name__
-    body = f"""
-# {name}: the course report's {arch.upper()} GAN on Fashion-MNIST
-
-A small GAN from a course report on GANs, trained on Fashion-MNIST with the
-[Fashion-MNIST GAN Explorer](https://huggingface.co/spaces) code (`train.py --arch {arch}`).
-Generator input: z of shape (N, {cfg.get('z_dim', 100)}), standard normal; output: (N, 1, 28, 28) in [-1, 1].
-
-## Load it
-
-```python
-import torch
-from gan.models import {cls_name}     # the gan/ package of the project's repository
-G = {cls_name}.from_pretrained("{repo_id}").eval()
-images = G(torch.randn(8, 100))         # (8, 1, 28, 28) in [-1, 1]
-```
-
-Or without torch: `model.onnx` (exported from these weights; its metadata `model_sha256` is the sha256
-of `model.safetensors`) gives the float image and its uint8 pixels, as the app draws them:
-
-```python
-import numpy as np, onnxruntime as ort
-session = ort.InferenceSession("model.onnx")  # hf_hub_download("{repo_id}", "model.onnx")
-image, pixels = session.run(["image", "pixels"], {{"z": np.random.randn(8, 100).astype(np.float32)}})
-```
-
-In a browser, onnxruntime-web runs the same file (the Space's Latent lab does):
-`await (await ort.InferenceSession.create(url)).run({{z: new ort.Tensor("float32", z, [1, 100])}})`.
-
-![samples](samples.png)
-
-## Architecture
-
-```
-{G}
-{D}
-```
-
-## Training
-
-{summary.get('epochs', '?')} epochs, {summary.get('wall_seconds', 0) / 60:.1f} minutes on {summary.get('machine', '?')}
-(torch {summary.get('torch', '?')}). The saved generator is the EMA copy, BatchNorm statistics recalibrated.
-
-| setting | value |
-|---|---|
-{rows}
-
-![loss and FD per epoch](curves.svg)
-
-## Evaluation
-
-Metrics in the feature space of a Fashion-MNIST classifier (see the project README), {metrics.get('n', 10000)}
-generated samples vs the 10k test images.
-
-| metric | value |
-|---|---|
-{metric_rows}
-""" + (FID_TEXT.format(**fid) if fid else "")
-    return f"---\n{data.to_yaml()}\n---\n{body}"
 
 
 def stage(folder, repo_id: str, staging) -> Path:

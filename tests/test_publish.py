@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import yaml
 
-from gan import export, publish, weights
+from gan import card, export, publish, weights
 
 EXPECTED_VARIABLE = "me/fm-{arch}"
 
@@ -104,22 +104,22 @@ def test_staged_push_files_and_card(tmp_path):
     assert {"config.json", "model.safetensors", "discriminator/config.json", "discriminator/model.safetensors",
             "README.md", "samples.png", "curves.svg", "summary.json", "history.json"} <= names
     assert not any("checkpoint" in n or "snapshots" in n for n in names)
-    card = (staging / "README.md").read_text()
-    assert card.startswith("---\n")
-    meta = yaml.safe_load(card.split("---\n")[1])
+    readme = (staging / "README.md").read_text()
+    assert readme.startswith("---\n")
+    meta = yaml.safe_load(readme.split("---\n")[1])
     assert meta["library_name"] == "pytorch" and meta["license"] == "mit"
     assert {"gan", "fashion-mnist", "pytorch"} <= set(meta["tags"])
-    assert meta["datasets"] == [publish.DATASET_ID]
+    assert meta["datasets"] == ["zalando-datasets/fashion_mnist"]  # the Hub's Fashion-MNIST
     assert meta["pipeline_tag"] == "unconditional-image-generation"
     metrics = {m["type"]: m["value"] for m in meta["model-index"][0]["results"][0]["metrics"]}
     assert {"fd", "precision", "recall", "coverage"} <= set(metrics)
     summary = json.loads((staging / "summary.json").read_text())
     assert metrics["fd"] == pytest.approx(summary["metrics"]["fd"], abs=1e-3)
     for ref in ("samples.png", "curves.svg"):  # every image the card shows is uploaded
-        assert f"]({ref})" in card and (staging / ref).is_file()
-    assert "ConvTranspose2d(100, 128" in card and "from_pretrained(\"someone/fashion-mnist-gan-cnn\")" in card
+        assert f"]({ref})" in readme and (staging / ref).is_file()
+    assert "ConvTranspose2d(100, 128" in readme and "from_pretrained(\"someone/fashion-mnist-gan-cnn\")" in readme
     weights.load_generator("cnn", staging)  # what is uploaded loads strictly
-    assert "model.onnx" in names and export.fresh(staging) is not None and "onnxruntime" in card
+    assert "model.onnx" in names and export.fresh(staging) is not None and "onnxruntime" in readme
 
 
 def test_a_folder_without_a_fresh_onnx_file_is_pushed_with_one(tmp_path):
@@ -181,8 +181,8 @@ def test_card_cli_writes_what_a_push_would_upload(tmp_path, capsys):
     """`python -m gan.publish card` (its main, in this process)."""
     publish.main(["card", str(weights.bundled_dir("cnn")), str(tmp_path / "card"), "--repo", "me/fm"])
     assert capsys.readouterr().out.strip() == str(tmp_path / "card")
-    card = (tmp_path / "card" / "README.md").read_text()
-    assert 'from_pretrained("me/fm")' in card and yaml.safe_load(card.split("---\n")[1])["license"] == "mit"
+    readme = (tmp_path / "card" / "README.md").read_text()
+    assert 'from_pretrained("me/fm")' in readme and yaml.safe_load(readme.split("---\n")[1])["license"] == "mit"
     assert (tmp_path / "card" / "model.safetensors").read_bytes() == (weights.bundled_dir("cnn") / "model.safetensors").read_bytes()
 
 
@@ -209,8 +209,8 @@ def test_the_card_carries_the_inception_fid_when_the_folder_has_one(tmp_path):
         weights.copy_folder(weights.bundled_dir("mlp"), folder)
         summary = {k: v for k, v in json.loads((folder / "summary.json").read_text()).items() if k != "inception_fid"}
         (folder / "summary.json").write_text(json.dumps({**summary, **({"inception_fid": fid} if fid else {})}))
-        cards[bool(fid)] = publish.model_card(folder, "me/fm")
+        cards[bool(fid)] = card.model_card(folder, "me/fm")
     metrics = {b: yaml.safe_load(c.split("---\n")[1])["model-index"][0]["results"][0]["metrics"] for b, c in cards.items()}
-    assert {"type": "fid", "value": 12.345, "name": publish.FID_NAME} in metrics[True]
+    assert {"type": "fid", "value": 12.345, "name": card.FID_NAME} in metrics[True]
     assert all(m["type"] != "fid" for m in metrics[False]) and "Lucic" not in cards[False]
     assert "Inception FID, on the protocol of Lucic et al. 2018" in cards[True] and ": 12.35 (lower" in cards[True]
