@@ -1,0 +1,195 @@
+"""The one-line sabotages the commits name, re-applied: each changes the code a test guards, and
+that test must go red. python tests/sabotages.py [WORD]  (only the sabotages whose text holds WORD)
+
+Each sabotage is applied to the working tree, its tests run (pytest -x, one process), and the file
+is put back, whatever happens. A sabotage whose line is no longer in the code says so: the list is
+then out of date, not the test. Run it on a clean tree; it takes a while (live apps, a browser)."""
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_S = 600
+
+# (file, the line as it is, the sabotaged line, the tests it must turn red)
+SABOTAGES = [
+    # training, checkpoints, signals
+    ("gan/training.py", "        resume(run)", "        pass", "tests/test_training.py -k resume_trains"),
+    ("gan/checkpoint.py", 'tmp = path.with_name(f".{path.name}.tmp")', "tmp = path",
+     "tests/test_reliability.py -k full_disk"),
+    ("gan/checkpoint.py", "self._old = {s: signal.signal(s, self.set) for s in (signal.SIGINT, signal.SIGTERM)}",
+     "self._old = {}", "tests/test_reliability.py -k ctrl_c"),
+    ("train.py", "except (FileNotFoundError, ValueError) as e:", "except (FileNotFoundError, KeyError) as e:",
+     "tests/test_training.py -k resume_errors"),
+    ("gan/training.py", 'reals = fmnist.to_float(images) if cfg.real_range == "-1..1" else images.float() / 255',
+     "reals = fmnist.to_float(images)", "tests/test_training.py -k report_recipe"),
+    ("gan/training.py", 'if cfg.optimizer == "adam" else', "if True else", "tests/test_training.py -k report_recipe"),
+    ("gan/loss.py", "F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))",
+     "F.binary_cross_entropy(p_real, torch.zeros_like(p_fake))", "tests/test_training.py -k report_recipe"),
+    ("gan/loss.py", "x = G.main[1:6](x)", "x = G.main[2:6](x)", "tests/test_training.py -k g_forward"),
+    ("gan/config.py", 'optimizer="sgd", lr_g=0.03, lr_d=0.03', 'optimizer="sgd", lr_g=0.02, lr_d=0.03',
+     "tests/test_examples.py -k job"),
+    # the Train tab's jobs
+    ("gan/live.py", "while run.epoch < cfg.epochs and not cap.requested:", "while run.epoch < 1 and not cap.requested:",
+     "tests/test_live.py -k streams"),
+    ("gan/live.py", "elif clock() - last >= update_s and i < run.steps - 1:", "elif False:",
+     "tests/test_live.py -k stop_ends"),
+    ("gan/training.py", "torch.Generator().manual_seed(cfg.seed))", "torch.Generator().manual_seed(time.time_ns() % 2**31))",
+     "tests/test_live.py -k bit_identical"),
+    ("gan/demo_train.py", "G, arch = live.read_zip(model)", "arch = live.read_zip(model)[1]; G = self.G(arch)",
+     "tests/test_live.py -k streams"),
+    ("app.py", "cancels=[job]", "cancels=[]", "tests/test_browser.py -k train_tab"),
+    ("gan/live.py", "pick = torch.cat([torch.nonzero(labels == c).view(-1)[:TRAIN_PER_CLASS[arch]]",
+     "pick = torch.cat([torch.nonzero(labels == c).view(-1)[:200]", "tests/test_live.py -k subsets"),
+    ("gan/live.py", "if clock() - t0 > cap_s:", "if False:", "tests/test_live.py -k cap"),
+    # Your own garment
+    ("app.py", "edit, [arch, latent, direction, amounts], strip, api_visibility",
+     "edit, [arch, latent, direction, amounts], None, api_visibility", "tests/test_browser.py -k draw"),
+    ("gan/demo.py", "imgs = sample(self.G(arch), seed, N_IMAGES, psi)", "imgs = sample(self.G(arch), seed, N_IMAGES)",
+     "tests/test_garment.py -k psi"),
+    ("gan/garment.py", "for v in vh[:k].float():", "for v in vh[-k:].float():", "tests/test_garment.py -k principal"),
+    ("gan/garment.py", "return latents(check_seed(seed), N_IMAGES, z_dim)[check_index(index)]",
+     "return latents(check_seed(seed), N_IMAGES, z_dim)[check_index(index) * 0]", "tests/test_garment.py -k edit_endpoint"),
+    ("gan/garment.py", "best = int((images.flatten(1) - target).pow(2).mean(1).argmin())", "best = 0",
+     "tests/test_garment.py -k inverting"),
+    ("gan/garment.py", ".topk(starts, largest=False)", ".topk(starts, largest=True)",
+     "tests/test_garment.py -k starts_nearest"),
+    ("gan/garment.py", "z[loss.topk(keep, largest=False).indices]", "z[loss.topk(keep, largest=True).indices]",
+     "tests/test_garment.py -k starts_nearest"),
+    ("gan/garment.py", 'SCHEDULE = {"mlp": (8, 8, 600, 0.3), "cnn": (4, 1, 350, 0.15)}',
+     'SCHEDULE = {"mlp": (8, 8, 60, 0.3), "cnn": (4, 1, 35, 0.15)}', "tests/test_garment.py -k inverting"),
+    ("gan/weights.py", 'if meta.get("model_sha256") != fingerprint(folder):', "if False:",
+     "tests/test_garment.py -k directions_files"),
+    ("gan/weights.py", "if set(found) != set(names) or any(", "if set(found) != set(names) and any(",
+     "tests/test_garment.py -k directions_files"),
+    ("gan/garment.py", "self.directions.update(fitted or {})", "pass", "tests/test_garment.py -k bundled_fitted"),
+    ("gan/garment.py", "g = torch.Generator().manual_seed(c)", "g = torch.Generator().manual_seed(time.time_ns() % 2**31)",
+     "tests/test_garment.py -k fitting"),
+    ("gan/garment.py", "opt.step()\n        out[name]", "pass\n        out[name]", "tests/test_garment.py -k fitting"),
+    ("gan/garment.py", "return weights.save_directions(folder, fit_class_directions(space, classifier, steps))",
+     "return fit_class_directions(space, classifier, steps)", "tests/test_garment.py -k fit_command"),
+    ("gan/garment.py", "x = torch.relu((z @ w1).view(n, 128, 49) * s1 + b1)", "x = torch.relu((z @ w1).view(n, 128, 49) * s1)",
+     "tests/test_garment.py -k frozen_forward"),
+    ("gan/garment.py", "self.directions[name] = d / d.norm().clamp_min(1e-8)", "self.directions[name] = d",
+     "tests/test_garment.py -k unit_vector"),
+    ("gan/demo_garment.py", 'return self.store(value["composite"]) if any(', 'return None if any(',
+     "tests/test_browser.py -k draw"),
+    # uploads made Fashion-MNIST-like
+    ("gan/upload.py", "gray = 1 - gray", "gray = gray", "tests/test_upload.py"),
+    ("gan/upload.py", "top, left = (SIZE - small.shape[0]) // 2, (SIZE - small.shape[1]) // 2", "top, left = 0, 0",
+     "tests/test_upload.py"),
+    ("gan/upload.py", "top, bottom, left, right = box(smooth > TRIM * smooth.max())",
+     "top, bottom, left, right = box(gray > TRIM * gray.max())", "tests/test_upload.py -k photo"),
+    ("gan/upload.py", 'for how in ("nearest", "bilinear"):', 'for how in ("nearest",):',
+     "tests/test_upload.py -k come_out"),
+    ("gan/upload.py", "if grid is not None and is_fitted(grid):", "if False:", "tests/test_upload.py -k come_out"),
+    # the Latent lab and its ONNX files
+    ("gan/export.py", "return image, pixels(image)", "return image, pixels(image * 0.99)",
+     "tests/test_onnx.py -k generator_file"),
+    ("gan/export.py", "if tag(path) != weights.fingerprint(folder):", "if False:", "tests/test_onnx.py -k other_weights"),
+    ("gan/export.py", "if field == 14 and", "if field == 13 and", "tests/test_onnx.py -k tag"),
+    ("gan/publish.py", "if export.fresh(folder) is None:", "if False:", "tests/test_publish.py -k fresh_onnx"),
+    ("gan/static/latent_lab.js", "z[i] = z[i] + f(fa * dir[i]);", "z[i] = z[i] + fa * dir[i];",
+     "tests/test_lab.py -k drag"),
+    ("gan/static/latent_lab.js", 'await (lab.mode === "browser" ? renderBrowser() : renderServer());',
+     "await renderServer();", "tests/test_lab.py -k drag"),
+    ("gan/demo_lab.py", '"directions": {k: v.tolist() for k, v in self.directions(arch).items()}',
+     '"directions": {k: v.tolist() for k, v in self.directions("mlp").items()}', "tests/test_lab.py -k hands_over"),
+    ("gan/ui_lab.py", 'take.click(handler(state.lab_latent), garment["latent"], lab,',
+     "take.click(handler(state.lab_latent), latent, lab,", "tests/test_lab.py -k drag"),
+    # the Hub: models, Spaces
+    ("gan/hub.py", "revision = revision or os.environ.get(REVISION_ENV) or None", "revision = None",
+     "tests/test_hub.py -k pinned"),
+    ("gan/hub.py", "PROBE_TIMEOUT_S = 2.0", "PROBE_TIMEOUT_S = 30.0", "tests/test_hub.py -k unanswering"),
+    ("gan/hub.py", "    except weights.WeightsError as e:\n        if folder", "    except ImportError as e:\n        if folder",
+     "tests/test_hub.py -k corrupt"),
+    ("gan/publish.py", "card.data.models = model_repos", "pass", "tests/test_publish.py -k deploy_uploads"),
+    ("gan/publish.py", 'weights.EXAMPLES_DIR.relative_to(ROOT).as_posix(), "tests/screenshots"]', '"tests/screenshots"]',
+     "tests/test_publish.py -k deploy_uploads"),
+    ("gan/publish.py", '"weights/classifier", weights.NEAREST_INDEX', '"tests", "weights/classifier", weights.NEAREST_INDEX',
+     "tests/test_publish.py -k deploy_uploads"),
+    ("gan/publish.py", "if models:\n        api.add_space_variable", "if False:\n        api.add_space_variable",
+     "tests/test_publish.py -k deploy_uploads"),
+    ("gan/publish.py", 'api = HfApi(token=require_token("deploy", "nothing was uploaded"))', "api = HfApi(token=None)",
+     "tests/test_publish.py -k without_a_token"),
+    ("gan/publish.py", "if missing:", "if False:", "tests/test_publish.py -k do_not_exist"),
+    ("gan/publish.py", "    if dry_run:\n        print(", "    if False:\n        print(",
+     "tests/test_publish.py -k dry_run"),
+    (".gitattributes", "*.png filter=lfs diff=lfs merge=lfs -text", "", "tests/test_publish.py -k lfs"),
+    ("gan/evaluate.py", 'if source.startswith("bundled"):', "if False:", "tests/test_metrics.py -k unreachable"),
+    # the visitor's language
+    ("gan/text.py", "\"name.arch\": ('arch', '模型'),", "\"name.arch\": ('arch', 'arch'),",
+     "tests/test_text.py -k chinese_is_chinese"),
+    ("gan/text.py", 'return "zh-CN" if first == "zh" or first.startswith("zh-") else DEFAULT', "return DEFAULT",
+     "tests/test_text.py -k language"),
+    ("gan/text.py", 'params = {k: (t(lang, f"name.{v}") if k == "name"', 'params = {k: (v if k == "name"',
+     "tests/test_text.py -k every_visitor_error"),
+    ("gan/text.py", "'让图像变化最大的 {top_positions} 个位置'", "'让图像变化最大的 8 个位置'",
+     "tests/test_text.py -k placeholders"),
+    ("gan/text.py", "    \"sweep.go\": ('Sweep', '开始调整'),\n", "", "tests/test_text.py -k every_key"),
+    ("app.py", 'seed_row("sample", "sample.go")', 'seed_row("sample", "sample.goes")', "tests/test_text.py -k every_key"),
+    ("gan/ui.py", 'return text.language(request.headers.get("accept-language") if request else None)',
+     "return text.language(None)", "tests/test_app.py -k chinese"),
+    ("gan/ui.py", "raise gr.Error(text.message(lang, e)[:300]) from None", "raise gr.Error(str(e)[:300]) from None",
+     "tests/test_app.py -k chinese"),
+    ("gan/ui.py", "if lang == text.DEFAULT:  # the page was built in it", "if True:",
+     "tests/test_browser.py -k chinese"),
+    ("app.py", "i18n=gr.I18n(**{lang: text.page(lang, cap_s=f\"{CAP_S:g}\") for lang in text.LANGUAGES}))",
+     "i18n=None)", "tests/test_browser.py -k chinese"),
+    # the page and the endpoints
+    ("app.py", 'strip = gr.Image(d["en"][0], label=I18N("sample.strip")', 'strip = gr.Image(None, label=I18N("sample.strip")',
+     "tests/test_browser.py -k every_tab"),
+    ("gan/ui.py", "run_on_click=True", "run_on_click=False", "tests/test_browser.py -k one_click"),
+    ("gan/ui.py", "return secrets.randbelow(SEED_MAX + 1)", "return 114514", "tests/test_browser.py -k random_seed"),
+    ("gan/demo.py", '"brightness": float(brightness[i, j])', '"brightness": float(change[i, j])',
+     "tests/test_app.py -k sweep_endpoint"),
+    ("gan/demo.py", '"change": change.astype(float)}', '"change": change.astype(float) * 0}',
+     "tests/test_app.py -k importance_endpoint"),
+    ("gan/explore.py", 'if method == "lerp":', "if False:", "tests/test_app.py -k interpolate_endpoint"),
+    ("gan/demo.py", 'for h in m.history for key in ("d_loss", "g_loss")]', 'for h in m.history for key in ("g_loss", "d_loss")]',
+     "tests/test_app.py -k learned"),
+    ("gan/demo.py", "idx, dist = found[space][0][0], found[space][1][0]",
+     'idx, dist = found["pixels"][0][0], found["pixels"][1][0]', "tests/test_app.py -k nearest"),
+    ("gan/demo.py", "img = sample(self.G(arch), seed, N_IMAGES)[index]", "img = sample(self.G(arch), 114514, N_IMAGES)[index]",
+     "tests/test_browser.py -k nearest"),
+    # the checks
+    ("gan/checks.py", "if not ok or not lo <= value <= hi:", "if not ok:", "tests/test_checks.py -k whole"),
+    ("gan/checks.py", "PLAIN_TOKEN.fullmatch(text)", "True", "tests/test_checks.py -k echo"),
+]
+
+
+def run(path, old, new, tests) -> str:
+    file = ROOT / path
+    before = file.read_text()
+    if before.count(old) != 1:
+        return f"OUT OF DATE ({before.count(old)} matches)"
+    try:
+        file.write_text(before.replace(old, new))
+        t0 = time.time()
+        try:
+            r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider",
+                                *tests.split()], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S)
+            red = r.returncode != 0
+            why = next((l for l in r.stdout.splitlines() if l.startswith(("FAILED", "ERROR"))), r.stdout[-200:])
+        except subprocess.TimeoutExpired:
+            red, why = True, f"timed out after {TIMEOUT_S} s"
+        return f"{'red' if red else 'GREEN'} in {time.time() - t0:.0f} s: {why[:160]}"
+    finally:
+        file.write_text(before)
+
+
+def main(argv):
+    word = argv[0] if argv else ""
+    picked = [s for s in SABOTAGES if word in " ".join(s)]
+    bad = 0
+    for i, (path, old, new, tests) in enumerate(picked, 1):
+        result = run(path, old, new, tests)
+        bad += not result.startswith("red")
+        print(f"{i:2d}/{len(picked)} {path}: {old.strip()[:50]!r} -> {new.strip()[:40]!r} [{tests}] {result}", flush=True)
+    print(f"{len(picked) - bad} of {len(picked)} sabotages turn their test red")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
