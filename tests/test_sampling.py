@@ -1,6 +1,7 @@
 """A seed is the identity of a sample: same pixels whatever n, batch, call order or caller."""
 import numpy as np
 import pytest
+import safetensors.torch
 import torch
 
 from gan import sampling, weights
@@ -50,7 +51,9 @@ def test_bundled_weights_load_strictly_and_give_finite_images(arch):
     G = weights.load_generator(arch)
     x = sampling.generate(G, sampling.latents(0, 16))
     assert torch.isfinite(x).all() and x.std() > 0.05  # not a blank image
-    assert weights.load_discriminator(arch) is not None
+    D = weights.load_discriminator(arch)  # what the file holds, read here without the loader
+    want = safetensors.torch.load_file(weights.bundled_dir(arch) / weights.D_SUBDIR / weights.MODEL_FILE)
+    assert D.state_dict().keys() == want.keys() and all(torch.equal(v, want[k]) for k, v in D.state_dict().items())
     assert (weights.bundled_dir(arch) / "summary.json").is_file()
 
 
