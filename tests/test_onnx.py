@@ -34,16 +34,21 @@ def assert_same_pixels(got: np.ndarray, levels: np.ndarray):
     assert (np.abs(got.astype(np.int16) - want)[off] == 1).all() and off.sum() <= 4, int(off.sum())
 
 
-@pytest.mark.parametrize("arch", ["mlp", "cnn"])
-def test_generator_file_gives_torch_pixels(arch):
-    folder = weights.bundled_dir(arch)
-    assert export.fresh(folder) == folder / weights.ONNX_FILE  # the bundled file is of the bundled weights
+def assert_gives_torch_pixels(folder, arch):
+    """folder's model.onnx, run in onnxruntime on N latents: torch's images and pixels."""
     G, z = weights.load_generator(arch, folder), latents(7, N)
     image, pixels = session(folder / weights.ONNX_FILE).run(["image", "pixels"], {"z": z.numpy()})
     want = generate(G, z).numpy()
     assert pixels.dtype == np.uint8 and pixels.shape == (N, 28, 28)
     assert np.abs(image - want).max() < 1e-4
     assert_same_pixels(pixels, np.clip(want[:, 0].astype(np.float64) * 127.5 + 128, 0, 255))
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_generator_file_gives_torch_pixels(arch):
+    folder = weights.bundled_dir(arch)
+    assert export.fresh(folder) == folder / weights.ONNX_FILE  # the bundled file is of the bundled weights
+    assert_gives_torch_pixels(folder, arch)
 
 
 def test_classifier_file_gives_torch_probabilities():
@@ -99,5 +104,6 @@ def test_export_cli_writes_a_fresh_file(tmp_path, capsys):
     weights.save(folder, "mlp", weights.load_generator("mlp"))
     export.main([str(folder)])
     assert f"wrote {folder / weights.ONNX_FILE}" in capsys.readouterr().out
-    assert export.fresh(folder) is not None
+    assert export.fresh(folder) == folder / weights.ONNX_FILE
     assert json.loads((folder / weights.CONFIG_FILE).read_text())["arch"] == "mlp"
+    assert_gives_torch_pixels(folder, "mlp")  # what the export code writes now, not only the bundled file
