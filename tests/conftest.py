@@ -125,23 +125,28 @@ def browser():
 
 
 @pytest.fixture
-def hub_env(monkeypatch):
-    """hub_env(HF_HUB_CACHE=..., HF_HUB_OFFLINE=..., [HF_ENDPOINT=...], [GAN_...=...]): what a process
-    started with these variables sees, set in this one (huggingface_hub reads HF_ENDPOINT,
-    HF_HUB_CACHE and HF_HUB_OFFLINE once, at import, so its constants are set too; gan.hub reads
-    the rest at each call). No token, no revision, no repo unless given. Fresh processes that read
-    the variables themselves: the tests' live app (conftest.app_env: HF_HUB_OFFLINE=1) and
-    test_metrics' `python -m gan.evaluate --weights` (HF_ENDPOINT, HF_HUB_CACHE)."""
+def hub_env(monkeypatch, tmp_path):
+    """hub_env([HF_ENDPOINT=...], [HF_TOKEN=...], [HF_HUB_CACHE=...], [HF_HUB_OFFLINE=...], [GAN_...=...]):
+    what a process started with these variables sees, set in this one (huggingface_hub reads
+    HF_ENDPOINT, HF_HUB_CACHE, HF_HUB_OFFLINE and where the stored login lies once, at import, so
+    its constants are set too; gan.hub reads the rest at each call). Whatever the caller's
+    environment holds: no token (none set, no stored login), no revision, no repo unless given; a
+    cache of the test's own and online unless given. Fresh processes that read the variables
+    themselves: the tests' live app (conftest.app_env: HF_HUB_OFFLINE=1) and test_metrics'
+    `python -m gan.evaluate --weights` (HF_ENDPOINT, HF_HUB_CACHE)."""
     from huggingface_hub import constants
     from gan import hub
 
     def set_env(**values):
+        values = {"HF_HUB_CACHE": str(tmp_path / "hub-cache"), "HF_HUB_OFFLINE": "0", **values}
         for k in ("HF_TOKEN", "HF_ENDPOINT", hub.REPO_ENV, hub.REVISION_ENV, hub.TIMEOUT_ENV):
             monkeypatch.delenv(k, raising=False)
         for k, v in values.items():
             monkeypatch.setenv(k, v)
         monkeypatch.setattr(constants, "HF_HUB_CACHE", values["HF_HUB_CACHE"])
         monkeypatch.setattr(constants, "HF_HUB_OFFLINE", values["HF_HUB_OFFLINE"] == "1")
+        for name in ("HF_TOKEN_PATH", "HF_STORED_TOKENS_PATH"):  # `hf auth login`'s files: none here
+            monkeypatch.setattr(constants, name, str(tmp_path / "hf-home" / name.lower()))
         if "HF_ENDPOINT" in values:  # the two constants huggingface_hub derives from it at import
             monkeypatch.setattr(constants, "ENDPOINT", values["HF_ENDPOINT"])
             monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE",

@@ -2,6 +2,7 @@
 test computes itself (the generator and classifier called directly, files read from disk)."""
 import concurrent.futures as cf
 import json
+import subprocess
 
 import numpy as np
 import pytest
@@ -78,7 +79,6 @@ def test_sample_endpoint(client, G):
 def https_server(tmp_path_factory):
     """The app (app.py's demo, launched in this process: one interpreter and one idle server fewer
     than a process of its own) over HTTPS with a self-signed certificate: (url, certificate)."""
-    import subprocess
     d = tmp_path_factory.mktemp("tls")
     cert, key = d / "cert.pem", d / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",

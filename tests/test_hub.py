@@ -1,6 +1,9 @@
 """Hub round trip without a network: cache resolution offline, downloads from the stand-in Hub, bounded fallback
 (gan.hub.load_model, as the app calls it at start-up, in this process)."""
+import select
 import shutil
+import socket
+import threading
 import time
 
 import pytest
@@ -48,7 +51,7 @@ def test_online_resolution_from_the_hub_and_a_pinned_revision(tmp_path, hub_env,
         main = stub.add_commit("me/fm-cnn", _folder_bytes(weights.bundled_dir("cnn")))
         v1 = stub.add_commit("me/fm-cnn", _folder_bytes(weights.WEIGHTS_DIR / "cnn-textbook"), branch="v1")
         hub_env(HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_OFFLINE="0", HF_ENDPOINT=stub.url,
-            GAN_HUB_REPO="me/fm-{arch}", **({"GAN_HUB_REVISION": revision} if revision else {}))
+                GAN_HUB_REPO="me/fm-{arch}", **({"GAN_HUB_REVISION": revision} if revision else {}))
         m = hub.load_model("cnn")
     sha, folder = (v1, "cnn-textbook") if revision else (main, "cnn")
     assert m.source == f"hub me/fm-cnn@{sha[:12]}"
@@ -59,9 +62,6 @@ def test_online_resolution_from_the_hub_and_a_pinned_revision(tmp_path, hub_env,
 def _silent_endpoint(mode: str):
     """A loopback port that never answers: 'backlog' (the accept queue is full, so a connect
     hangs) or 'silent' (connections are accepted, requests never answered). Returns (port, sockets)."""
-    import select
-    import socket
-    import threading
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(0 if mode == "backlog" else 16)
@@ -88,8 +88,8 @@ def test_unanswering_endpoint_falls_back_within_its_deadline(tmp_path, hub_env, 
     deadline given there, which a connection that did complete would wait out); one that accepts
     and never answers after GAN_HUB_TIMEOUT (3 s here); either way the app gets the bundled weights."""
     port, held = _silent_endpoint(mode)
-    hub_env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0", GAN_HUB_TIMEOUT=deadline, HF_ENDPOINT=f"http://127.0.0.1:{port}",
-        GAN_HUB_REPO="someone/fmnist-gan-{arch}")
+    hub_env(HF_HUB_CACHE=str(tmp_path), HF_HUB_OFFLINE="0", GAN_HUB_TIMEOUT=deadline,
+            HF_ENDPOINT=f"http://127.0.0.1:{port}", GAN_HUB_REPO="someone/fmnist-gan-{arch}")
     try:
         t0 = time.monotonic()
         m = hub.load_model("cnn")

@@ -32,13 +32,11 @@ def front_matter(readme: bytes) -> dict:
 
 
 @pytest.fixture
-def hub(monkeypatch):
-    from huggingface_hub import constants
+def hub(hub_env):
+    """The stand-in Hub, online, with its token (whatever the caller's environment says)."""
     from hubstub import Hub
     with Hub() as stub:
-        monkeypatch.setattr(constants, "ENDPOINT", stub.url)
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # whatever the caller's environment says
-        monkeypatch.setenv("HF_TOKEN", stub.token)
+        hub_env(HF_ENDPOINT=stub.url, HF_TOKEN=stub.token)
         yield stub
 
 
@@ -68,9 +66,8 @@ def test_deploy_uploads_the_app_in_one_commit_and_points_it_at_the_models(hub, r
     assert space["variables"] == {"GAN_HUB_REPO": EXPECTED_VARIABLE}
 
 
-def test_deploy_refuses_without_a_token_before_any_request(hub, monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_TOKEN", "")
-    monkeypatch.setenv("HF_HOME", str(tmp_path))  # no stored login either
+def test_deploy_refuses_without_a_token_before_any_request(hub, hub_env):
+    hub_env(HF_ENDPOINT=hub.url)  # no token set, no stored login
     with pytest.raises(SystemExit, match="deploy needs a Hugging Face token.*nothing was uploaded"):
         publish.deploy("me/explorer", models=EXPECTED_VARIABLE)
     assert hub.requests == []
@@ -83,14 +80,11 @@ def test_deploy_refuses_model_repos_that_do_not_exist(hub):
     assert "me/explorer" not in hub.repos and all(method == "GET" for method, _ in hub.requests)
 
 
-def test_deploy_dry_run_lists_and_uploads_nothing(tmp_path, monkeypatch, capsys):
+def test_deploy_dry_run_lists_and_uploads_nothing(hub_env, capsys):
     """`python -m gan.publish deploy ... --dry-run` (its main, in this process): no token, no
     network, nothing sent."""
-    from huggingface_hub import constants
     from conftest import free_port
-    monkeypatch.setenv("HF_TOKEN", "")
-    monkeypatch.setenv("HF_HOME", str(tmp_path))
-    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{free_port()}")  # nothing listens: a request fails
+    hub_env(HF_ENDPOINT=f"http://127.0.0.1:{free_port()}")  # no token; nothing listens: a request fails
     publish.main(["deploy", "me/explorer", "--models", EXPECTED_VARIABLE, "--dry-run"])
     out = capsys.readouterr().out
     assert "in one commit" in out and "  weights/nearest/index.safetensors\n" in out
@@ -132,21 +126,15 @@ def test_a_folder_without_a_fresh_onnx_file_is_pushed_with_one(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_py_pushes_one_commit_to_the_hub(tmp_path, monkeypatch, capsys):
+def test_train_py_pushes_one_commit_to_the_hub(tmp_path, hub, capsys):
     """train.py --push-to-hub after a (dry) run (its main, in this process): the stand-in Hub gets
     the repo, one commit holding the run's weights byte for byte, the card, grid and curves; the
     printed URL is that commit."""
-    from huggingface_hub import constants
-    from hubstub import Hub
     import train
     out = tmp_path / "run"
-    with Hub() as hub:
-        monkeypatch.setattr(constants, "ENDPOINT", hub.url)
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setenv("HF_TOKEN", hub.token)
-        assert train.main(["--arch", "mlp", "--dry-run", "--out", str(out), "--push-to-hub", "me/fm-mlp"]) == 0
-        commits = hub.repos["me/fm-mlp"]["commits"]
-        files = hub.files("me/fm-mlp")
+    assert train.main(["--arch", "mlp", "--dry-run", "--out", str(out), "--push-to-hub", "me/fm-mlp"]) == 0
+    commits = hub.repos["me/fm-mlp"]["commits"]
+    files = hub.files("me/fm-mlp")
     printed = capsys.readouterr().out
     assert len(commits) == 1 and printed.strip().endswith(f"pushed: {hub.url}/me/fm-mlp/commit/{commits[0]['sha']}")
     assert set(files) == {"config.json", "model.safetensors", "model.onnx", "discriminator/config.json",
@@ -161,17 +149,11 @@ def test_train_py_pushes_one_commit_to_the_hub(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_push_of_a_long_run_is_one_commit(tmp_path, monkeypatch):
+def test_push_of_a_long_run_is_one_commit(hub):
     """The bundled MLP folder (250 epoch grids, 259 files) goes up as one commit too:
     upload_folder would split a folder this size into several."""
-    from huggingface_hub import constants
-    from hubstub import Hub
-    with Hub() as stub:
-        monkeypatch.setattr(constants, "ENDPOINT", stub.url)
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setenv("HF_TOKEN", stub.token)
-        url = publish.push(weights.bundled_dir("mlp"), "me/fm-mlp")
-        commits, files = stub.repos["me/fm-mlp"]["commits"], stub.files("me/fm-mlp")
+    url = publish.push(weights.bundled_dir("mlp"), "me/fm-mlp")
+    commits, files = hub.repos["me/fm-mlp"]["commits"], hub.files("me/fm-mlp")
     assert len(commits) == 1 and url.endswith(commits[0]["sha"])
     assert len([f for f in files if f.startswith("samples/epoch_")]) == 250
     assert files["model.safetensors"] == (weights.bundled_dir("mlp") / "model.safetensors").read_bytes()
@@ -186,14 +168,11 @@ def test_card_cli_writes_what_a_push_would_upload(tmp_path, capsys):
     assert (tmp_path / "card" / "model.safetensors").read_bytes() == (weights.bundled_dir("cnn") / "model.safetensors").read_bytes()
 
 
-def test_push_without_token_fails_before_training(tmp_path, monkeypatch):
+def test_push_without_token_fails_before_training(tmp_path, hub_env):
     """train.py --push-to-hub with no token (none set, none stored; its main, in this process):
     the clear message, and nothing trained."""
-    from huggingface_hub import constants
     import train
-    monkeypatch.setenv("HF_TOKEN", "")
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "token"))
-    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "stored_tokens"))
+    hub_env()
     with pytest.raises(SystemExit, match="--push-to-hub needs a Hugging Face token"):
         train.main(["--arch", "mlp", "--dry-run", "--push-to-hub", "me/x", "--out", str(tmp_path / "o")])
     assert not (tmp_path / "o").exists()  # (--dry-run: were the check late, this fails in seconds, not hours)
