@@ -19,6 +19,7 @@ CALL_TIMEOUT = 120  # seconds for any one gradio_client call: a hang fails the t
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+EARLY_APP_KEY = pytest.StashKey()
 SLOW_FIXTURES = {"server", "client", "https_server", "browser"}  # a live app or a browser: slow by nature
 
 
@@ -56,36 +57,100 @@ def app_env(port: int, **extra) -> dict:
     return env
 
 
+class App:
+    """`python app.py` (cmd) started on 127.0.0.1:port, its output in log_path; nothing waited for yet."""
+
+    def __init__(self, cmd, root, port: int, log_path, env=None):
+        self.log_path = Path(log_path)
+        with open(log_path, "w") as log:
+            self.proc = subprocess.Popen(cmd, cwd=root, env=env or app_env(port), stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def alive(pid: int) -> bool:
+    """Whether process pid runs (the early app is the controller's child: a worker sees it as a zombie once it exits)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_listening(port: int, pid: int, log_path, timeout: float = 120):
+    """Return once process pid listens on 127.0.0.1:port; raise if it exits or the deadline passes."""
+    deadline = time.time() + timeout
+    while True:
+        if not alive(pid):
+            raise RuntimeError(f"the app exited: {Path(log_path).read_text()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise RuntimeError(f"the app did not listen within {timeout} s") from None
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
     """Run cmd (the app) until it listens on 127.0.0.1:port; yields the process; stops it after."""
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=root, env=env or app_env(port), stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.time() + timeout
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the app exited: {Path(log_path).read_text()[-2000:]}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise RuntimeError(f"the app did not listen within {timeout} s") from None
-                    time.sleep(0.5)
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+    app = App(cmd, root, port, log_path, env)
+    try:
+        wait_listening(port, app.proc.pid, log_path, timeout)
+        yield app.proc
+    finally:
+        app.stop()
+
+
+EARLY_APP = "GAN_TESTS_EARLY_APP"  # "port pid log": the live app the xdist controller started for its workers
+
+
+def early_app_wanted(config) -> bool:
+    """The controller of a whole run on workers (tests/run.sh) starts the live app while they start
+    and collect, so it is up when the first test needs it; a run narrowed by -m or -k (the quick
+    loop) may not need it, so there the worker that does starts it, as with -n 0."""
+    return (getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+            and not config.option.markexpr and not config.option.keyword)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):  # the controller, before it starts its workers (they inherit the variable)
+    if early_app_wanted(session.config):
+        port = free_port()
+        app = App([sys.executable, "app.py"], ROOT, port, ROOT / "tests" / ".app-server.log")
+        session.config.stash[EARLY_APP_KEY] = app
+        os.environ[EARLY_APP] = f"{port} {app.proc.pid} {app.log_path}"
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent without it
+def pytest_xdist_node_collection_finished(node, ids):
+    """A run whose tests need no live app (no test of the "app" group) stops the early one at once."""
+    app = node.config.stash.get(EARLY_APP_KEY, None)
+    if app and not any(i.endswith("@app") for i in ids):
+        app.stop()
+
+
+def pytest_sessionfinish(session):
+    app = session.config.stash.get(EARLY_APP_KEY, None)
+    if app:
+        app.stop()
 
 
 @pytest.fixture(scope="session")
 def server(root):
-    """python app.py on a free localhost port, offline; yields its URL."""
+    """python app.py on a free localhost port, offline; yields its URL (the controller's early one
+    where it started one, else this worker's own)."""
+    if os.environ.get(EARLY_APP):
+        port, pid, log = os.environ[EARLY_APP].split(maxsplit=2)
+        wait_listening(int(port), int(pid), log)
+        yield f"http://127.0.0.1:{port}/"
+        return
     port = free_port()
     log = root / "tests" / f".app-server{os.environ.get('PYTEST_XDIST_WORKER', '')}.log"  # one per worker
     with start_app([sys.executable, "app.py"], root, port, log):

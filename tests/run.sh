@@ -23,5 +23,8 @@ $PY -m pip install -q --disable-pip-version-check -r requirements.txt -r require
 export HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False PYTHONUNBUFFERED=1
 # Two workers (pytest-xdist), one per core of the machine this is designed for: most tests wait on a
 # browser, a live app or a subprocess, so the two interleave. The tests of the live app share one
-# worker (conftest: xdist_group "app"), so one app and one browser start; the other runs the rest.
-exec $PY -m pytest -q -ra -n 2 --dist loadgroup tests "$@"
+# worker (conftest: xdist_group "app"), so one app and one browser start; the rest go to whichever
+# worker is free. In such a whole run the controller starts that app while the workers start.
+# Plugins some images bring along that no test uses (hypothesis, pytest-benchmark) are not loaded:
+# about a second of import in each of the three pytest processes.
+exec $PY -m pytest -q -ra -n 2 --dist loadgroup -p no:hypothesispytest -p no:benchmark tests "$@"
