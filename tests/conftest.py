@@ -1,4 +1,3 @@
-import contextlib
 import os
 import shutil
 import socket
@@ -58,12 +57,13 @@ def app_env(port: int, **extra) -> dict:
 
 
 class App:
-    """`python app.py` (cmd) started on 127.0.0.1:port, its output in log_path; nothing waited for yet."""
+    """`python app.py` on 127.0.0.1:port (conftest.app_env), its output in log_path; not waited for."""
 
-    def __init__(self, cmd, root, port: int, log_path, env=None):
-        self.log_path = Path(log_path)
+    def __init__(self, port: int, log_path):
+        self.port, self.log_path = port, Path(log_path)
         with open(log_path, "w") as log:
-            self.proc = subprocess.Popen(cmd, cwd=root, env=env or app_env(port), stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=app_env(port), stdout=log,
+                                         stderr=subprocess.STDOUT)
 
     def stop(self):
         self.proc.terminate()
@@ -97,17 +97,6 @@ def wait_listening(port: int, pid: int, log_path, timeout: float = 120):
             time.sleep(0.2)
 
 
-@contextlib.contextmanager
-def start_app(cmd, root, port: int, log_path, env=None, timeout: float = 120):
-    """Run cmd (the app) until it listens on 127.0.0.1:port; yields the process; stops it after."""
-    app = App(cmd, root, port, log_path, env)
-    try:
-        wait_listening(port, app.proc.pid, log_path, timeout)
-        yield app.proc
-    finally:
-        app.stop()
-
-
 EARLY_APP = "GAN_TESTS_EARLY_APP"  # "port pid log": the live app the xdist controller started for its workers
 
 
@@ -122,10 +111,9 @@ def early_app_wanted(config) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):  # the controller, before it starts its workers (they inherit the variable)
     if early_app_wanted(session.config):
-        port = free_port()
-        app = App([sys.executable, "app.py"], ROOT, port, ROOT / "tests" / ".app-server.log")
+        app = App(free_port(), ROOT / "tests" / ".app-server.log")
         session.config.stash[EARLY_APP_KEY] = app
-        os.environ[EARLY_APP] = f"{port} {app.proc.pid} {app.log_path}"
+        os.environ[EARLY_APP] = f"{app.port} {app.proc.pid} {app.log_path}"
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent without it
@@ -151,10 +139,12 @@ def server(root):
         wait_listening(int(port), int(pid), log)
         yield f"http://127.0.0.1:{port}/"
         return
-    port = free_port()
-    log = root / "tests" / f".app-server{os.environ.get('PYTEST_XDIST_WORKER', '')}.log"  # one per worker
-    with start_app([sys.executable, "app.py"], root, port, log):
-        yield f"http://127.0.0.1:{port}/"
+    app = App(free_port(), root / "tests" / f".app-server{os.environ.get('PYTEST_XDIST_WORKER', '')}.log")
+    try:
+        wait_listening(app.port, app.proc.pid, app.log_path)
+        yield f"http://127.0.0.1:{app.port}/"
+    finally:
+        app.stop()
 
 
 @pytest.fixture(scope="session")
