@@ -122,6 +122,9 @@ SABOTAGES = [
      "tests/test_publish.py -k dry_run"),
     (".gitattributes", "*.png filter=lfs diff=lfs merge=lfs -text", "", "tests/test_publish.py -k lfs"),
     ("gan/evaluate.py", 'if source.startswith("bundled"):', "if False:", "tests/test_metrics.py -k unreachable"),
+    ("gan/metrics.py", "torch.maximum(x[:, :, 0:h:2, 1:w:2], x[:, :, 1:h:2, 1:w:2]))",
+     "torch.maximum(x[:, :, 0:h:2, 1:w:2], x[:, :, 0:h:2, 1:w:2]))", "tests/test_metrics.py -k pooling"),
+    ("gan/metrics.py", "if torch.is_grad_enabled() and x.requires_grad:", "if False:", "tests/test_metrics.py -k pooling"),
     # the visitor's language
     ("gan/text.py", "\"name.arch\": ('arch', '模型'),", "\"name.arch\": ('arch', 'arch'),",
      "tests/test_text.py -k chinese_is_chinese"),

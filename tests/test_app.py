@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import CALL_TIMEOUT, call, free_port
+from conftest import CALL_TIMEOUT, api_client, call, free_port
 from gan import weights
 from gan.data import CLASSES
 from gan.demo import STRIP_PAD, STRIP_UPSCALE
@@ -253,8 +253,7 @@ def test_bad_input_is_a_clear_error_and_server_keeps_serving(client, G, endpoint
 
 
 def test_16_concurrent_same_seed_calls(server, G):
-    from gradio_client import Client
-    clients = [Client(server, verbose=False, httpx_kwargs={"timeout": CALL_TIMEOUT}) for _ in range(16)]
+    clients = [api_client(server) for _ in range(16)]
     with cf.ThreadPoolExecutor(16) as pool:
         results = list(pool.map(lambda c: strip_pixels(call(c, "cnn", 2024, api_name="/sample")[0]), clients))
     want = render(G["cnn"], latents(2024, 8))
@@ -267,10 +266,8 @@ ZH_CLASSES = dict(zip(CLASSES, ("T恤/上衣", "裤子", "套头衫", "连衣裙
 def test_a_client_asking_for_chinese_gets_chinese_words_and_the_same_pixels(server, client, G):
     """Accept-Language: zh-CN (what a Chinese browser sends) -> labels, headers, curve names and
     errors in Chinese; pixels as for everyone. The default client above gets English."""
-    from gradio_client import Client
     from gradio_client.exceptions import AppError
-    zh = Client(server, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"},
-                httpx_kwargs={"timeout": CALL_TIMEOUT})
+    zh = api_client(server, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     strip, table = call(zh, "cnn", 114514, api_name="/sample")
     expected = render(G["cnn"], latents(114514, 8))
     assert np.array_equal(strip_pixels(strip), expected)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import CALL_TIMEOUT, call, first_outputs
+from conftest import CALL_TIMEOUT, api_client, call, first_outputs
 from gan import live, nearest, training, weights
 from gan.data import CLASSES
 from gan.limits import TRAIN_FD_N
@@ -110,8 +110,7 @@ def test_bad_input_is_a_clear_error(client, tmp_path):
 def test_stop_ends_a_job_at_once_and_the_next_one_starts(server):
     """A CNN job is cancelled (the Stop button's cancel) after its first update: a job queued
     behind it starts within two seconds, as only one job runs at a time."""
-    from gradio_client import Client
-    first, second = (Client(server, verbose=False, httpx_kwargs={"timeout": CALL_TIMEOUT}) for _ in range(2))
+    first, second = (api_client(server) for _ in range(2))
     job = first.submit("cnn", "report", 5, 0, api_name="/train")
     first_outputs(job)
     waiting = second.submit("mlp", "report", 1, 0, api_name="/train")

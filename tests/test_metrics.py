@@ -60,6 +60,26 @@ def test_inception_score_and_class_stats():
     assert ev.class_stats(np.full((10, 10), 0.1))[2] == 1.0   # all unsure
 
 
+def test_the_classifiers_pooling_is_torchs_bit_for_bit():
+    """MaxPool2x2 against nn.MaxPool2d(2): values (ties, an odd size, infinities and NaN among them)
+    with and without gradients, and the gradient itself, ties included."""
+    import torch
+    from torch import nn
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 8, 14, 14, generator=g).relu().round(decimals=1)   # many ties (zeros and equal tenths)
+    x[0, 0, 0, :4] = torch.tensor([float("inf"), float("-inf"), float("nan"), 1.0])
+    odd = torch.randn(5, 3, 7, 7, generator=g)                             # 7x7 -> 3x3: the last row and column dropped
+    for t in (x, odd):
+        with torch.inference_mode():
+            assert torch.equal(ev.MaxPool2x2()(t).nan_to_num(7.5), nn.MaxPool2d(2)(t).nan_to_num(7.5))
+        a, b = t.clone().requires_grad_(True), t.clone().requires_grad_(True)
+        w = torch.randn(nn.MaxPool2d(2)(t).shape, generator=g)
+        assert torch.equal((ev.MaxPool2x2()(a) * w).nan_to_num(7.5), (nn.MaxPool2d(2)(b) * w).nan_to_num(7.5))
+        (ev.MaxPool2x2()(a) * w).nan_to_num(0).sum().backward()
+        (nn.MaxPool2d(2)(b) * w).nan_to_num(0).sum().backward()
+        assert torch.equal(a.grad, b.grad)
+
+
 def test_bundled_classifier_accuracy():
     model = weights.load_classifier()
     assert ev.test_accuracy(model) >= 0.92

@@ -205,11 +205,10 @@ def test_server_serves_its_outputs_and_no_other_file(server):
 
     import httpx
     import numpy as np
-    from gradio_client import Client
-    from conftest import CALL_TIMEOUT
+    from conftest import CALL_TIMEOUT, api_client
     from gan.demo import STRIP_PAD, STRIP_UPSCALE
     from gan.sampling import sample, tiles
-    c = Client(server, verbose=False, download_files=False, httpx_kwargs={"timeout": CALL_TIMEOUT})
+    c = api_client(server, download_files=False)
     strip, _ = c.submit("cnn", 7, api_name="/sample").result(timeout=CALL_TIMEOUT)
     r = httpx.get(strip["url"], timeout=30)
     assert r.status_code == 200
