@@ -127,7 +127,7 @@ SABOTAGES = [
     ("gan/metrics.py", "if torch.is_grad_enabled() and x.requires_grad:", "if False:", "tests/test_metrics.py -k pooling"),
     # the visitor's language
     ("gan/text.py", "\"name.arch\": ('arch', '模型'),", "\"name.arch\": ('arch', 'arch'),",
-     "tests/test_text.py -k chinese_is_chinese"),
+     "tests/test_text.py -k chinese_text_is_chinese"),
     ("gan/text.py", 'return "zh-CN" if first == "zh" or first.startswith("zh-") else DEFAULT', "return DEFAULT",
      "tests/test_text.py -k language"),
     ("gan/text.py", 'params = {k: (t(lang, f"name.{v}") if k == "name"', 'params = {k: (v if k == "name"',
@@ -208,6 +208,8 @@ def run(path, old, new, tests) -> str:
         try:
             r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider",
                                 *tests.split()], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S)
+            if r.returncode == 5:  # pytest's "no tests collected": the list names a test that is gone
+                return f"NO TESTS: {tests} selects none"
             red = r.returncode != 0
             why = next((l for l in r.stdout.splitlines() if l.startswith(("FAILED", "ERROR"))), r.stdout[-200:])
         except subprocess.TimeoutExpired:
