@@ -5,6 +5,8 @@ import sys
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 from gan import metrics as ev
 from gan import weights
@@ -63,8 +65,6 @@ def test_inception_score_and_class_stats():
 def test_the_classifiers_pooling_is_torchs_bit_for_bit():
     """MaxPool2x2 against nn.MaxPool2d(2): values (ties, an odd size, infinities and NaN among them)
     with and without gradients, and the gradient itself, ties included."""
-    import torch
-    from torch import nn
     g = torch.Generator().manual_seed(0)
     x = torch.randn(64, 8, 14, 14, generator=g).relu().round(decimals=1)   # many ties (zeros and equal tenths)
     x[0, 0, 0, :4] = torch.tensor([float("inf"), float("-inf"), float("nan"), 1.0])
