@@ -20,7 +20,8 @@ CALL_TIMEOUT = 120  # seconds for any one gradio_client call: a hang fails the t
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-EARLY_APP_KEY = pytest.StashKey()
+EARLY_APP = "GAN_TESTS_EARLY_APP"  # "port pid log": the live app the xdist controller started for its workers
+EARLY_APP_KEY = pytest.StashKey()  # the controller's App object, to stop it
 SLOW_FIXTURES = {"server", "client", "https_server", "browser"}  # a live app or a browser: slow by nature
 
 
@@ -97,9 +98,6 @@ def wait_listening(port: int, pid: int, log_path, timeout: float = 120):
             if time.time() > deadline:
                 raise RuntimeError(f"the app did not listen within {timeout} s") from None
             time.sleep(0.2)
-
-
-EARLY_APP = "GAN_TESTS_EARLY_APP"  # "port pid log": the live app the xdist controller started for its workers
 
 
 def early_app_wanted(config) -> bool:
