@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from gan import explore, garment
+from gan.checks import InputError, choice, shown
 from gan.data import CLASSES, to_float
 from gan.limits import LAB_RANGE, N_IMAGES, N_LAB_ROWS, Z_POSITIONS
 from gan.metrics import classify
@@ -67,8 +68,10 @@ class LabTab:
     def lab_render(self, latents_json: dict) -> dict:
         """The fallback: {arch: latent as a JSON list} -> {arch: {"pixels": 784 uint8 values row by
         row, "probs": the classifier's 10}}, what the browser would have computed."""
-        if not isinstance(latents_json, dict) or not set(latents_json) <= set(self.models):
-            raise ValueError(f"give {{arch: latent}} for arch in {', '.join(self.models)}")
+        if not isinstance(latents_json, dict):
+            raise InputError("choice", name="arch", allowed=", ".join(self.models), got=shown(latents_json))
+        for arch in latents_json:
+            choice(arch, "arch", tuple(self.models))
         out = {}
         for arch, text in latents_json.items():
             z = garment.parse_latent(text if isinstance(text, str) else json.dumps(text), Z_POSITIONS)

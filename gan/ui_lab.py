@@ -4,7 +4,7 @@ itself (no CDN: the lab works offline and behind a firewall)."""
 import gradio as gr
 
 from gan.demo_lab import LAB_JS, ORT_DIR
-from gan.ui import DEFAULT_SEED, I18N, button, go_button, handler, index_slider, seed_box
+from gan.ui import DEFAULT_SEED, I18N, button, go_button, handler, index_slider, seed_box, server_function
 
 CSS = """
 .views { display: flex; gap: 2em; flex-wrap: wrap; }
@@ -25,11 +25,10 @@ button { padding: .15em .7em; border: 1px solid var(--border-color-primary); bor
 
 
 def lab_panel(page, d, render):
-    """The lab, showing d (lab()'s result per language) at first; render: the server's fallback."""
-    def lab_render(latents: dict) -> dict:  # latent_lab.js calls it by this name (Gradio marks the function)
-        return render(latents)
+    """The lab, showing d (lab()'s result per language) at first; render: the server's fallback,
+    which latent_lab.js calls as server.lab_render."""
     lab = gr.HTML(d["en"], html_template='<div class="lab"></div>', css_template=CSS, js_on_load=LAB_JS.read_text(),
-                  server_functions=[lab_render], elem_id="lab", padding=False)
+                  server_functions=[server_function(render)], elem_id="lab", padding=False)
     return page.add(lab, lambda lang: {"value": d[lang]})  # a dict value_of gives props: the value is one
 
 

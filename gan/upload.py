@@ -12,6 +12,8 @@ from gan.checks import InputError
 from gan.limits import MAX_PIXELS
 
 SIZE = 28
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")  # what cameras, phones and viewers save (a
+# phone's multi-picture JPEG is read by PIL's JPEG opener); not PIL's every reader: its EPS one runs Ghostscript
 MAX_SIDE = 1024                    # an accepted image is reduced to this before any float copy
 WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # PIL's grayscale modes wider than 8 bits
 # in [0, 1] intensities, the background made 0
@@ -31,7 +33,7 @@ def load_image(source) -> np.ndarray:
         img = Image.fromarray(source if source.dtype == np.uint8 else np.clip(source, 0, 255).astype(np.uint8))
     else:
         try:
-            img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)  # reads the header only
+            img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source, formats=FORMATS)  # the header
         except Image.DecompressionBombError:  # PIL's own limit, far above ours
             raise InputError("too_big", most=f"{MAX_PIXELS:,}") from None
         except (UnidentifiedImageError, OSError, ValueError, TypeError):
@@ -42,6 +44,7 @@ def load_image(source) -> np.ndarray:
         img.thumbnail((MAX_SIDE, MAX_SIDE))  # decoded once, then reduced: 28x28 is the goal
         if img.mode in WIDE_MODES:  # 16-bit, 32-bit or float grayscale: RGBA would clip it at 255
             gray = np.asarray(img, dtype=np.float32)
+            gray = np.where(np.isfinite(gray), gray, 0)  # a float file's NaN or inf is no intensity: black
             return np.clip(gray / wide_range(img.mode, float(gray.max())), 0, 1)
         rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255
     except (OSError, ValueError, Image.DecompressionBombError):
@@ -132,9 +135,11 @@ def grid_of(gray: np.ndarray):
     return best
 
 
-def box(mask: np.ndarray) -> tuple:
-    """The bounding box of a boolean mask: (top, bottom + 1, left, right + 1)."""
+def box(mask: np.ndarray) -> tuple | None:
+    """The bounding box of a boolean mask: (top, bottom + 1, left, right + 1); None if it is empty."""
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if not len(rows):
+        return None
     return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
 
 
@@ -144,11 +149,13 @@ def is_fitted(grid: np.ndarray) -> bool:
     columns, and its box sits within a pixel of the centre on both axes (the dataset's images sit
     at (28 - size) // 2 or one more) at one of the LEVELS: a lossy file rings around the garment
     with faint pixels that move the box at the lowest ones."""
-    top, bottom, left, right = box(grid > LEVELS[0])
-    if max(bottom - top, right - left) < FITTED:
+    found = box(grid > LEVELS[0])
+    if found is None or max(found[1] - found[0], found[3] - found[2]) < FITTED:
         return False
     for level in LEVELS:
-        top, bottom, left, right = box(grid > level)
+        if (found := box(grid > level)) is None:  # nothing this bright: the higher levels find nothing either
+            return False
+        top, bottom, left, right = found
         if all(abs(lo - (SIZE - (hi - lo)) / 2) <= 1 for lo, hi in ((top, bottom), (left, right))):
             return True
     return False
@@ -157,10 +164,11 @@ def is_fitted(grid: np.ndarray) -> bool:
 def trimmed(gray: np.ndarray) -> np.ndarray:
     """Step 4a: cropped to the garment's box, what is more than TRIM of its brightest above the
     background (the dataset's threshold), found on a 3x3 median so that a noisy background's
-    lone pixels do not count."""
+    lone pixels do not count. A garment thinner than the filter (a dot, a one-pixel line) leaves
+    nothing after it: then its own pixels are the box."""
     from PIL import Image, ImageFilter
     smooth = np.asarray(Image.fromarray(gray.astype(np.float32), "F").filter(ImageFilter.MedianFilter(3)))
-    top, bottom, left, right = box(smooth > TRIM * smooth.max())
+    top, bottom, left, right = box(smooth > TRIM * smooth.max()) or box(gray > TRIM * gray.max())
     return gray[top:bottom, left:right]
 
 

@@ -131,20 +131,42 @@ def pytest_sessionfinish(session):
 
 
 @pytest.fixture(scope="session")
-def server(root):
-    """python app.py on a free localhost port, offline; yields its URL (the controller's early one
-    where it started one, else this worker's own)."""
+def live_app(root):
+    """python app.py on a free localhost port, offline; yields (its URL, its log's path): the
+    controller's early one where it started one, else this worker's own."""
     if os.environ.get(EARLY_APP):
         port, pid, log = os.environ[EARLY_APP].split(maxsplit=2)
         wait_listening(int(port), int(pid), log)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", Path(log)
         return
     app = App(free_port(), root / "tests" / f".app-server{os.environ.get('PYTEST_XDIST_WORKER', '')}.log")
     try:
         wait_listening(app.port, app.proc.pid, app.log_path)
-        yield f"http://127.0.0.1:{app.port}/"
+        yield f"http://127.0.0.1:{app.port}/", app.log_path
     finally:
         app.stop()
+
+
+@pytest.fixture(scope="session")
+def server(live_app):
+    return live_app[0]
+
+
+@pytest.fixture(autouse=True)
+def no_bug_in_the_live_app(request):
+    """Any test of the live app fails if the app met a bug meanwhile: an exception other than the
+    project's InputError, which a visitor sees as Gradio's generic error (gan.ui logs each one)."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    from gan.ui import BUG
+    log = request.getfixturevalue("live_app")[1]
+    start = log.stat().st_size
+    yield
+    with open(log, "rb") as f:
+        f.seek(start)
+        met = f.read().decode(errors="replace")
+    assert BUG not in met, f"the live app met a bug during this test:\n{met[met.index(BUG):][:3000]}"
 
 
 @functools.cache

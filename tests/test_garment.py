@@ -217,6 +217,27 @@ def test_invert_endpoint(client, tmp_path):
     assert again[2] == info
 
 
+def test_odd_uploads_get_a_target_or_the_projects_message(client, tmp_path):
+    """Uploads that once met a bug (Gradio's generic error): a dot and a one-pixel row on black
+    are cropped to themselves and fitted (the dot fills the square, the row is row 13), a float
+    file with a NaN pixel is read; each is then inverted. conftest fails the test if the app met
+    any exception other than the project's message meanwhile."""
+    from gradio_client import handle_file
+    dot, row = np.zeros((40, 60), np.uint8), np.zeros((100, 100), np.uint8)
+    dot[7, 9], row[50] = 255, 255
+    nan = np.zeros((28, 28), np.float32)
+    nan[4:24, 8:20], nan[0, 0] = 1, np.nan
+    filled, line = np.full((28, 28), 255, np.uint8), np.zeros((28, 28), np.uint8)
+    line[13] = 255
+    block = np.zeros((28, 28), np.uint8)  # the NaN file: its 20x12 block (the NaN pixel black) fitted to
+    block[:, 5:22] = 255                  # 28x17, centred from column (28 - 17) // 2 = 5
+    for name, img, expected in (("dot.png", dot, filled), ("row.png", row, line), ("nan.tiff", nan, block)):
+        Image.fromarray(img).save(tmp_path / name)
+        target, recon, info = call(client, "mlp", handle_file(str(tmp_path / name)), api_name="/invert")
+        assert np.array_equal(pixels(target), expected), name
+        assert len(info["latent"]) == 100 and pixels(recon).shape == (28, 28)
+
+
 def test_truncation_psi(client, G):
     """psi left out = psi 1 = today's pixels; psi 0.5 = the latents halved, computed here."""
     plain, _ = call(client, "cnn", 30, api_name="/sample")

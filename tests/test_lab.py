@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import call
+from conftest import CALL_TIMEOUT, call
 from gan import examples, export, garment, weights
+from gan.checks import InputError
 from gan.data import to_float
 from gan.metrics import classify
 from gan.sampling import generate, latents, to_uint8
@@ -59,8 +60,32 @@ def test_fallback_rendering_is_the_generators_and_the_classifiers(G):
         assert out[arch]["pixels"] == img.reshape(-1).tolist()
         _, probs = classify(weights.load_classifier(), to_float(torch.from_numpy(img)[None, None]))
         np.testing.assert_allclose(out[arch]["probs"], probs[0], atol=1e-6)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="arch must be one of mlp, cnn, got 'gan'"):
         demo.lab_render({"gan": z.tolist()})
+
+
+@pytest.mark.parametrize("data, lang, message", [
+    ({"gan": "[0]"}, "en", "arch must be one of mlp, cnn, got 'gan'"),
+    ([1, 2], "en", "arch must be one of mlp, cnn, got a list"),
+    ({"mlp": "[1, 2]"}, "zh-CN", "潜在向量必须有 100 个数，收到了 2 个"),
+    ({"cnn": "nope"}, "zh-CN", "潜在向量必须是 100 个数的 JSON 列表，或“种子/序号”，例如 114514/3"),
+])
+def test_the_lab_server_function_answers_bad_input_in_the_visitors_language(server, data, lang, message):
+    """The fallback's server function (what latent_lab.js calls without WebAssembly), called as the
+    browser calls it: bad input is answered with the project's message, as {"error": ...}, which
+    the lab shows; a good latent right after is drawn as torch draws it."""
+    import urllib.request
+    config = json.loads(urllib.request.urlopen(server + "config", timeout=CALL_TIMEOUT).read())
+    lab = next(c["id"] for c in config["components"] if c["props"].get("elem_id") == "lab")
+
+    def ask(value):
+        body = {"session_hash": "lab-test", "component_id": lab, "fn_name": "lab_render", "data": value}
+        request = urllib.request.Request(server + "gradio_api/component_server", json.dumps(body).encode(),
+                                         {"Content-Type": "application/json", "Accept-Language": lang})
+        return json.loads(urllib.request.urlopen(request, timeout=CALL_TIMEOUT).read())
+    assert ask(data) == {"error": message}
+    z = latents(5, 8)[1]
+    assert ask({"mlp": json.dumps(z.tolist())})["mlp"]["pixels"] == rendered(weights.load_generator("mlp"), z).reshape(-1).tolist()
 
 
 def test_every_word_the_browser_code_says_is_handed_to_it():

@@ -2,6 +2,8 @@
 and fashion_mnist_like, the /invert handler's first steps): the dataset's own images come out as
 they are, however an image viewer saved them; drawings and photos come out trimmed, fitted and
 centred, with the box and brightness worked out here from how each image was made."""
+import io
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from gan import data as fmnist
 from gan import upload
+from gan.checks import InputError
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +123,86 @@ def test_a_drawing_on_white_and_a_transparent_stroke(tmp_path):
     transparent[20:80, 45:55] = (0, 0, 0, 255)
     stroke = upload.fashion_mnist_like(upload.load_image(transparent))
     assert stroke[:, 12:16].min() > 200 and stroke[:, :9].max() == 0  # a light bar, centred, on black
+
+
+def odd_images(rng):
+    """Degenerate and random small images, (name, uint8 array): empty, full, a dot, a line, a
+    corner, noise, a checkerboard, on sizes from 1x1 to extreme aspect ratios."""
+    for h, w in [(1, 1), (1, 2), (2, 1), (3, 3), (1, 700), (700, 1), (5, 200), (28, 28), (27, 29), (84, 84), (100, 100)]:
+        blank = np.zeros((h, w), np.uint8)
+        yield f"empty {h}x{w}", blank
+        yield f"white {h}x{w}", blank + 255
+        yield f"noise {h}x{w}", rng.integers(0, 256, (h, w)).astype(np.uint8)
+        yield f"faint noise {h}x{w}", rng.integers(0, 20, (h, w)).astype(np.uint8)
+        yield f"checkerboard {h}x{w}", (np.indices((h, w)).sum(0) % 2 * 255).astype(np.uint8)
+        faint = blank.copy()  # tall enough to count as fitted, off-centre, dimmer than the upper LEVELS
+        faint[:max(1, h - 1), :max(1, w // 3)] = 25
+        yield f"faint band {h}x{w}", faint
+        for v in (255, 40, 3):
+            dot, corner, row, col = blank.copy(), blank.copy(), blank.copy(), blank.copy()
+            dot[rng.integers(h), rng.integers(w)] = v
+            corner[0, 0], row[h // 2, :], col[:, w // 2] = v, v, v
+            yield from ((f"{what} of {v} {h}x{w}", a) for what, a in
+                        (("dot", dot), ("corner dot", corner), ("row", row), ("column", col)))
+
+
+def encoded(a: np.ndarray):
+    """The image as a visitor's file might hold it: bytes of several formats and modes."""
+    f = a.astype(np.float32) / 255
+    nan = f.copy()
+    nan.flat[0] = np.nan
+    for name, im, fmt in (("png", Image.fromarray(a), "PNG"), ("gif", Image.fromarray(a), "GIF"),
+                          ("jpeg", Image.fromarray(a), "JPEG"), ("webp", Image.fromarray(a), "WEBP"),
+                          ("transparent", Image.fromarray(np.dstack([a, a, a, 0 * a])), "PNG"),
+                          ("1-bit", Image.fromarray(a).convert("1"), "PNG"),
+                          ("16-bit", Image.fromarray(a.astype(np.uint16) * 257), "PNG"),
+                          ("float", Image.fromarray(f), "TIFF"), ("float with NaN", Image.fromarray(nan), "TIFF")):
+        buf = io.BytesIO()
+        try:
+            im.save(buf, fmt)
+        except (OSError, ValueError):  # a format that cannot hold this size (WebP: none of 700 pixels is fine)
+            continue
+        yield name, buf.getvalue()
+
+
+def test_any_upload_gives_an_image_or_the_projects_message():
+    """Every odd image, in every encoding, whole, cut short or with a byte flipped: either a 28x28
+    uint8 image or InputError, never another exception (which /invert would show as Gradio's
+    generic error)."""
+    rng = np.random.default_rng(0)
+    seen = {"made": 0, "refused": 0}
+    for name, a in odd_images(rng):
+        for encoding, data in encoded(a):
+            flipped = bytearray(data)
+            flipped[len(data) // 2] ^= 0xFF
+            for how, file in (("whole", data), ("cut short", data[:len(data) // 2]), ("a byte flipped", bytes(flipped))):
+                try:
+                    out = upload.fashion_mnist_like(upload.load_image(file))
+                except InputError:
+                    seen["refused"] += 1
+                    continue
+                except Exception as e:
+                    pytest.fail(f"{name}, {encoding}, {how}: {type(e).__name__}: {e}")
+                assert out.shape == (28, 28) and out.dtype == np.uint8, (name, encoding, how)
+                seen["made"] += 1
+    assert seen["made"] > 500 and seen["refused"] > 500, seen  # both outcomes were met, many times
+
+
+@pytest.mark.parametrize("shape, at, expected_rows", [((100, 100), (50, slice(None)), [13]),  # a row: 100x1 -> 28x1
+                                                     ((100, 100), (slice(None), 50), None),   # a column: 1x100 -> 1x28
+                                                     ((40, 60), (7, 9), None)])               # a dot: 1x1 -> 28x28
+def test_a_dot_or_a_line_is_cropped_and_fitted_like_any_garment(shape, at, expected_rows):
+    """Thinner than the trim's 3x3 median filter, so that filter leaves nothing of it: its own
+    pixels are its box. A one-pixel row fitted to 28 columns is one row tall, centred at row
+    (28 - 1) // 2 = 13; a column, column 13; a dot fills the 28x28 square."""
+    img = np.zeros(shape, np.uint8)
+    img[at] = 255
+    out = upload.fashion_mnist_like(upload.load_image(img))
+    expected = np.zeros((28, 28), np.uint8)
+    if at[0] == slice(None):
+        expected[:, 13] = 255
+    elif at[1] == slice(None):
+        expected[13, :] = 255
+    else:
+        expected[:] = 255
+    assert np.array_equal(out, expected)

@@ -102,6 +102,7 @@ async function renderBrowser() {
 async function renderServer() {
   const zs = Object.fromEntries(archs.map((a) => [a, latentFor(a)]));
   const out = await server.lab_render(Object.fromEntries(archs.map((a) => [a, JSON.stringify(Array.from(zs[a]))])));
+  if (out.error) throw new Error(out.error);  // bad input, said in the visitor's language (gan.ui.server_function)
   archs.forEach((a) => draw(a, out[a].pixels, out[a].probs, null, zs[a]));
 }
 
