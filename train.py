@@ -17,6 +17,7 @@ import dataclasses
 import sys
 
 from gan import export, garment, weights
+from gan.checkpoint import ResumeError
 from gan.config import CHOICES, Config
 from gan.metrics import Evaluator
 from gan.publish import push, require_token
@@ -77,7 +78,7 @@ def main(argv=None):
         require_token()  # fail now, not after the training
     try:
         summary = train(cfg, evaluator(cfg.data_dir))
-    except (FileNotFoundError, ValueError) as e:  # --resume without a checkpoint, or of the other arch
+    except ResumeError as e:  # --resume without a checkpoint, or of the other arch; anything else is a bug
         p.exit(2, f"{p.prog}: error: {e}\n")
     if summary is None:
         return STOPPED  # the checkpoint is saved; --resume goes on

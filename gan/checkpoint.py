@@ -35,14 +35,18 @@ def checkpoint_state(run) -> dict:
             "opt_g": run.opt_g.state_dict(), "opt_d": run.opt_d.state_dict(), "noise_rng": run.noise.get_state()}
 
 
+class ResumeError(Exception):
+    """--resume cannot go on: no checkpoint there, or one of the other model (train.py: a usage error)."""
+
+
 def resume(run) -> None:
     """A training.Run put back where its out folder's checkpoint left it."""
     path = run.out / CHECKPOINT
     if not path.is_file():
-        raise FileNotFoundError(f"--resume: no checkpoint at {path}")
+        raise ResumeError(f"--resume: no checkpoint at {path}")
     ck = load_checkpoint(path)
     if ck["arch"] != run.cfg.arch:
-        raise ValueError(f"--resume: {path} is a {ck['arch']} checkpoint; run with --arch {ck['arch']} "
+        raise ResumeError(f"--resume: {path} is a {ck['arch']} checkpoint; run with --arch {ck['arch']} "
                          f"or another --out")
     run.G.load_state_dict(ck["G"]), run.D.load_state_dict(ck["D"]), run.ema.load_state_dict(ck["ema"])
     run.opt_g.load_state_dict(ck["opt_g"]), run.opt_d.load_state_dict(ck["opt_d"])

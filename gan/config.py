@@ -9,11 +9,12 @@ gradient penalty on real images. The architecture never changes. How the recipes
 and every variant tried, is in benchmarks/sweep-results.md.
 """
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import torch
 
-from gan.limits import HISTORY_FD_N
+from gan.limits import HISTORY_FD_N, SEED_MAX
 
 # Per-recipe values of the flags left at None.
 TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20,
@@ -28,7 +29,12 @@ RECIPES = {
 }
 # train.py's argparse choices
 CHOICES = {"arch": ("mlp", "cnn"), "recipe": tuple(RECIPES), "optimizer": ("adam", "sgd"),
-           "real_range": ("-1..1", "0..1"), "bce_on": ("logits", "sigmoid")}
+           "real_range": ("-1..1", "0..1"), "bce_on": ("logits", "sigmoid"), "device": ("auto", "cpu", "cuda")}
+# The numbers each flag takes, checked once the recipe has filled them in: (lowest, highest, lowest excluded).
+RANGES = {"epochs": (1, None, False), "batch_size": (1, None, False), "seed": (0, SEED_MAX, False),
+          "limit": (0, None, False), "stop_after": (0, None, False), "threads": (0, None, False),
+          "eval_every": (0, None, False), "eval_n": (2, None, False), "lr_g": (0, None, True), "lr_d": (0, None, True),
+          "beta1": (0, 1, False), "beta2": (0, 1, False), "ema_decay": (0, 1, False), "r1_gamma": (0, None, False)}
 
 
 def flag(default, help: str):
@@ -78,6 +84,10 @@ class Config:
                 for k, v in RECIPES[cfg.recipe][cfg.arch].items():
                     if getattr(cfg, k) is None:
                         setattr(cfg, k, v)
+        for name, (lo, hi, above) in RANGES.items():
+            check_range(name, getattr(cfg, name), lo, hi, above)
+        if cfg.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError("--device cuda: torch sees no CUDA device here (use cpu or auto)")
         if cfg.dry_run:
             cfg.epochs, cfg.limit, cfg.eval_n = min(cfg.epochs, 2), cfg.limit or 512, min(cfg.eval_n, 256)
         if cfg.out is None:
@@ -86,6 +96,13 @@ class Config:
             cfg.device = "cuda" if torch.cuda.is_available() else "cpu"
         if cfg.eval_every == 0:
             cfg.eval_every = max(1, cfg.epochs // 10)
-        if cfg.epochs < 1 or cfg.batch_size < 1:
-            raise ValueError("--epochs and --batch-size must be at least 1")
         return cfg
+
+
+def check_range(name: str, value, lo, hi, above: bool) -> None:
+    """A flag's number in its range, finite; ValueError names the flag and what it takes."""
+    low_ok = value > lo if above else value >= lo
+    if not (math.isfinite(value) and low_ok and (hi is None or value <= hi)):
+        lowest = f"above {lo}" if above else f"at least {lo}"
+        raise ValueError(f"--{name.replace('_', '-')} must be {lowest}" + (f" and at most {hi}" if hi is not None else "")
+                         + f", got {value!r}")

@@ -72,11 +72,39 @@ def test_help_explains_every_flag(capsys):
     assert "python train.py --arch cnn --resume" in out  # the worked examples stay
 
 
-def test_bad_flags_fail_fast(capsys):
-    for bad, message in ((["--arch", "vae"], "invalid choice: 'vae'"), (["--loss", "hinge"], "unrecognized arguments"),
-                         (["--epochs", "0"], "error: --epochs and --batch-size must be at least 1")):
-        code, _, err = run_main(bad, capsys)
-        assert code == 2 and message in err, (bad, err[-500:])
+@pytest.mark.parametrize("bad, message", [
+    (["--arch", "vae"], "invalid choice: 'vae'"), (["--loss", "hinge"], "unrecognized arguments"),
+    (["--epochs", "0"], "error: --epochs must be at least 1, got 0"),
+    (["--batch-size", "-8"], "error: --batch-size must be at least 1, got -8"),
+    (["--limit", "-100"], "error: --limit must be at least 0, got -100"),  # it once dropped the last 100 images
+    (["--eval-every", "-1"], "error: --eval-every must be at least 0, got -1"),
+    (["--eval-n", "1"], "error: --eval-n must be at least 2, got 1"),
+    (["--stop-after", "-2"], "error: --stop-after must be at least 0, got -2"),
+    (["--threads", "-1"], "error: --threads must be at least 0, got -1"),
+    (["--seed", "-5"], "error: --seed must be at least 0 and at most 4294967295, got -5"),
+    (["--lr-g", "0"], "error: --lr-g must be above 0, got 0.0"),
+    (["--lr-d", "nan"], "error: --lr-d must be above 0, got nan"),
+    (["--beta1", "1.5"], "error: --beta1 must be at least 0 and at most 1, got 1.5"),
+    (["--ema-decay", "-0.1"], "error: --ema-decay must be at least 0 and at most 1, got -0.1"),
+    (["--r1-gamma", "inf"], "error: --r1-gamma must be at least 0, got inf"),
+    (["--device", "tpu"], "invalid choice: 'tpu'"),
+])
+def test_bad_flags_fail_fast(capsys, tmp_path, bad, message):
+    """Each refused before training (a dry run, should one get through: seconds, not an hour)."""
+    code, _, err = run_main(["--arch", "mlp", "--dry-run", "--out", str(tmp_path), *bad], capsys)
+    assert code == 2 and message in err, (bad, err[-500:])
+
+
+def test_a_bug_inside_training_is_a_traceback_not_a_usage_error(capsys, monkeypatch):
+    """Only --resume's own errors are usage errors (exit 2, "error: ..."); a ValueError from deep
+    inside training is a bug, and reaches the user as one."""
+    import train as train_py
+
+    def broken(cfg, scorer=None):
+        raise ValueError("a bug inside the loop")
+    monkeypatch.setattr(train_py, "train", broken)
+    with pytest.raises(ValueError, match="a bug inside the loop"):
+        train_py.main(["--arch", "mlp", "--dry-run"])
 
 
 def _states(out):
