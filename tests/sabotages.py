@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 600
+LAB_CONTROL = "tests/test_lab.py::test_lab_control_draws_the_latent_torch_computes_for_it"  # [one control]
 
 # (file, the line as it is, the sabotaged line, the tests it must turn red)
 SABOTAGES = [
@@ -98,6 +99,18 @@ SABOTAGES = [
      "tests/test_lab.py -k drag"),
     ("gan/static/latent_lab.js", 'await (lab.mode === "browser" ? renderBrowser() : renderServer());',
      "await renderServer();", "tests/test_lab.py -k drag"),
+    ("gan/static/latent_lab.js", 'z[r.pos] = st.mode === "set" ? r.value : z[r.pos] + f(r.value);', "z[r.pos] = r.value;",
+     f"{LAB_CONTROL}[add]"),
+    ("gan/static/latent_lab.js", "Object.assign(r, { pos: got.v, active: false });", "Object.assign(r, { active: false });",
+     f"{LAB_CONTROL}[set]"),
+    ("gan/static/latent_lab.js", "const z = Float32Array.from(data.latent, (v) => v * psi);",
+     "const z = Float32Array.from(data.latent, (v) => v);", f"{LAB_CONTROL}[psi]"),
+    ("gan/static/latent_lab.js", "[st.amount, d[st.cls]]]", "[0, d[st.cls]]]", f"{LAB_CONTROL}[class]"),
+    ("gan/static/latent_lab.js", "[st.amount, d[st.cls]]]", "[st.amount, d[L.classes[1]]]]", f"{LAB_CONTROL}[class]"),
+    ("gan/static/latent_lab.js", "st.pcs.map((a, k) => [a, d[`pc${k + 1}`]])", "st.pcs.map((a, k) => [a, d[`pc${k + 2}`]])",
+     f"{LAB_CONTROL}[pcs]"),
+    ("gan/static/latent_lab.js", "[a, JSON.stringify(Array.from(zs[a]))]", "[a, JSON.stringify(data.latent)]",
+     "tests/test_lab.py -k webassembly"),
     ("gan/demo_lab.py", '"directions": {k: v.tolist() for k, v in self.directions(arch).items()}',
      '"directions": {k: v.tolist() for k, v in self.directions("mlp").items()}', "tests/test_lab.py -k hands_over"),
     ("gan/ui_lab.py", 'take.click(handler(state.lab_latent), garment["latent"], lab,',

@@ -7,13 +7,17 @@ import pytest
 import torch
 
 from conftest import CALL_TIMEOUT, call
-from gan import examples, export, garment, weights
+from gan import examples, explore, export, garment, weights
 from gan.checks import InputError
-from gan.data import to_float
+from gan.data import CLASSES, to_float
+from gan.demo_lab import DEFAULT_POSITIONS
+from gan.limits import LAB_RANGE
 from gan.metrics import classify
 from gan.sampling import generate, latents, to_uint8
 from test_app import SEED_ERROR, G, pixels  # noqa: F401 (G: a fixture)
 from test_browser import WAIT_MS
+
+START = latents(114514, 8)[0]  # what the lab tab opens with: the page's seed, image #0
 
 
 def rendered(G, z) -> np.ndarray:
@@ -213,7 +217,109 @@ def test_lab_without_webassembly_says_so_and_the_server_draws(browser, server, G
         drag(page, page.locator("#lab .pc input").first)
         page.wait_for_function("(n) => ganLab.renders > n", arg=renders)  # the release's one render
         assert len([u for u in requests[n:] if "component_server" in u]) == 1
-        z = shown(page, "mlp")["latent"]
-        assert shown(page, "mlp")["pixels"] == rendered(G["mlp"], z).reshape(-1).tolist()
+        for arch in ("mlp", "cnn"):  # the moved latent's image (pc1 at its right end), not the start's
+            moved = rendered(G[arch], garment.move(START, garment.first_layer_pcs(G[arch])[0], [LAB_RANGE])[0])
+            assert shown(page, arch)["pixels"] == moved.reshape(-1).tolist()
+            assert not np.array_equal(moved, rendered(G[arch], START))
+        put(page, CONTROLS["together"])  # every kind of control at once, drawn by the server
+        for arch in ("mlp", "cnn"):
+            want = expected(G[arch], arch, CONTROLS["together"])
+            assert shown(page, arch)["latent"] == want.tolist()
+            assert shown(page, arch)["pixels"] == rendered(G[arch], want).reshape(-1).tolist()
     finally:
         context.close()
+
+
+# ----------------------------------------------------------------------------- each control, against torch
+
+# A setting of the lab's controls; any control it leaves out stays as the tab opens (mode set, rows
+# at the report's positions and off, every amount 0, the second class, psi 1). typed: {row: (position,
+# value)}, both typed into the row; presets: {row: value}, the report's value clicked at the row's
+# position; pcs: {k: amount of pc(k+1)}.
+CONTROLS = {
+    "set": {"typed": {0: (42, "3.7")}, "presets": {1: 10}},
+    "add": {"mode": "add", "typed": {0: (10, "-1.3")}, "presets": {2: 0.3}},
+    "psi": {"psi": 0.5},
+    "class": {"cls": "Bag", "amount": 4.5},
+    "pcs": {"pcs": {1: -3.5, 6: 1.5}},
+    "together": {"psi": 0.75, "mode": "add", "typed": {0: (10, "2.1")}, "pcs": {0: 1.5}, "cls": "Sneaker",
+                 "amount": -2.5},
+}
+
+
+def expected(G, arch, setting) -> torch.Tensor:
+    """The latent a setting asks for, each control as the server means it: the start latent times psi
+    (gan.sampling.sample's truncation), then each active row in order (gan.explore.edited: set or
+    add, as /sweep), then pc1..pc10 and the class direction, each garment.move (/edit's z + a * d)."""
+    z = START * setting.get("psi", 1.0)
+    rows = {**{i: (DEFAULT_POSITIONS[i], v) for i, v in setting.get("presets", {}).items()},
+            **{i: (pos, float(v)) for i, (pos, v) in setting.get("typed", {}).items()}}
+    for _, (pos, value) in sorted(rows.items()):
+        z = explore.edited(z[None], [pos], [value], setting.get("mode", "set"))[0]
+    pcs = garment.first_layer_pcs(G)
+    for k, amount in sorted(setting.get("pcs", {}).items()):
+        z = garment.move(z, pcs[k], [amount])[0]
+    if setting.get("amount"):
+        direction = weights.load_directions(weights.bundled_dir(arch), G.z_dim)[setting["cls"]]
+        z = garment.move(z, direction, [setting["amount"]])[0]
+    return z
+
+
+RESET = """([positions, cls]) => {  // every control as the tab opens, through the events the lab listens to
+  const box = document.querySelector("#lab .lab");
+  const fire = (e, v) => { e.value = v; e.dispatchEvent(new Event("change")); };
+  const set = box.querySelector("input[name=lab-mode][value=set]");
+  set.checked = true;
+  set.dispatchEvent(new Event("change"));
+  box.querySelectorAll(".row .pos").forEach((e, i) => fire(e, positions[i]));  // a new position: the row is off
+  box.querySelectorAll(".pc input, .amount").forEach((e) => fire(e, 0));
+  fire(box.querySelector(".psi"), 1);
+  fire(box.querySelector(".cls"), cls);
+}"""
+
+
+def put(page, setting):
+    """The controls set as a visitor sets them (typed, clicked, chosen, slid), then waited for until
+    the lab has drawn them all."""
+    page.evaluate(RESET, [DEFAULT_POSITIONS, CLASSES[1]])
+    lab = page.locator("#lab")
+    if "mode" in setting:
+        lab.locator(f"input[name=lab-mode][value={setting['mode']}]").check()
+    for i, (pos, value) in setting.get("typed", {}).items():
+        row = lab.locator(".row").nth(i)
+        for field, text in ((".pos", str(pos)), (".num", value)):
+            row.locator(field).fill(text)
+            row.locator(field).dispatch_event("change")
+    for i, value in setting.get("presets", {}).items():
+        lab.locator(".row").nth(i).get_by_role("button", name=f"{value:g}", exact=True).click()
+    for k, amount in setting.get("pcs", {}).items():
+        lab.locator(".pc input").nth(k).fill(str(amount))
+    if "cls" in setting:
+        lab.locator(".cls").select_option(setting["cls"])
+    for name in ("amount", "psi"):
+        if name in setting:
+            lab.locator(f".{name}").fill(str(setting[name]))
+    page.wait_for_function("() => !ganLab.busy")
+    assert page.evaluate("ganLab.error") is None
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, server):
+    """One page for the control tests (a page load is the browser tests' cost): each test sets every
+    control itself (put), so none depends on what another left."""
+    context, page, _ = open_lab(browser, server)
+    assert page.evaluate("ganLab.mode") == "browser"
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("name", list(CONTROLS))
+def test_lab_control_draws_the_latent_torch_computes_for_it(lab_page, G, name):
+    """Each control (a row's position and value in set and add mode, typed or the report's value
+    clicked; psi; pc1..pc10; the class and its amount; all of them at once) moves the latent as the
+    server's /sweep, /sample and /edit mean it, and the lab draws torch's pixels for that latent."""
+    put(lab_page, CONTROLS[name])
+    for arch in ("mlp", "cnn"):
+        want = expected(G[arch], arch, CONTROLS[name])
+        assert shown(lab_page, arch)["latent"] == want.tolist(), arch
+        same_as_server(shown(lab_page, arch), rendered(G[arch], want))

@@ -112,7 +112,7 @@ function changed(ev) {
   if (!busy) pump();
 }
 async function pump() {
-  busy = true;
+  busy = lab.busy = true;  // (a test waits for false: every change so far drawn)
   while (pending !== null) {
     const t0 = pending;
     pending = null;
@@ -126,7 +126,7 @@ async function pump() {
       box.querySelector(".status").textContent = lab.error;
     }
   }
-  busy = false;
+  busy = lab.busy = false;
 }
 
 // ------------------------------------------------------------------ the controls
