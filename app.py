@@ -7,7 +7,7 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from gan import explore, text
+from gan import explore, serve_lab, text
 from gan.config import RECIPES
 from gan.demo import Demo
 from gan.limits import MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_MAX_EPOCHS
@@ -187,12 +187,14 @@ def build(state: Demo) -> gr.Blocks:
     return blocks
 
 
-demo = build(Demo.load(cache_dir=Path(gr.utils.get_upload_folder()) / "gan-explorer", train_cap_s=CAP_S))
+handlers = Demo.load(cache_dir=Path(gr.utils.get_upload_folder()) / "gan-explorer", train_cap_s=CAP_S)
+demo = build(handlers)
 
 
 def main():
     demo.queue(default_concurrency_limit=int(os.environ.get("GAN_CONCURRENCY", "4"))).launch(
-        i18n=gr.I18n(**{lang: text.page(lang, cap_s=f"{CAP_S:g}") for lang in text.LANGUAGES}))
+        i18n=gr.I18n(**{lang: text.page(lang, cap_s=f"{CAP_S:g}") for lang in text.LANGUAGES}),
+        app_kwargs=serve_lab.app_kwargs(handlers.lab_files))  # the Latent lab's files, compressed and cached
 
 
 if __name__ == "__main__":

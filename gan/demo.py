@@ -27,6 +27,7 @@ from gan.limits import N_IMAGES, NEAREST_K, TRAIN_CAP_S
 from gan.metrics import classify
 from gan.models import NAMES as ARCH_NAMES
 from gan.sampling import check_seed, generate, grid, latents, sample, upscale
+from gan.serve_lab import lab_files
 from gan.text import Words, label
 
 UPSCALE = 8  # gallery tiles: 28x28 -> 224x224, nearest neighbour: crisp pixels
@@ -64,6 +65,9 @@ class Demo(GarmentTab, LabTab, TrainTab):
         # the Latent lab's browser copies: a folder's model.onnx if it was exported from its weights
         self.onnx = {a: m.folder and export.fresh(m.folder) for a, m in models.items()}
         self.onnx["classifier"] = export.fresh(weights.CLASSIFIER_DIR)
+        # what the browser fetches for the lab, at addresses that name their content; compressed copies beside
+        store = Path(cache_dir or Path(tempfile.gettempdir()) / "gan-explorer") / "lab-files"
+        self.lab_files = lab_files(self.onnx, store)
 
     @classmethod
     def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = TRAIN_CAP_S):

@@ -3,10 +3,10 @@
 everything it needs to move it (each model's principal and class directions, the ONNX files'
 addresses, its words); while the visitor drags, the server does nothing. A browser that cannot run
 the files has the images made here instead, one call per slider release (render). A mixin of
-gan.demo.Demo, which supplies the models, the directions, the ONNX files and labels' words."""
+gan.demo.Demo, which supplies the models, the directions, the lab's files (gan.serve_lab) and labels'
+words."""
 import json
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 import torch
@@ -22,6 +22,7 @@ from gan.text import Words
 
 STATIC = Path(__file__).resolve().parent / "static"
 ORT_DIR = STATIC / "ort"  # onnxruntime-web's wasm build, vendored (ort/NOTICE.md says which and its licence)
+ORT_FILES = [ORT_DIR / n for n in ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")]
 LAB_JS = STATIC / "latent_lab.js"
 DEFAULT_POSITIONS = explore.parse_positions(explore.DEFAULT_POSITIONS)  # the report's 10, 60, 80
 REPORT_VALUES = explore.parse_values(explore.REPORT_VALUES)              # its 0.3 and 10, one click away
@@ -32,11 +33,6 @@ TEMPLATES = {"label": Words("cap.label", cls="{cls}", p="{p}"),   # filled in th
              "outside": Words("error.outside", name="{name}", got="{got}", lo="{lo}", hi="{hi}"),
              "not_number": Words("error.not_number", name="{name}", got="{got}"),
              "fallback": Words("lab.fallback", why="{why}")}
-
-
-def url(path) -> str | None:
-    """A file the app serves (app.py's gr.set_static_paths), as a URL relative to the app's root."""
-    return None if path is None else f"gradio_api/file={quote(str(path))}"
 
 
 class LabTab:
@@ -55,10 +51,10 @@ class LabTab:
         return {
             "latent": z.tolist(),  # float32 values, exactly: JSON keeps a double's every digit
             "source": source,
-            "models": {arch: {"name": name, "onnx": url(self.onnx.get(arch)),
+            "models": {arch: {"name": name, "onnx": self.lab_files.url(arch, "model.onnx"),
                               "directions": {k: v.tolist() for k, v in self.directions(arch).items()}}
                        for arch, name in NAMES.items() if arch in self.models},
-            "classifier": url(self.onnx.get("classifier")), "ort": url(ORT_DIR) + "/",
+            "classifier": self.lab_files.url("classifier", "model.onnx"), "ort": self.lab_files.url("ort"),
             "limits": {"range": LAB_RANGE, "z": Z_POSITIONS, "rows": N_LAB_ROWS, "positions": DEFAULT_POSITIONS,
                        "report_values": REPORT_VALUES, "modes": list(explore.MODES), "classes": list(CLASSES),
                        "pcs": garment.N_PCS},

@@ -20,3 +20,4 @@ TRAIN_MAX_EPOCHS = {"mlp": 30, "cnn": 5}
 TRAIN_PER_CLASS = {"mlp": 800, "cnn": 300}  # a Train job's images per class (of the index's)
 LAB_RANGE = 10.0               # |v| of a Latent lab slider: the report's large value, 10
 N_LAB_ROWS = 3                 # the lab's one-number sliders (the report's positions 10, 60, 80)
+LAB_FIRST_OPEN_BYTES = 8_000_000  # the Latent lab's files on the wire when a browser first opens it; again: none

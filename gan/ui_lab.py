@@ -1,9 +1,9 @@
 """The Latent lab's tab: a seed and image (or a latent) to start from, and the page part that moves
-it, a gr.HTML whose js_on_load is gan/static/latent_lab.js; and the files it fetches, served by the app
-itself (no CDN: the lab works offline and behind a firewall)."""
+it, a gr.HTML whose js_on_load is gan/static/latent_lab.js. The files it fetches are served by the app
+itself (no CDN: the lab works offline and behind a firewall): gan/serve_lab.py, wired in app.py."""
 import gradio as gr
 
-from gan.demo_lab import LAB_JS, ORT_DIR
+from gan.demo_lab import LAB_JS
 from gan.ui import DEFAULT_SEED, I18N, button, go_button, handler, index_slider, seed_box, server_function
 
 CSS = """
@@ -32,15 +32,9 @@ def lab_panel(page, d, render):
     return page.add(lab, lambda lang: {"value": d[lang]})  # a dict value_of gives props: the value is one
 
 
-def serve(onnx_files: dict) -> None:
-    """Let the app serve the ONNX files (up to date ones only) and onnxruntime-web's files."""
-    gr.set_static_paths([ORT_DIR, *(p for p in onnx_files.values() if p)])
-
-
 def lab_tab(state, page):
     """The tab's components and events; -> take(garment's parts), which wires the button that starts
     the lab from Your own garment's latent (that tab is built later)."""
-    serve(state.onnx)  # the lab's files: each model's and the classifier's model.onnx, onnxruntime-web
     gr.Markdown(I18N("lab.intro"))
     d = page.defaults(state.lab, DEFAULT_SEED, 0)  # the browser moves the latent; the server hands it over
     with gr.Row():

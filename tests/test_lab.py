@@ -24,7 +24,8 @@ def rendered(G, z) -> np.ndarray:
     return to_uint8(generate(G, torch.as_tensor(z, dtype=torch.float32)[None]))[0]
 
 
-def test_lab_hands_over_the_latent_directions_and_fresh_files(client, G):
+def test_lab_hands_over_the_latent_directions_and_fresh_files(server, client, G):
+    import httpx
     state = call(client, 2024, 5, api_name="/lab")
     assert state["latent"] == latents(2024, 8)[5].tolist()  # exactly: float32 values survive JSON
     clf = weights.load_classifier()
@@ -34,7 +35,8 @@ def test_lab_hands_over_the_latent_directions_and_fresh_files(client, G):
         got = state["models"][arch]["directions"]
         assert set(got) == set(garment.DIRECTIONS)
         assert all(got[k] == space.directions[k].tolist() for k in got), arch  # what /edit moves along
-        assert state["models"][arch]["onnx"].endswith(str(export.fresh(folder)))
+        r = httpx.get(server + state["models"][arch]["onnx"], timeout=CALL_TIMEOUT)  # decoded as a browser does
+        assert r.status_code == 200 and r.content == export.fresh(folder).read_bytes(), arch
     assert state["limits"]["positions"] == [10, 60, 80] and state["limits"]["report_values"] == [0.3, 10]
     assert state["source"] == "seed 2024 · #5" and state["words"]["label"] == "{cls} {p}%"
     pasted = call(client, "[0.5" + ", 0.25" * 99 + "]", api_name="/lab_latent")
@@ -101,6 +103,70 @@ def test_every_word_the_browser_code_says_is_handed_to_it():
     used = set(re.findall(r'(?:said|word)\("([a-z_.]+)"\)', src)) | set(re.findall(r'"(lab\.[a-z_]+)"', src))
     assert {"lab.ready", "lab.copied", "lab.reset", "label", "fallback"} <= used
     assert used <= set(WORDS) | set(TEMPLATES), used - set(WORDS) - set(TEMPLATES)
+
+
+def max_age(cache_control: str) -> int:
+    return next((int(d.split("=")[1]) for d in cache_control.split(",") if d.strip().startswith("max-age=")), 0)
+
+
+def test_lab_files_go_compressed_as_accepted_whole_and_for_good(tmp_path):
+    """Each of the lab's files comes as the request accepts it (brotli before gzip, neither: the
+    file itself), decoding to the very bytes on disk; its address holds for a year (immutable) and
+    its ETag gets a 304 without a body; any other name or address is not served. A browser with gzip
+    alone gets all of them within the first open's budget."""
+    import brotli
+    import gzip
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+    from gan.demo_lab import ORT_FILES
+    from gan.limits import LAB_FIRST_OPEN_BYTES
+    from gan.serve_lab import lab_files
+    onnx = {a: export.fresh(weights.bundled_dir(a)) for a in ("mlp", "cnn")}
+    files = lab_files({**onnx, "classifier": export.fresh(weights.CLASSIFIER_DIR)}, tmp_path)
+    client = TestClient(Starlette(routes=[files.route()]))
+
+    def get(url, accept, **headers):
+        with client.stream("GET", "/" + url, headers={"accept-encoding": accept, **headers}) as r:
+            return r, b"".join(r.iter_raw())  # the bytes on the wire, not decoded
+
+    mjs = ORT_FILES[1]
+    for accept, encoding, decode in [("gzip, deflate, br, zstd", "br", brotli.decompress), ("*", "br", brotli.decompress),
+                                     ("gzip", "gzip", gzip.decompress), ("br;q=0, gzip", "gzip", gzip.decompress),
+                                     ("", None, bytes), ("identity", None, bytes), ("br;q=0", None, bytes)]:
+        r, raw = get(files.url("ort", mjs.name), accept)
+        assert r.status_code == 200 and r.headers.get("content-encoding") == encoding, accept
+        assert decode(raw) == mjs.read_bytes() and int(r.headers["content-length"]) == len(raw)
+        assert r.headers["content-type"].startswith("text/javascript") and "Accept-Encoding" in r.headers["vary"]
+        assert "immutable" in r.headers["cache-control"] and max_age(r.headers["cache-control"]) >= 30 * 86400
+        again, body = get(files.url("ort", mjs.name), accept, **{"if-none-match": r.headers["etag"]})
+        assert again.status_code == 304 and body == b"", accept
+    wire = 0
+    for key, path in [("ort", p) for p in ORT_FILES] + [(k, p) for k, p in onnx.items()]:
+        r, raw = get(files.url(key, path.name), "gzip")
+        assert gzip.decompress(raw) == path.read_bytes(), path
+        wire += len(raw)
+    assert wire <= LAB_FIRST_OPEN_BYTES
+    assert get(files.url("ort", ORT_FILES[2].name), "")[0].headers["content-type"] == "application/wasm"
+    d = files.url("cnn")
+    for url in (d + "model.safetensors", d + "config.json", files.url("ort") + "NOTICE.md", d + "..%2F..%2Fapp.py",
+                "gradio_api/lab-files/0123456789abcdef0123/model.onnx", d + "../../../app.py"):
+        r, raw = get(url, "gzip")
+        assert r.status_code == 404 and b"import" not in raw, url
+
+
+def test_lab_files_without_room_for_their_copies_go_as_they_are(tmp_path):
+    """Where the compressed copy cannot be stored (here its folder is a file; a full disk alike),
+    a request still gets the file, as it is, not an error."""
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+    from gan.demo_lab import ORT_FILES
+    from gan.serve_lab import LabFiles
+    (tmp_path / "store").write_text("not a folder")
+    files = LabFiles({"ort": ORT_FILES}, tmp_path / "store")
+    files.compress_all()  # what the side thread at start does: it gives up, saying so
+    r = TestClient(Starlette(routes=[files.route()])).get("/" + files.url("ort", ORT_FILES[0].name),
+                                                          headers={"accept-encoding": "gzip, br"})
+    assert r.status_code == 200 and "content-encoding" not in r.headers and r.content == ORT_FILES[0].read_bytes()
 
 
 # ----------------------------------------------------------------------------- in a browser
@@ -323,3 +389,66 @@ def test_lab_control_draws_the_latent_torch_computes_for_it(lab_page, G, name):
         want = expected(G[arch], arch, CONTROLS[name])
         assert shown(lab_page, arch)["latent"] == want.tolist(), arch
         same_as_server(shown(lab_page, arch), rendered(G[arch], want))
+
+
+def lab_requests(context, page) -> dict:
+    """The page's requests for the lab's files (gan/serve_lab.py's addresses), as Chromium's own
+    network accounting (CDP) sees them: requestId -> {url, status, headers, cached, wire}; wire: the
+    bytes received for it, headers included (none when the browser's cache answered)."""
+    cdp = context.new_cdp_session(page)
+    seen = {}
+
+    def on(event, update):
+        cdp.on(event, lambda e: e["requestId"] in seen and seen[e["requestId"]].update(update(e)))
+
+    cdp.on("Network.requestWillBeSent", lambda e: "/lab-files/" in e["request"]["url"] and seen.setdefault(
+        e["requestId"], {"url": e["request"]["url"], "cached": False}))
+    on("Network.requestServedFromCache", lambda e: {"cached": True})
+    on("Network.responseReceived", lambda e: {
+        "status": e["response"]["status"], "headers": {k.lower(): v for k, v in e["response"]["headers"].items()},
+        "cached": e["response"].get("fromDiskCache") or e["response"].get("fromMemoryCache") or False})
+    on("Network.loadingFinished", lambda e: {"wire": e["encodedDataLength"]})
+    cdp.send("Network.enable")
+    return seen
+
+
+def test_lab_opens_within_its_byte_budget_then_from_the_browsers_cache(browser, server, G):
+    """A class on one Wi-Fi: the lab's first open brings onnxruntime-web and the three model.onnx
+    in at most LAB_FIRST_OPEN_BYTES on the wire (compressed), each to be kept for good; a second
+    open in the same browser takes them all from its cache, no request reaching the app; the
+    page itself (the lab's first latent and directions in it) comes compressed. Both opens draw
+    the server's pixels."""
+    from gan.limits import LAB_FIRST_OPEN_BYTES
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        for visit in ("first", "second"):
+            page = context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            seen = lab_requests(context, page)
+            document = page.goto(server, wait_until="domcontentloaded")
+            page.locator("#sample-seed").wait_for()
+            page.get_by_role("tab", name="Latent lab").click()
+            page.wait_for_function("window.ganLab && ganLab.renders > 0")
+            assert page.evaluate("ganLab.mode") == "browser", page.evaluate("ganLab.why")
+            for arch in ("mlp", "cnn"):
+                same_as_server(shown(page, arch), rendered(G[arch], latents(114514, 8)[0]))
+            for _ in range(WAIT_MS // 50):  # Chromium's last events may come after the first image
+                if all("status" in r and ("wire" in r or r["cached"]) for r in seen.values()):
+                    break
+                page.wait_for_timeout(50)
+            names = sorted(r["url"].rsplit("/", 1)[1] for r in seen.values())
+            assert names == sorted(["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm",
+                                    *["model.onnx"] * 3]), names
+            if visit == "first":
+                assert document.headers.get("content-encoding") in ("gzip", "br")
+                wire = sum(r.get("wire", 0) for r in seen.values())
+                assert wire <= LAB_FIRST_OPEN_BYTES, f"{wire} bytes on the wire"
+                for r in seen.values():
+                    cc = r["headers"].get("cache-control", "")
+                    assert "immutable" in cc and max_age(cc) >= 30 * 86400, (r["url"], cc)
+            else:
+                fetched = [(r["url"], r.get("status"), r["wire"]) for r in seen.values() if not r["cached"] or r.get("wire")]
+                assert fetched == [], fetched
+            page.close()
+    finally:
+        context.close()

@@ -199,8 +199,8 @@ def test_token_never_printed(tmp_path, root):
 
 def test_server_serves_its_outputs_and_no_other_file(server):
     """The strip /sample returns is served (the very PNG of the seed's images), and the Latent lab's
-    files (the bundled model.onnx, onnxruntime-web's); other files outside Gradio's cache are not,
-    however the path is spelled: the weights beside model.onnx neither."""
+    files (the bundled model.onnx, onnxruntime-web's) at the addresses /lab gives; other files outside
+    Gradio's cache are not, however the path is spelled: the weights beside model.onnx neither."""
     import io
 
     import httpx
@@ -216,12 +216,18 @@ def test_server_serves_its_outputs_and_no_other_file(server):
     got = tiles(img, 8, cols=8, pad=STRIP_PAD, factor=STRIP_UPSCALE)
     assert np.array_equal(got, sample(weights.load_generator("cnn"), 7, 8))
     from gan.demo_lab import ORT_DIR
-    for path in (weights.bundled_dir("cnn") / "model.onnx", ORT_DIR / "ort-wasm-simd-threaded.wasm"):
-        r = httpx.get(f"{server}gradio_api/file={path}", timeout=30)
+    lab = c.submit(114514, 0, api_name="/lab").result(timeout=CALL_TIMEOUT)  # the lab's files' addresses
+    onnx, wasm = weights.bundled_dir("cnn") / "model.onnx", ORT_DIR / "ort-wasm-simd-threaded.wasm"
+    for url, path in ((lab["models"]["cnn"]["onnx"], onnx), (lab["ort"] + wasm.name, wasm)):
+        r = httpx.get(server + url, timeout=30)
         assert r.status_code == 200 and r.content == path.read_bytes(), path
     for path in ["/etc/passwd", str(weights.bundled_dir("cnn") / "model.safetensors"), "app.py", "../app.py",
                  strip["path"] + "/../../../../etc/passwd", str(weights.bundled_dir("cnn") / "config.json"),
-                 str(ORT_DIR / ".." / ".." / "demo.py")]:
+                 str(ORT_DIR / ".." / ".." / "demo.py"), str(onnx), str(wasm)]:  # the lab's: at their addresses only
         r = httpx.get(f"{server}gradio_api/file={path}", timeout=10)
         assert r.status_code in (403, 404), (path, r.status_code)
         assert b"root:" not in r.content
+    for url in (lab["ort"] + "NOTICE.md", lab["ort"] + "..%2F..%2F..%2Fdemo.py", lab["ort"] + "%2Fetc%2Fpasswd",
+                lab["models"]["cnn"]["onnx"].replace("model.onnx", "model.safetensors")):
+        r = httpx.get(server + url, timeout=10)
+        assert r.status_code in (403, 404) and b"root:" not in r.content and b"import" not in r.content, url
