@@ -10,7 +10,7 @@ import torch
 from gan import explore, serve_lab, text
 from gan.config import RECIPES
 from gan.demo import Demo
-from gan.limits import MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_MAX_EPOCHS
+from gan.limits import CACHE_AGE_S, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_MAX_EPOCHS
 from gan.ui_lab import lab_tab
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, Page, button, gallery, go_button, handler, index_slider, json_box,
                     model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box, seed_row, slider, table)
@@ -19,6 +19,10 @@ from gan.ui_groups import beside_bundled, edit_row, follows, sketchpad, train_pa
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
 CAP_S = float(os.environ.get("GAN_TRAIN_CAP_S", TRAIN_CAP_S))  # each Train job's wall-clock cap
+# Gradio's cache keeps every result file (gan.io.cached_file) until one is this old, counted from when it was last
+# handed out; the page's own defaults stay. A public Space runs for months: without it the disk only grows.
+CACHE_AGE_S = int(os.environ.get("GAN_CACHE_AGE_S", CACHE_AGE_S))
+CACHE_SWEEP_S = int(os.environ.get("GAN_CACHE_SWEEP_S", CACHE_SWEEP_S))
 
 
 def sample_tab(state: Demo, page: Page):
@@ -177,7 +181,7 @@ TABS = dict(sample=sample_tab, sweep=sweep_tab, lab=lab_tab, compare=compare_tab
 
 def build(state: Demo) -> gr.Blocks:
     page, parts = Page(), {}
-    with gr.Blocks(title=I18N("title")) as blocks:
+    with gr.Blocks(title=I18N("title"), delete_cache=(CACHE_SWEEP_S, CACHE_AGE_S)) as blocks:
         gr.Markdown(I18N("intro"))
         for key, tab in TABS.items():
             with gr.Tab(I18N(f"tab.{key}")):

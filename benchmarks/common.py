@@ -27,11 +27,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int):
+def start_app(port: int, **env):
     """The app on 127.0.0.1:port, offline, with the /echo endpoint (benchmarks.serve: the floor of
-    Gradio's own overhead); returns (process, seconds until it answered)."""
+    Gradio's own overhead) and env's variables; returns (process, seconds until it answered)."""
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "HF_HUB_OFFLINE": "1"}
+           "HF_HUB_OFFLINE": "1", **env}
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

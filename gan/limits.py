@@ -21,3 +21,5 @@ TRAIN_PER_CLASS = {"mlp": 800, "cnn": 300}  # a Train job's images per class (of
 LAB_RANGE = 10.0               # |v| of a Latent lab slider: the report's large value, 10
 N_LAB_ROWS = 3                 # the lab's one-number sliders (the report's positions 10, 60, 80)
 LAB_FIRST_OPEN_BYTES = 8_000_000  # the Latent lab's files on the wire when a browser first opens it; again: none
+CACHE_AGE_S = 6 * 3600         # a result file stays at least this long after it was last handed out (a lesson and more)
+CACHE_SWEEP_S = 15 * 60        # how often older ones are deleted (Gradio's delete_cache; app.py's GAN_CACHE_AGE_S)

@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import logging
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -85,6 +86,9 @@ class LabFiles:
 
     def compress_all(self):
         try:
+            for old in self.store.glob("*/"):  # copies of files no longer served (a model retrained): the disk stays bounded
+                if old.name not in self.folders.values():
+                    shutil.rmtree(old, ignore_errors=True)
             for d, name in self.files:
                 for e in ENCODINGS:
                     self.encoded(d, name, e)

@@ -60,12 +60,12 @@ def app_env(port: int, **extra) -> dict:
 
 
 class App:
-    """`python app.py` on 127.0.0.1:port (conftest.app_env), its output in log_path; not waited for."""
+    """`python app.py` on 127.0.0.1:port (conftest.app_env, and env), its output in log_path; not waited for."""
 
-    def __init__(self, port: int, log_path):
+    def __init__(self, port: int, log_path, **env):
         self.port, self.log_path = port, Path(log_path)
         with open(log_path, "w") as log:
-            self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=app_env(port), stdout=log,
+            self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=app_env(port, **env), stdout=log,
                                          stderr=subprocess.STDOUT)
 
     def stop(self):

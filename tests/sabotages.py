@@ -220,6 +220,10 @@ SABOTAGES = [
     ("gan/upload.py", "if (found := box(grid > level)) is None:", "if (found := box(grid > level)) is None and False:",
      "tests/test_upload.py -k any_upload"),
     ("gan/ui.py", '            return {"error": e.message}', "            raise", "tests/test_lab.py -k server_function"),
+    # the disk: Gradio's cache and the lab's compressed copies stay bounded
+    ("app.py", "delete_cache=(CACHE_SWEEP_S, CACHE_AGE_S)", "delete_cache=None", "tests/test_cache.py -k deleted"),
+    ("gan/io.py", "        os.utime(path)", "        path.stat()", "tests/test_cache.py -k again"),
+    ("gan/serve_lab.py", "if old.name not in self.folders.values():", "if False:", "tests/test_lab.py -k forget"),
     # weights, the Hub, publishing
     ("gan/weights.py", "return _load_one(ARCHS[arch][1], folder / D_SUBDIR, arch, device)", "return ARCHS[arch][1]()",
      "tests/test_sampling.py -k bundled_weights"),

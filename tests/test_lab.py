@@ -169,6 +169,22 @@ def test_lab_files_without_room_for_their_copies_go_as_they_are(tmp_path):
     assert r.status_code == 200 and "content-encoding" not in r.headers and r.content == ORT_FILES[0].read_bytes()
 
 
+def test_lab_files_forget_the_copies_of_files_no_longer_served(tmp_path):
+    """A retrained model is served at a new address; the compressed copies of its old file are
+    deleted when the app starts storing the new ones, so restarts do not fill the disk."""
+    from gan.demo_lab import ORT_FILES
+    from gan.serve_lab import LabFiles
+    old = tmp_path / "store" / "0123456789abcdef0123"
+    old.mkdir(parents=True)
+    (old / "model.onnx.br").write_bytes(b"an older model")
+    files = LabFiles({"ort": ORT_FILES[:1]}, tmp_path / "store")
+    files.compress_all()
+    served = files.url("ort").split("/")[-2]  # gradio_api/lab-files/<digest>/
+    assert [p.name for p in (tmp_path / "store").iterdir()] == [served]
+    assert sorted(p.name for p in (tmp_path / "store" / served).iterdir()) == [ORT_FILES[0].name + ".br",
+                                                                               ORT_FILES[0].name + ".gz"]
+
+
 # ----------------------------------------------------------------------------- in a browser
 
 def open_lab(browser, server, locale="en-US", script=None):

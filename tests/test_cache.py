@@ -1,0 +1,64 @@
+"""Gradio's cache on a Space that runs for months: every result is a file there (gan.io.cached_file),
+deleted once it has not been handed out for GAN_CACHE_AGE_S (app.py's delete_cache); the page's own
+defaults stay. benchmarks/cache.md measures the size under load."""
+import hashlib
+import json
+import os
+import time
+import urllib.request
+
+import pytest
+
+from conftest import App, api_client, call, free_port, wait_listening
+from gan.io import cached_file
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_file_handed_out_again_starts_its_age_anew(tmp_path):
+    """delete_cache ages a file from its ctime: a result handed out again is touched, so a page
+    just given it keeps it for the whole age; its bytes stay as they were."""
+    first = cached_file(b"pixels", tmp_path, ".png")
+    before = os.stat(first).st_ctime_ns
+    time.sleep(0.05)
+    again = cached_file(b"pixels", tmp_path, ".png")
+    assert again == first and os.stat(again).st_ctime_ns > before
+    assert open(again, "rb").read() == b"pixels"
+    os.remove(first)  # deleted as too old: written again when it is asked for
+    assert open(cached_file(b"pixels", tmp_path, ".png"), "rb").read() == b"pixels"
+
+
+def files(folder) -> set:
+    """The cache's files, but for the lab's compressed copies (made on a side thread at start)."""
+    return {p for p in folder.rglob("*") if p.is_file() and "lab-files" not in p.parts}
+
+
+def test_results_are_deleted_once_old_and_the_pages_own_stay(tmp_path):
+    """An app with a 5 s age, swept every second: a sample strip, an interpolation's GIF and an
+    uploaded file come and go; the cache ends as it started, and the page's default strip is
+    still served."""
+    import httpx
+    cache, port = tmp_path / "cache", free_port()
+    app = App(port, tmp_path / "app.log", GRADIO_TEMP_DIR=str(cache), GAN_CACHE_AGE_S="5", GAN_CACHE_SWEEP_S="1")
+    try:
+        wait_listening(port, app.proc.pid, app.log_path)
+        url = f"http://127.0.0.1:{port}/"
+        at_start = files(cache)
+        client = api_client(url)
+        for result in (call(client, "cnn", 7, api_name="/sample")[0],
+                       call(client, "mlp", 1, 0, 2, 0, 4, "lerp", api_name="/interpolate")[1]):
+            # content-addressed: named by the sha256 of what the client got
+            name = hashlib.sha256(open(result, "rb").read()).hexdigest() + os.path.splitext(result)[1]
+            assert name in {p.name for p in files(cache) - at_start}, name
+        (upload,) = httpx.post(url + "gradio_api/upload", files={"files": ("mine.png", b"a visitor's file")},
+                               timeout=30).json()
+        assert open(upload, "rb").read() == b"a visitor's file" and str(cache) in upload
+        deadline = time.monotonic() + 90  # stops a hang only: the sweep takes seconds
+        while files(cache) != at_start:
+            assert time.monotonic() < deadline, f"still in the cache: {sorted(str(p) for p in files(cache) - at_start)}"
+            time.sleep(0.5)
+        config = json.loads(urllib.request.urlopen(url + "config", timeout=30).read())
+        default = next(c for c in config["components"] if c["props"].get("elem_id") == "sample-strip")["props"]["value"]
+        assert urllib.request.urlopen(url + "gradio_api/file=" + default["path"], timeout=30).status == 200
+    finally:
+        app.stop()
