@@ -10,7 +10,8 @@ import torch
 from gan import explore, serve_lab, text
 from gan.config import RECIPES
 from gan.demo import Demo
-from gan.limits import CACHE_AGE_S, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_MAX_EPOCHS
+from gan.limits import (CACHE_AGE_S, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_JOBS_AT_ONCE,
+                        TRAIN_MAX_EPOCHS)
 from gan.ui_lab import lab_tab
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, Page, button, gallery, go_button, handler, index_slider, json_box,
                     model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box, seed_row, slider, table)
@@ -169,7 +170,7 @@ def train_tab(state: Demo, page: Page):
     follows(arch, epochs, TRAIN_MAX_EPOCHS.get)
     job = go.click(handler(state.claim), busy, busy, concurrency_limit=None, api_visibility="private").success(
         handler(state.train), [arch, recipe, epochs, seed], [grid, losses, d_out, fd, hist, stats, model],
-        api_name="train", concurrency_limit=1, concurrency_id="train")  # one job at a time: the rest queue
+        api_name="train", concurrency_limit=TRAIN_JOBS_AT_ONCE, concurrency_id="train")  # the rest queue
     job.then(lambda: False, None, busy, api_visibility="private")
     stop.click(lambda: False, None, busy, cancels=[job], api_visibility="private")
     try_go.click(handler(state.trained), [model, try_seed], [yours, bundled, try_labels], api_name="trained")

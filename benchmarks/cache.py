@@ -25,8 +25,15 @@ EVERY_S = 2.0      # how often the cache is measured
 
 
 def size(folder: Path) -> tuple:
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    return sum(p.stat().st_size for p in files), len(files)
+    """(bytes, files) under folder; a file deleted while it is counted does not count."""
+    total = count = 0
+    for p in folder.rglob("*"):
+        try:
+            if p.is_file():
+                total, count = total + p.stat().st_size, count + 1
+        except FileNotFoundError:
+            pass
+    return total, count
 
 
 def request(client, url, i):
@@ -45,7 +52,7 @@ def run(age_s: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         cache, port = Path(tmp) / "cache", free_port()
         proc, _ = start_app(port, GRADIO_TEMP_DIR=str(cache), GAN_CACHE_AGE_S=str(age_s), GAN_CACHE_SWEEP_S=str(SWEEP_S))
-        url, done, samples = f"http://127.0.0.1:{port}/", [0], []
+        url, done, samples, failed = f"http://127.0.0.1:{port}/", [0], [], []
         try:
             start_bytes, start_files = size(cache)
             t0, stop = time.perf_counter(), threading.Event()
@@ -58,7 +65,10 @@ def run(age_s: int) -> dict:
 
             def work(k):
                 for i in range(k, REQUESTS, CLIENTS):
-                    request(clients[k], url, i)
+                    try:
+                        request(clients[k], url, i)
+                    except Exception as e:  # counted and reported: the disk is measured either way
+                        failed.append(f"{i}: {type(e).__name__}: {e}"[:200])
                     done[0] += 1
             with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
                 list(pool.map(work, range(CLIENTS)))
@@ -71,6 +81,7 @@ def run(age_s: int) -> dict:
     return {"age_s": age_s, "sweep_s": SWEEP_S, "requests": REQUESTS, "seconds": end[0],
             "start_mb": round(start_bytes / 1e6, 2), "start_files": start_files,
             "end_mb": round(end[2] / 1e6, 2), "end_files": end[3], "peak_mb": round(peak / 1e6, 2),
+            "failed": len(failed), "failures": failed[:5],
             "samples": samples + [end]}
 
 
@@ -81,7 +92,7 @@ def markdown(res) -> str:
         # the size at each quarter of the requests
         quarters = [next(s for s in r["samples"] if s[1] >= q * r["requests"] // 4) for q in (1, 2, 3, 4)]
         rows.append(f"| {name.replace('_', ' ')} (age {r['age_s']:,} s) | {r['start_mb']} MB ({r['start_files']}) | "
-                    + " | ".join(f"{s[2] / 1e6:.1f} MB ({s[3]})" for s in quarters) + f" | {r['peak_mb']} MB | {r['seconds']} s |")
+                    + " | ".join(f"{s[2] / 1e6:.1f} MB ({s[3]})" for s in quarters) + f" | {r['peak_mb']} MB | {r['seconds']} s | {r['failed']} |")
     return f"""# Gradio's cache under load ({res['date']})
 
 {res['machine']}. `python -m benchmarks.cache`: the app (`python app.py`, through `benchmarks.serve`) with its
@@ -90,8 +101,8 @@ new seed, every 10th an `/interpolate` with its GIF, every 20th an upload of 20 
 `GRADIO_TEMP_DIR` taken every {EVERY_S:g} s. With delete_cache, files not handed out for {AGE_S} s go (swept every
 {SWEEP_S} s; the Space's own age is `gan.limits.CACHE_AGE_S`, 6 hours); without it, nothing ever goes, as before.
 
-| run | at start (files) | after 1/4 | 1/2 | 3/4 | all requests | peak | time |
-|---|---|---|---|---|---|---|---|
+| run | at start (files) | after 1/4 | 1/2 | 3/4 | all requests | peak | time | failed requests |
+|---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
 With delete_cache the cache stops growing at about what the last {AGE_S} s of requests made (the rate times the age);

@@ -17,7 +17,7 @@ class TrainTab:
         class histogram, stats, the model .zip path once done, else None)."""
         cfg = live.check_job(arch, recipe, epochs, seed)
         images, feats = live.subset(self.index, cfg.arch)
-        for u in live.job(cfg, images, feats, self.classifier, self.train_cap_s):
+        for u in live.one_at_a_time(live.job(cfg, images, feats, self.classifier, self.train_cap_s)):
             yield self.shown(u)
 
     def train_example(self):

@@ -15,6 +15,7 @@ INDEX_PER_CLASS = 800          # training images per class in the bundled neares
 HISTORY_FD_N = 2000            # samples per FD during training (history.json, the learned tab)
 EVAL_N = 10_000                # samples per model metric (summary.json, the model table)
 TRAIN_CAP_S = 300              # a Train job's wall-clock cap, seconds (the app's GAN_TRAIN_CAP_S)
+TRAIN_JOBS_AT_ONCE = 1         # Train jobs training at one time (app.py's queue and gan.live's places); the rest wait
 TRAIN_FD_N = 1000              # samples per Train job epoch-end FD and class histogram
 TRAIN_MAX_EPOCHS = {"mlp": 30, "cnn": 5}
 TRAIN_PER_CLASS = {"mlp": 800, "cnn": 300}  # a Train job's images per class (of the index's)

@@ -15,7 +15,9 @@ which show a collapse that the loss hides.
 """
 import io
 import json
+import logging
 import tempfile
+import threading
 import time
 import zipfile
 from dataclasses import dataclass
@@ -30,10 +32,14 @@ from gan.checks import InputError, choice, whole
 from gan.config import CHOICES, Config
 from gan.data import CLASSES
 from gan.ema import sampling_copy
-from gan.limits import TRAIN_FD_N, TRAIN_MAX_EPOCHS, TRAIN_PER_CLASS
+from gan.limits import TRAIN_FD_N, TRAIN_JOBS_AT_ONCE, TRAIN_MAX_EPOCHS, TRAIN_PER_CLASS
 from gan.metrics import classify, frechet_distance
 from gan.sampling import generate, grid, latents, to_uint8
 
+log = logging.getLogger(__name__)
+# Places to train in. app.py's queue starts TRAIN_JOBS_AT_ONCE jobs at a time, and frees a stopped job's place at
+# once; the thread still inside that job's step keeps this place until the step is done (one_at_a_time).
+PLACES = threading.BoundedSemaphore(TRAIN_JOBS_AT_ONCE)
 EVAL_SEED = 10_000_019     # their latents: the same every epoch, as gan.metrics uses
 UPDATE_S = 1.0             # seconds of training between two updates (a Stop lands between them)
 CURVE_EVERY = 10           # steps per point of the loss curves (their mean)
@@ -96,6 +102,8 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
     step = seen = 0
     sums, n_sum, curves, fds, shares = torch.zeros(len(keys)), 0, [], [], None
     cap = StopRequest()  # set at cap_s: the job ends after that step, with the model it has
+    name = f"{cfg.arch} {cfg.recipe}, {cfg.epochs} epochs, seed {cfg.seed}"
+    log.info("train job %s: started", name)
 
     def update(G, done=False, model=None):
         secs = clock() - t0
@@ -105,32 +113,51 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
                  "class_shares": dict(zip(CLASSES, shares)) if shares else None, "done": done, "capped": cap.requested}
         return Update(stats, preview(G, z_grid), list(curves), list(fds), shares, model)
 
-    while run.epoch < cfg.epochs and not cap.requested:
-        for i, losses in training.epoch_steps(run, cap):  # train.py's epochs, step by step
-            step, seen = step + 1, seen + run.batch
-            sums += torch.stack([v.detach() for v in losses])
-            n_sum += 1
-            if n_sum == CURVE_EVERY or i == run.steps - 1:  # a point per CURVE_EVERY steps: their mean
-                curves.append({"epoch": round(run.epoch + (i + 1) / run.steps, 4),
-                               **{k: float(v) / n_sum for k, v in zip(keys, sums)}})
-                sums, n_sum = torch.zeros(len(keys)), 0
-            if clock() - t0 > cap_s:
-                cap.set()  # this step was the last
-            elif clock() - last >= update_s and i < run.steps - 1:
-                yield update(run.ema)  # the EMA copy tracks G (decay 0: it is G)
+    try:
+        while run.epoch < cfg.epochs and not cap.requested:
+            for i, losses in training.epoch_steps(run, cap):  # train.py's epochs, step by step
+                step, seen = step + 1, seen + run.batch
+                sums += torch.stack([v.detach() for v in losses])
+                n_sum += 1
+                if n_sum == CURVE_EVERY or i == run.steps - 1:  # a point per CURVE_EVERY steps: their mean
+                    curves.append({"epoch": round(run.epoch + (i + 1) / run.steps, 4),
+                                   **{k: float(v) / n_sum for k, v in zip(keys, sums)}})
+                    sums, n_sum = torch.zeros(len(keys)), 0
+                if clock() - t0 > cap_s:
+                    cap.set()  # this step was the last
+                elif clock() - last >= update_s and i < run.steps - 1:
+                    yield update(run.ema)  # the EMA copy tracks G (decay 0: it is G)
+                    last = clock()
+            if cap.requested:
+                break
+            run.epoch += 1
+            sampler = sampling_copy(run.ema, cfg)
+            feats, probs = classify(classifier, generate(sampler, z_eval))
+            fds.append({"epoch": run.epoch, "FD": round(frechet_distance(real_feats, feats.astype(np.float64)), 3)})
+            shares = [round(float(s), 4) for s in np.bincount(probs.argmax(1), minlength=len(CLASSES)) / TRAIN_FD_N]
+            if run.epoch < cfg.epochs:
+                yield update(sampler)
                 last = clock()
-        if cap.requested:
-            break
-        run.epoch += 1
         sampler = sampling_copy(run.ema, cfg)
-        feats, probs = classify(classifier, generate(sampler, z_eval))
-        fds.append({"epoch": run.epoch, "FD": round(frechet_distance(real_feats, feats.astype(np.float64)), 3)})
-        shares = [round(float(s), 4) for s in np.bincount(probs.argmax(1), minlength=len(CLASSES)) / TRAIN_FD_N]
-        if run.epoch < cfg.epochs:
-            yield update(sampler)
-            last = clock()
-    sampler = sampling_copy(run.ema, cfg)
-    yield update(sampler, done=True, model=zipped(sampler, cfg.arch))
+        yield update(sampler, done=True, model=zipped(sampler, cfg.arch))
+    finally:  # done, capped, or closed at a yield (Stop, a closed page)
+        log.info("train job %s: ended after %d steps", name, step)
+
+
+def one_at_a_time(updates):
+    """updates' items, each computed while holding one of PLACES, none held between them: a
+    stopped job is no longer asked for items, and the thread still computing its last one keeps
+    its place until that is done, so the next job does not start training beside it."""
+    updates = iter(updates)
+    try:
+        while True:
+            with PLACES:
+                item = next(updates, None)
+            if item is None:
+                return
+            yield item
+    finally:
+        updates.close()
 
 
 MAX_ZIP_MEMBER = 16 * 2**20  # the CNN generator's safetensors is ~3 MB

@@ -46,6 +46,8 @@ SABOTAGES = [
     ("gan/live.py", "pick = torch.cat([torch.nonzero(labels == c).view(-1)[:TRAIN_PER_CLASS[arch]]",
      "pick = torch.cat([torch.nonzero(labels == c).view(-1)[:200]", "tests/test_live.py -k subsets"),
     ("gan/live.py", "if clock() - t0 > cap_s:", "if False:", "tests/test_live.py -k cap"),
+    ("gan/live.py", "            with PLACES:", "            if True:", "tests/test_live.py -k stopped_jobs"),
+    ("gan/demo_train.py", "        if running:", "        if False:", "tests/test_browser.py -k train_tab"),
     # Your own garment
     ("app.py", "edit, [arch, latent, direction, amounts], strip, api_visibility",
      "edit, [arch, latent, direction, amounts], None, api_visibility", "tests/test_browser.py -k draw"),

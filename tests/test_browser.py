@@ -261,18 +261,28 @@ def settled(page, elem_id, quiet_s: float = 1.0, timeout_s: float = 30):
     raise AssertionError(f"#{elem_id} kept changing for {timeout_s} s")
 
 
-def test_train_tab_starts_a_job_shows_it_learn_and_stops_it(page, client):
-    """The report's recipe on the MLP (30 epochs, the most the tab allows): the grid changes as it
-    learns; a second Train from the page is refused; Stop ends the job and a new one can start.
-    One job runs at a time, so a job that starts after Stop shows the page's job ended: the
-    page's second, then a script's."""
+def test_train_tab_starts_a_job_shows_it_learn_and_stops_it(page, client, live_app):
+    """The report's recipe on the MLP (30 epochs, the most the tab allows): a double click starts
+    one job, and the grid changes as it learns; a second Train from the page is refused; Stop ends
+    the job and a new one can start. One job runs at a time, so a job that starts after Stop shows
+    the page's job ended (and no second one of the double click waited behind it): the page's
+    second, then a script's. The app's log counts the page's jobs."""
     page.get_by_role("tab", name="Train it yourself").click()
     epochs = page.get_by_label(text.t("en", "train.epochs")).first  # the slider's number box: 30 epochs,
     epochs.fill(str(TRAIN_MAX_EPOCHS["mlp"]))                       # a minute: only Stop ends it sooner
     epochs.press("Enter")
     train = page.get_by_role("button", name="Train", exact=True)
+    started = "train job mlp report, 30 epochs, seed 0: started"
+    page_jobs = live_app[1].read_text().count(started)
     for attempt in range(2):
-        click_and_wait(page, train, "train-grid", 1)
+        if attempt == 0:
+            shown = srcs(page, "train-grid")
+            train.dblclick()
+            page.wait_for_function("([id, before]) => JSON.stringify([...document.querySelectorAll(`#${id} img`)]"
+                                   ".map(i => i.src)) !== JSON.stringify(before)", arg=["train-grid", shown],
+                                   timeout=WAIT_MS)
+        else:
+            click_and_wait(page, train, "train-grid", 1)
         before = srcs(page, "train-grid")
         page.wait_for_function("([id, before]) => JSON.stringify([...document.querySelectorAll(`#${id} img`)]"
                                ".map(i => i.src)) !== JSON.stringify(before)", arg=["train-grid", before],
@@ -285,6 +295,7 @@ def test_train_tab_starts_a_job_shows_it_learn_and_stops_it(page, client):
         job = client.submit("mlp", "report", 1, 0, api_name="/train")
         assert first_outputs(job, 1, timeout=20)
         job.cancel()
+        assert live_app[1].read_text().count(started) == page_jobs + attempt + 1
 
 
 def test_draw_a_garment_invert_it_and_edit_it(page):
