@@ -1,9 +1,14 @@
 """The one-line sabotages the commits name, re-applied: each changes the code a test guards, and
 that test must go red. python tests/sabotages.py [WORD]  (only the sabotages whose text holds WORD)
 
-Each sabotage is applied to the working tree, its tests run (pytest -x, one process), and the file
-is put back, whatever happens. A sabotage whose line is no longer in the code says so: the list is
-then out of date, not the test. Run it on a clean tree; it takes a while (live apps, a browser)."""
+Each selection of tests is first run once on the clean tree: it must pass there, or the sabotage
+proves nothing (ALREADY RED, or BROKEN when it cannot even run). Then each sabotage is applied, its
+tests run (pytest -x, one process), and the file is put back, whatever happens. Only a test failure
+counts as red: pytest's exit code 1 with a FAILED line. An error before or around the tests
+(collection, import, a fixture such as a missing browser: exit codes 2 to 4, or ERROR lines only)
+is BROKEN, a run past the deadline TIMED OUT, and neither is red. A sabotage whose line is no longer
+in the code says so: the list is then out of date, not the test. It takes a while (live apps, a
+browser)."""
 import subprocess
 import sys
 import time
@@ -197,24 +202,45 @@ SABOTAGES = [
 ]
 
 
+def pytest(tests: str) -> tuple:
+    """Run a selection in one process -> (outcome, the line that says why): "passed", "failed" (a
+    test failed: exit code 1 with a FAILED line), "no tests", "broken" or "timed out"."""
+    try:
+        r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider",
+                            *tests.split()], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return "timed out", f"no result within {TIMEOUT_S} s"
+    lines = r.stdout.splitlines()
+    failed = next((l for l in lines if l.startswith("FAILED")), None)
+    why = next((l for l in lines if l.startswith("ERROR")), None) or (lines[-1] if lines else r.stderr[-200:])
+    if r.returncode == 0:
+        return ("passed", why) if " passed" in why else ("broken", f"nothing passed: {why}")  # all skipped
+    if r.returncode == 1 and failed:
+        return "failed", failed
+    if r.returncode == 5:  # pytest's "no tests collected": the list names a test that is gone
+        return "no tests", f"{tests} selects none"
+    return "broken", f"exit code {r.returncode}: {why}"
+
+
+CLEAN = {}  # selection -> its outcome on the clean tree, run once
+
+
 def run(path, old, new, tests) -> str:
     file = ROOT / path
     before = file.read_text()
     if before.count(old) != 1:
         return f"OUT OF DATE ({before.count(old)} matches)"
+    if tests not in CLEAN:
+        CLEAN[tests] = pytest(tests)
+    outcome, why = CLEAN[tests]
+    if outcome != "passed":  # a selection red (or broken) without the sabotage proves nothing
+        return f"{'ALREADY RED' if outcome == 'failed' else outcome.upper()} on the clean tree: {why[:160]}"
     try:
         file.write_text(before.replace(old, new))
         t0 = time.time()
-        try:
-            r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider",
-                                *tests.split()], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S)
-            if r.returncode == 5:  # pytest's "no tests collected": the list names a test that is gone
-                return f"NO TESTS: {tests} selects none"
-            red = r.returncode != 0
-            why = next((l for l in r.stdout.splitlines() if l.startswith(("FAILED", "ERROR"))), r.stdout[-200:])
-        except subprocess.TimeoutExpired:
-            red, why = True, f"timed out after {TIMEOUT_S} s"
-        return f"{'red' if red else 'GREEN'} in {time.time() - t0:.0f} s: {why[:160]}"
+        outcome, why = pytest(tests)
+        word = {"failed": "red", "passed": "GREEN"}.get(outcome, outcome.upper())
+        return f"{word} in {time.time() - t0:.0f} s: {why[:160]}"
     finally:
         file.write_text(before)
 
