@@ -199,6 +199,12 @@ SABOTAGES = [
      "tests/test_hub.py -k unanswering"),
     ("gan/card.py", 'DATASET_ID = "zalando-datasets/fashion_mnist"', 'DATASET_ID = "fashion_mnist"',
      "tests/test_publish.py -k staged"),
+    # the report's layers, by hand
+    ("gan/models.py", "x = torch.tanh(self.fc2(self.nonlin1(self.fc1(z))))",
+     "x = torch.sigmoid(self.fc2(self.nonlin1(self.fc1(z))))",
+     "tests/test_models.py -k bundled_models"),
+    ("gan/models.py", "x = x.reshape(x.size(0), IMG_DIM)", "x = x.transpose(2, 3).reshape(x.size(0), IMG_DIM)",
+     "tests/test_models.py -k bundled_models"),
 ]
 
 
