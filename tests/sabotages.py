@@ -205,6 +205,12 @@ SABOTAGES = [
      "tests/test_models.py -k bundled_models"),
     ("gan/models.py", "x = x.reshape(x.size(0), IMG_DIM)", "x = x.transpose(2, 3).reshape(x.size(0), IMG_DIM)",
      "tests/test_models.py -k bundled_models"),
+    # metrics by hand
+    ("gan/metrics.py", "r[rows] = d.kthvalue(k + 1, dim=1).values", "r[rows] = d.kthvalue(k, dim=1).values",
+     "tests/test_metrics.py -k by_hand"),
+    ("gan/metrics.py", "return counts.double().sum().item() / (k * len(f)), covered.double().mean().item()",
+     "return counts.double().sum().item() / (k * len(r)), covered.double().mean().item()",
+     "tests/test_metrics.py -k by_hand"),
 ]
 
 
