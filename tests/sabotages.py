@@ -211,6 +211,10 @@ SABOTAGES = [
     ("gan/metrics.py", "return counts.double().sum().item() / (k * len(f)), covered.double().mean().item()",
      "return counts.double().sum().item() / (k * len(r)), covered.double().mean().item()",
      "tests/test_metrics.py -k by_hand"),
+    # the latent experiments against values computed here
+    ("gan/explore.py", "_, grid, _, change = sweep(G, seed, index, list(range(G.z_dim)), [value], mode)",
+     '_, grid, _, change = sweep(G, seed, index, list(range(G.z_dim)), [value], "add")',
+     "tests/test_explore.py -k importance"),
 ]
 
 
