@@ -215,6 +215,9 @@ SABOTAGES = [
     ("gan/explore.py", "_, grid, _, change = sweep(G, seed, index, list(range(G.z_dim)), [value], mode)",
      '_, grid, _, change = sweep(G, seed, index, list(range(G.z_dim)), [value], "add")',
      "tests/test_explore.py -k importance"),
+    ("gan/garment.py", "return torch.stack([z + a * d for a in amounts])",
+     "return torch.stack([z - a * d for a in amounts])",
+     "tests/test_examples.py -k garment_tab"),
 ]
 
 
