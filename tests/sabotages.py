@@ -218,6 +218,8 @@ SABOTAGES = [
     ("gan/garment.py", "return torch.stack([z + a * d for a in amounts])",
      "return torch.stack([z - a * d for a in amounts])",
      "tests/test_examples.py -k garment_tab"),
+    ("README.md", ") ![Train it yourself](tests/screenshots/tab-9.png)", ")",
+     "tests/test_publish.py -k deploy_uploads"),
 ]
 
 
