@@ -220,6 +220,9 @@ SABOTAGES = [
      "tests/test_examples.py -k garment_tab"),
     ("README.md", ") ![Train it yourself](tests/screenshots/tab-9.png)", ")",
      "tests/test_publish.py -k deploy_uploads"),
+    ("gan/hub.py", "tries = [True] if offline or not endpoint_reachable() else [False, True]",
+     "tries = [True] if offline else [False, True]",
+     "tests/test_hub.py -k backlog"),
 ]
 
 
