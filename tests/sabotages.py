@@ -40,7 +40,7 @@ SABOTAGES = [
     ("gan/live.py", "while run.epoch < cfg.epochs and not cap.requested:", "while run.epoch < 1 and not cap.requested:",
      "tests/test_live.py -k streams"),
     ("gan/live.py", "elif clock() - last >= update_s and i < run.steps - 1:", "elif False:",
-     "tests/test_live.py -k stop_ends"),
+     "tests/test_live.py -k update_s"),
     ("gan/training.py", "torch.Generator().manual_seed(cfg.seed))", "torch.Generator().manual_seed(time.time_ns() % 2**31))",
      "tests/test_live.py -k bit_identical"),
     ("gan/demo_train.py", "G, arch = live.read_zip(model)", "arch = live.read_zip(model)[1]; G = self.G(arch)",
@@ -223,6 +223,12 @@ SABOTAGES = [
     ("gan/hub.py", "tries = [True] if offline or not endpoint_reachable() else [False, True]",
      "tries = [True] if offline else [False, True]",
      "tests/test_hub.py -k backlog"),
+    # values computed here, not by the code under test
+    ("gan/metrics.py", "np.trace(s1) + np.trace(s2) - 2 * tr_covmean)", "np.trace(s1) + np.trace(s2) - tr_covmean)",
+     "tests/test_live.py -k streams"),
+    ("gan/sampling.py", "return (images.float() * 127.5 + 128.0).clamp(0, 255).to(torch.uint8)[:, 0]",
+     "return (images.float() * 127.5 + 127.5).clamp(0, 255).to(torch.uint8)[:, 0]",
+     "tests/test_lab.py -k fallback"),
 ]
 
 
