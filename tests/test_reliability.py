@@ -206,14 +206,15 @@ def test_server_serves_its_outputs_and_no_other_file(server):
     import numpy as np
     from conftest import CALL_TIMEOUT, api_client
     from gan.demo import STRIP_PAD, STRIP_UPSCALE
-    from gan.sampling import sample, tiles
+    from gan.sampling import latents, tiles
+    from test_app import render
     c = api_client(server, download_files=False)
     strip, _ = c.submit("cnn", 7, api_name="/sample").result(timeout=CALL_TIMEOUT)
     r = httpx.get(strip["url"], timeout=30)
     assert r.status_code == 200
     img = np.asarray(Image.open(io.BytesIO(r.content)).convert("L"))
     got = tiles(img, 8, cols=8, pad=STRIP_PAD, factor=STRIP_UPSCALE)
-    assert np.array_equal(got, sample(weights.load_generator("cnn"), 7, 8))
+    assert np.array_equal(got, render(weights.load_generator("cnn"), latents(7, 8)))
     from gan.demo_lab import ORT_DIR
     for path in (weights.bundled_dir("cnn") / "model.onnx", ORT_DIR / "ort-wasm-simd-threaded.wasm"):
         r = httpx.get(f"{server}gradio_api/file={path}", timeout=30)
