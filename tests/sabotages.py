@@ -237,6 +237,9 @@ SABOTAGES = [
     ("gan/sampling.py", "return (images.float() * 127.5 + 128.0).clamp(0, 255).to(torch.uint8)[:, 0]",
      "return (images.float() * 127.5 + 127.5).clamp(0, 255).to(torch.uint8)[:, 0]",
      "tests/test_browser.py -k random_seed"),
+    ("gan/sampling.py", "return (images.float() * 127.5 + 128.0).clamp(0, 255).to(torch.uint8)[:, 0]",
+     "return (images.float() * 127.5 + 127.5).clamp(0, 255).to(torch.uint8)[:, 0]",
+     "tests/test_training.py -k dry_run"),
 ]
 
 

@@ -22,8 +22,9 @@ def test_train_py_dry_run(tmp_path, capsys, arch, recipe):
     """`python train.py --dry-run` (its main, in this process): two epochs written as promised."""
     import numpy as np
     from PIL import Image
-    from gan.sampling import grid, latents, generate, to_uint8
+    from gan.sampling import grid, latents
     from gan.training import GRID_SEED
+    from test_app import render
     out = tmp_path / arch
     code, _, err = run_main(["--arch", arch, "--recipe", recipe, "--dry-run", "--out", str(out)], capsys)
     assert code == 0, err[-2000:]
@@ -44,7 +45,7 @@ def test_train_py_dry_run(tmp_path, capsys, arch, recipe):
     assert export.fresh(out) == out / weights.ONNX_FILE  # the Latent lab's copy, of these weights
     # the epoch grid is the saved generator on the fixed latents, pixel for pixel
     png = np.asarray(Image.open(out / "samples" / "epoch_002.png"))
-    assert np.array_equal(png, grid(to_uint8(generate(G, latents(GRID_SEED, 64)))))
+    assert np.array_equal(png, grid(render(G, latents(GRID_SEED, 64))))
 
 
 def run_main(argv, capsys):
