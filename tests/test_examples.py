@@ -1,14 +1,18 @@
 """weights/examples: what the Garment and Train tabs open with is still what the code makes
 (gan.examples keeps it as data so that start-up does not run an inversion and a minute of training)."""
+import json
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from safetensors.torch import load_file
 
 from gan import examples, garment, live, nearest, weights
 from gan.data import to_float
 from gan.metrics import classify
 from gan.sampling import generate, to_uint8
+from test_app import render
 
 
 def test_the_example_drawing_is_the_one_drawn_by_code():
@@ -54,13 +58,21 @@ def test_the_example_job_is_the_default_job(tmp_path):
         assert got == pytest.approx(want, rel=0.05, abs=1e-3)
 
 
-def test_the_garment_tab_opens_with_what_edit_returns():
+def test_the_garment_tab_opens_with_the_example_inverted_and_edited():
     """Demo.garment_example (the tab's opening result, made without waiting for the garment
-    spaces): the example drawing as the file, its target, and the strip /edit returns for its latent."""
+    spaces): the example drawing as the file, its target, the bundled latent (inversions.json) and
+    G's image of it, and that latent moved along the fitted direction (directions.safetensors) by
+    the tab's default amounts, each image computed here."""
     from gan.demo import Demo
-    demo = Demo.load()
-    file, target, _, info, latent, strip = demo.garment_example("cnn")
+    file, target, recon, info, latent, strip = Demo.load().garment_example("cnn")
+    G = weights.load_generator("cnn")
+    stored = json.loads(examples.INVERSIONS.read_text())["cnn"]
+    z = torch.tensor(stored)
+    direction = load_file(weights.bundled_dir("cnn") / "directions.safetensors")[garment.DEFAULT_DIRECTION]
+    amounts = [float(a) for a in garment.DEFAULT_AMOUNTS.split(",")]
     assert open(file, "rb").read() == examples.DRAWING.read_bytes()
-    assert np.array_equal(target[::8, ::8], examples.target()) and latent == Demo.latent_text(info)
-    edited = demo.edit("cnn", latent, garment.DEFAULT_DIRECTION, garment.DEFAULT_AMOUNTS)
-    assert len(strip) == len(edited) == 5 and all(np.array_equal(a[0], b[0]) for a, b in zip(strip, edited))
+    assert np.array_equal(target[::8, ::8], examples.target())
+    assert json.loads(latent) == info["latent"] == stored
+    assert np.array_equal(recon[::8, ::8], render(G, z[None])[0])
+    want = render(G, torch.stack([z + a * direction for a in amounts]))
+    assert len(strip) == len(amounts) and all(np.array_equal(item[0][::8, ::8], w) for item, w in zip(strip, want))

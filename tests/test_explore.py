@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from gan import explore, weights
-from gan.sampling import sample
+from gan.sampling import latents, sample
+from test_app import render
 
 
 def test_parse_lists():
@@ -47,11 +48,20 @@ def test_report_observation_small_values_barely_change_large_ones_do():
         assert change[:, 1].mean() > 3 * change[:, 0].mean()
 
 
-def test_importance_covers_all_positions():
+def test_importance_measures_every_position_set_to_the_value():
+    """The change at position p is the mean absolute pixel difference between seed 7's image #0
+    and that image with z[p] set to 10, computed here for all 100 positions; the top 8 are the
+    largest of those, largest first (ties: the lower position), with their images."""
     G = weights.load_generator("cnn")
     change, order, imgs = explore.importance(G, 7, 0, 10.0, "set")
-    assert change.shape == (100,) and imgs.shape == (8, 28, 28)
-    assert list(order) == sorted(range(100), key=lambda p: -change[p])[:8]
+    z = latents(7, 8)[0]
+    edited = z.repeat(100, 1)
+    edited[range(100), range(100)] = 10.0  # row p: z with z[p] = 10
+    images = render(G, edited).astype(np.int16)
+    want = np.abs(images - render(G, z[None]).astype(np.int16)).mean(axis=(1, 2))
+    np.testing.assert_allclose(change, want, rtol=0, atol=1e-9)
+    top = sorted(range(100), key=lambda p: (-want[p], p))[:8]
+    assert list(order) == top and np.array_equal(imgs, images[top])
 
 
 def test_nearest_index_finds_training_images_themselves():
@@ -69,7 +79,7 @@ def test_nearest_index_finds_training_images_themselves():
 
 
 def test_interpolation_endpoints_and_norms():
-    za, zb = torch.randn(1, 100), torch.randn(1, 100)
+    za, zb = torch.randn(2, 1, 100, generator=torch.Generator().manual_seed(0))
     s = explore.interpolate_latents(za, zb, 5, "slerp")
     l = explore.interpolate_latents(za, zb, 5, "lerp")
     assert torch.allclose(s[0], za[0], atol=1e-5) and torch.allclose(s[-1], zb[0], atol=1e-5)

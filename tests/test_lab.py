@@ -9,34 +9,37 @@ import torch
 from conftest import CALL_TIMEOUT, call
 from gan import examples, explore, export, garment, weights
 from gan.checks import InputError
-from gan.data import CLASSES, to_float
+from gan.data import CLASSES
 from gan.demo_lab import DEFAULT_POSITIONS
 from gan.limits import LAB_RANGE
-from gan.metrics import classify
-from gan.sampling import generate, latents, to_uint8
-from test_app import SEED_ERROR, G, pixels  # noqa: F401 (G: a fixture)
+from gan.sampling import latents
+from test_app import SEED_ERROR, G, pixels, render  # noqa: F401 (G: a fixture)
 from test_browser import WAIT_MS
 
 START = latents(114514, 8)[0]  # what the lab tab opens with: the page's seed, image #0
 
 
 def rendered(G, z) -> np.ndarray:
-    return to_uint8(generate(G, torch.as_tensor(z, dtype=torch.float32)[None]))[0]
+    """uint8 (28, 28): G's image of one latent, computed here (test_app.render)."""
+    return render(G, torch.as_tensor(z, dtype=torch.float32)[None])[0]
 
 
 def test_lab_hands_over_the_latent_directions_and_fresh_files(server, client, G):
+    """/lab hands over the seed's latent, each model's directions, those /edit moves along (its
+    image of the latent moved by 4 along each is G's, drawn here from the direction handed over),
+    and the bundled model.onnx files (exported from the bundled weights), as the browser gets them."""
     import httpx
     state = call(client, 2024, 5, api_name="/lab")
     assert state["latent"] == latents(2024, 8)[5].tolist()  # exactly: float32 values survive JSON
-    clf = weights.load_classifier()
+    z = torch.tensor(state["latent"])
     for arch in ("mlp", "cnn"):
-        folder = weights.bundled_dir(arch)
-        space = garment.Space(G[arch], clf, weights.load_directions(folder, 100))
         got = state["models"][arch]["directions"]
         assert set(got) == set(garment.DIRECTIONS)
-        assert all(got[k] == space.directions[k].tolist() for k in got), arch  # what /edit moves along
+        for name, d in got.items():
+            want = render(G[arch], (z + 4 * torch.tensor(d))[None])[0]  # float32, as /edit moves
+            assert np.array_equal(edit_image(client, arch, "2024/5", name, 4), want), (arch, name)
         r = httpx.get(server + state["models"][arch]["onnx"], timeout=CALL_TIMEOUT)  # decoded as a browser does
-        assert r.status_code == 200 and r.content == export.fresh(folder).read_bytes(), arch
+        assert r.status_code == 200 and r.content == export.fresh(weights.bundled_dir(arch)).read_bytes(), arch
     assert state["limits"]["positions"] == [10, 60, 80] and state["limits"]["report_values"] == [0.3, 10]
     assert state["source"] == "seed 2024 · #5" and state["words"]["label"] == "{cls} {p}%"
     pasted = call(client, "[0.5" + ", 0.25" * 99 + "]", api_name="/lab_latent")
@@ -61,11 +64,13 @@ def test_fallback_rendering_is_the_generators_and_the_classifiers(G):
     demo = Demo({a: load_model(a) for a in ("mlp", "cnn")}, weights.load_classifier())
     z = latents(3, 8)[2] * 1.5
     out = demo.lab_render({"mlp": json.dumps(z.tolist()), "cnn": z.tolist()})
-    for arch in ("mlp", "cnn"):
-        img = rendered(G[arch], z)
+    clf = weights.load_classifier().eval()
+    for arch in ("mlp", "cnn"):  # G's pixels and the classifier's probabilities of them, computed here
+        img = render(G[arch], z[None])[0]
         assert out[arch]["pixels"] == img.reshape(-1).tolist()
-        _, probs = classify(weights.load_classifier(), to_float(torch.from_numpy(img)[None, None]))
-        np.testing.assert_allclose(out[arch]["probs"], probs[0], atol=1e-6)
+        with torch.no_grad():
+            probs = torch.softmax(clf(torch.from_numpy(img)[None, None].float() / 127.5 - 1), 1)[0]
+        np.testing.assert_allclose(out[arch]["probs"], probs, atol=1e-6)
     with pytest.raises(InputError, match="arch must be one of mlp, cnn, got 'gan'"):
         demo.lab_render({"gan": z.tolist()})
 

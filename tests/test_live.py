@@ -1,5 +1,6 @@
 """The Train tab: live jobs through gradio_client (streamed, scored, zipped, stoppable), their
 determinism, and the finished model beside the bundled one."""
+import itertools
 import re
 import threading
 import time
@@ -14,14 +15,23 @@ from conftest import CALL_TIMEOUT, api_client, call, first_outputs
 from gan import live, nearest, training, weights
 from gan.data import CLASSES
 from gan.limits import TRAIN_FD_N
-from gan.metrics import classify, frechet_distance
-from gan.sampling import generate, grid, latents, sample, to_uint8
+from gan.sampling import grid, latents
+from test_app import render
 
 REPORT_MLP = """Generator(
   (fc1): Linear(in_features=100, out_features=128, bias=True)
   (nonlin1): LeakyReLU(negative_slope=0.2)
   (fc2): Linear(in_features=128, out_features=784, bias=True)
 )"""
+
+
+def frechet_by_eigvals(a: np.ndarray, b: np.ndarray) -> float:
+    """FD with Tr((S_a S_b)^1/2) as the sum of the square roots of S_a S_b's eigenvalues (numpy's
+    general eigvals; gan.metrics takes the symmetric eigh of S_a^1/2 S_b S_a^1/2):
+    |mu_a - mu_b|^2 + Tr(S_a) + Tr(S_b) - 2 Tr((S_a S_b)^1/2)."""
+    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root_trace = np.sqrt(np.clip(np.linalg.eigvals(s_a @ s_b).real, 0, None)).sum()
+    return float(((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * root_trace)
 
 
 def unzip(path, tmp_path):
@@ -49,10 +59,13 @@ def test_a_short_job_streams_and_ends_with_a_loadable_model(client, tmp_path, re
     G = weights.load_generator("mlp", unzip(outputs[-1][6], tmp_path))  # the report's architecture
     assert str(G) == REPORT_MLP
     shown = np.asarray(Image.open(outputs[-1][0]).convert("L"))[::2, ::2]
-    assert np.array_equal(shown, grid(to_uint8(generate(G, latents(training.GRID_SEED, 64)))))
-    feats, probs = classify(weights.load_classifier(), generate(G, latents(live.EVAL_SEED, TRAIN_FD_N)))
-    index = nearest.load_index(weights.NEAREST_INDEX)  # the MLP's subset: the whole index
-    assert final["fd"] == pytest.approx(frechet_distance(index["features"].double().numpy(), feats), abs=2e-3)
+    assert np.array_equal(shown, grid(render(G, latents(training.GRID_SEED, 64))))
+    clf = weights.load_classifier().eval()
+    with torch.no_grad():  # the classifier's features and class probabilities of G's images, here
+        feats = clf.features(G(latents(live.EVAL_SEED, TRAIN_FD_N)))
+        probs = torch.softmax(clf.head(feats), 1).numpy()
+    real = nearest.load_index(weights.NEAREST_INDEX)["features"].double().numpy()  # the MLP's subset: the whole index
+    assert final["fd"] == pytest.approx(frechet_by_eigvals(real, feats.double().numpy()), abs=2e-3)
     shares = np.bincount(probs.argmax(1), minlength=10) / TRAIN_FD_N
     assert list(final["class_shares"]) == list(CLASSES)
     np.testing.assert_allclose(list(final["class_shares"].values()), shares, atol=1e-4)
@@ -62,8 +75,8 @@ def test_a_short_job_streams_and_ends_with_a_loadable_model(client, tmp_path, re
     yours, bundled, labels = call(client, __import__("gradio_client").handle_file(outputs[-1][6]), 3,
                                   api_name="/trained")
     from test_app import strip_pixels
-    assert np.array_equal(strip_pixels(yours), sample(G, 3))
-    assert np.array_equal(strip_pixels(bundled), sample(weights.load_generator("mlp"), 3))
+    assert np.array_equal(strip_pixels(yours), render(G, latents(3, 8)))
+    assert np.array_equal(strip_pixels(bundled), render(weights.load_generator("mlp"), latents(3, 8)))
     assert [row[0] for row in labels["data"]] == ["your model", "the bundled model"]
 
 
@@ -118,15 +131,16 @@ def test_stop_ends_a_job_and_the_next_one_starts(live_app):
     job = first.submit("cnn", "report", 5, 3, api_name="/train")
     first_outputs(job)
     waiting = second.submit("mlp", "report", 1, 3, api_name="/train")
-    deadline = time.time() + CALL_TIMEOUT
-    while waiting.status().code.name != "IN_QUEUE" and time.time() < deadline:
+    deadline = time.monotonic() + CALL_TIMEOUT
+    while waiting.status().code.name != "IN_QUEUE" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert waiting.status().code.name == "IN_QUEUE"  # behind the running job
     job.cancel()
     assert waiting.result(timeout=CALL_TIMEOUT)[5]["done"]
+    assert not any(out[5]["done"] for out in job.outputs())
     ended = re.compile(r"train job cnn report, 5 epochs, seed 3: ended after \d+ steps")
     while not ended.search(log.read_text()):
-        assert time.time() < deadline, "the stopped job never ended"
+        assert time.monotonic() < deadline, "the stopped job never ended"
         time.sleep(0.1)
 
 
@@ -158,6 +172,20 @@ def test_a_stopped_jobs_last_step_comes_before_the_next_jobs_first(monkeypatch):
     next(stream(2))  # B's first update
     computing.join(CALL_TIMEOUT)
     assert max(t for seed, t in steps if seed == 1) < min(t for seed, t in steps if seed == 2)
+
+
+def test_a_job_updates_every_update_s_so_a_stop_lands_at_once():
+    """A Stop (Gradio's cancel, or closing the job) ends a job at its next update, so a job updates
+    after every UPDATE_S seconds of training, not only at epoch ends. Its clock here is the test's:
+    0.25 s each time the job reads it; a step reads it at least once, so no more than UPDATE_S / 0.25
+    steps lie between two updates (an epoch of this job is 31 steps)."""
+    images, feats = small_subset("mlp", 4)  # 2,000 images, 64 a step
+    reads = itertools.count()
+    job = live.job(live.check_job("mlp", "report", 1, 0), images, feats, weights.load_classifier(),
+                   cap_s=float("inf"), clock=lambda: 0.25 * next(reads))
+    steps = [0] + [update.stats["step"] for update in itertools.islice(job, 4)]
+    job.close()
+    assert all(0 < b - a <= live.UPDATE_S / 0.25 for a, b in zip(steps, steps[1:])), steps
 
 
 def small_subset(arch, every):

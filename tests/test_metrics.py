@@ -35,7 +35,17 @@ def test_coverage_and_density_same_distribution(gauss):
     density, coverage = ev.density_coverage(a, b, k=5)
     assert coverage == pytest.approx(1 - 2 ** -5, abs=0.02)  # Naeem et al.: 1 - 2^-k
     assert density == pytest.approx(1.0, abs=0.1)
-    assert ev.density_coverage(a, a, k=5)[1] == 1.0
+
+
+def test_density_and_coverage_of_a_small_case_by_hand():
+    """Real points 0, 1, 2, 3, 10 on a line, k = 1: each one's ball reaches its nearest neighbour,
+    radius 1, 1, 1, 1, 7. Fakes 0.5 (in the balls of 0 and 1), 1.5 (of 1 and 2), 10.5 (of 10), 20
+    (in none): density = (2 + 2 + 1 + 0) / (k * 4 fakes) = 1.25; the balls holding a fake are those
+    of 0, 1, 2 and 10, coverage 4 / 5."""
+    real = np.array([[0.0], [1.0], [2.0], [3.0], [10.0]])
+    fake = np.array([[0.5], [1.5], [10.5], [20.0]])
+    density, coverage = ev.density_coverage(real, fake, k=1)
+    assert density == pytest.approx(1.25) and coverage == pytest.approx(0.8)
 
 
 def test_mode_dropping_lowers_recall_not_precision():

@@ -3,6 +3,8 @@ import re
 
 import pytest
 import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
 
 from gan import weights
 from gan.models import ARCHS, build
@@ -58,15 +60,48 @@ def test_state_dict_keys_are_the_report_modules():
     assert set(build("mlp")[0].state_dict()) == {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
 
 
+def batch_norm(x, t: dict, name: str):
+    """Eval-mode BatchNorm2d from the stored tensors: (x - mean) / sqrt(var + 1e-5) * weight + bias."""
+    def per_channel(key):
+        return t[f"{name}.{key}"].view(1, -1, 1, 1)
+    return (x - per_channel("running_mean")) / (per_channel("running_var") + 1e-5).sqrt() * per_channel("weight") \
+        + per_channel("bias")
+
+
+def by_hand(arch: str, g: dict, d: dict, z):
+    """The report's layers written out in plain torch ops on the tensors of the safetensors files:
+    z (N, 100) -> (images (N, 1, 28, 28), D's probabilities of them (N,))."""
+    def leaky(h):
+        return torch.where(h > 0, h, 0.2 * h)
+    if arch == "mlp":
+        x = torch.tanh(leaky(z @ g["fc1.weight"].T + g["fc1.bias"]) @ g["fc2.weight"].T + g["fc2.bias"])
+        x = x.view(-1, 1, 28, 28)
+        p = torch.sigmoid(leaky(x.view(-1, 784) @ d["fc1.weight"].T + d["fc1.bias"]) @ d["fc2.weight"].T + d["fc2.bias"])
+        return x, p.view(-1)
+    h = batch_norm(F.conv_transpose2d(z[:, :, None, None], g["main.0.weight"]), g, "main.1").relu()   # (N, 128, 7, 7)
+    h = batch_norm(F.conv_transpose2d(h, g["main.3.weight"], stride=2, padding=1), g, "main.4").relu()  # (N, 64, 14, 14)
+    x = torch.tanh(F.conv_transpose2d(h, g["main.6.weight"], stride=2, padding=1))                      # (N, 1, 28, 28)
+    h = leaky(F.conv2d(x, d["main.0.weight"], stride=2, padding=1))                                       # (N, 64, 14, 14)
+    h = leaky(batch_norm(F.conv2d(h, d["main.2.weight"], stride=2, padding=1), d, "main.3"))              # (N, 128, 7, 7)
+    return x, torch.sigmoid(F.conv2d(h, d["main.5.weight"])).view(-1)                                   # (N,)
+
+
 @pytest.mark.parametrize("arch", list(ARCHS))
-def test_shapes_and_ranges(arch):
-    G, D = build(arch)
-    G.eval(), D.eval()
-    x = G(torch.randn(5, 100))
-    assert x.shape == (5, 1, 28, 28) and x.abs().max() <= 1
-    p, logit = D(x), D.logits(x)
-    assert p.shape == (5,) and ((p >= 0) & (p <= 1)).all()
-    assert torch.allclose(torch.sigmoid(logit), p, atol=1e-6)
+def test_bundled_models_compute_the_reports_layers(arch):
+    """The bundled G and D compute what the report's layers compute on their stored tensors (tanh
+    images, sigmoid probabilities, LeakyReLU 0.2, eval-mode BatchNorm), written out here; D.logits
+    is D before its sigmoid."""
+    folder = weights.bundled_dir(arch)
+    g, d = load_file(folder / "model.safetensors"), load_file(folder / "discriminator" / "model.safetensors")
+    G, D = weights.load_generator(arch).eval(), weights.load_discriminator(arch).eval()
+    z = torch.randn(5, 100, generator=torch.Generator().manual_seed(0))
+    want_x, want_p = by_hand(arch, g, d, z)
+    with torch.no_grad():
+        x, p, logits = G(z), D(want_x), D.logits(want_x)
+    assert x.shape == (5, 1, 28, 28) and p.shape == logits.shape == (5,)
+    torch.testing.assert_close(x, want_x, rtol=0, atol=1e-5)
+    torch.testing.assert_close(p, want_p, rtol=0, atol=1e-6)
+    torch.testing.assert_close(torch.sigmoid(logits), want_p, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("arch", list(ARCHS))

@@ -1,12 +1,13 @@
 """Publishing (gan/publish.py) against the stand-in Hub (tests/hubstub.py): a model folder with its card,
 train.py --push-to-hub, the app to a Space with `deploy`, and the LFS rules a git push needs."""
 import json
+import re
 import subprocess
 
 import pytest
 import yaml
 
-from gan import card, export, publish, weights
+from gan import card, export, publish, text, weights
 
 EXPECTED_VARIABLE = "me/fm-{arch}"
 
@@ -57,7 +58,11 @@ def test_deploy_uploads_the_app_in_one_commit_and_points_it_at_the_models(hub, r
             "tests/screenshots/"))}
     assert uploaded == want
     assert not any(f.startswith(("tests/test", "tests/run", "benchmarks/", "weights/cnn-textbook/", ".ci/")) for f in uploaded)
-    assert {f"tests/screenshots/tab-{i}.png" for i in range(1, 9)} <= uploaded  # the README shows them
+    # the README shows a picture of each tab (named as the English page names it), each one uploaded as it is
+    pictures = re.findall(r"!\[([^]]+)\]\((tests/screenshots/[^)]+)\)", (root / "README.md").read_text())
+    assert sorted(name for name, _ in pictures) == sorted(text.t("en", k) for k in text.STRINGS if k.startswith("tab."))
+    for _, path in pictures:
+        assert files.get(path) == (root / path).read_bytes(), path
     for f in ("app.py", "gan/models.py", "weights/cnn/model.safetensors", "weights/nearest/index.safetensors"):
         assert files[f] == (root / f).read_bytes(), f
     meta = front_matter(files["README.md"])
