@@ -228,6 +228,8 @@ SABOTAGES = [
     ("train.py", "        require_token()  # fail now", "        pass  # fail now", "tests/test_publish.py -k without_token"),
     ("gan/hub.py", "float(os.environ.get(TIMEOUT_ENV) or ONLINE_TIMEOUT_S)", "float(ONLINE_TIMEOUT_S)",
      "tests/test_hub.py -k unanswering"),
+    ("gan/card.py", "    if ema_decay > 0:", "    if True:", "tests/test_publish.py -k which_generator"),
+    ("gan/card.py", 'if has_bn else ""))\n    return', 'if True else ""))\n    return', "tests/test_publish.py -k which_generator"),
     ("gan/card.py", 'DATASET_ID = "zalando-datasets/fashion_mnist"', 'DATASET_ID = "fashion_mnist"',
      "tests/test_publish.py -k staged"),
 ]

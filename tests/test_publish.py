@@ -193,3 +193,23 @@ def test_the_card_carries_the_inception_fid_when_the_folder_has_one(tmp_path):
     assert {"type": "fid", "value": 12.345, "name": card.FID_NAME} in metrics[True]
     assert all(m["type"] != "fid" for m in metrics[False]) and "Lucic" not in cards[False]
     assert "Inception FID, on the protocol of Lucic et al. 2018" in cards[True] and ": 12.35 (lower" in cards[True]
+
+
+@pytest.mark.parametrize("arch, ema_decay", [("cnn", 0.0), ("cnn", 0.999), ("mlp", 0.0), ("mlp", 0.999)])
+def test_the_card_says_which_generator_was_saved(tmp_path, arch, ema_decay):
+    """The report and textbook recipes keep no EMA (ema_decay 0): their card says G itself was saved;
+    a run with an EMA says the EMA copy, with recalibrated BatchNorm only where G has BatchNorm (the
+    CNN; the report's MLP has none)."""
+    folder = tmp_path / "run"
+    weights.copy_folder(weights.bundled_dir(arch), folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["config"]["ema_decay"] = ema_decay
+    (folder / "summary.json").write_text(json.dumps(summary))
+    training = card.model_card(folder, "me/fm").split("## Training\n", 1)[1].split("|")[0]
+    if ema_decay:
+        assert f"The saved generator is the EMA copy of G (decay {ema_decay})." in training
+        assert ("BatchNorm statistics were recalibrated" in training) == (arch == "cnn")
+    else:
+        assert "The saved generator is G itself, as training left it: no EMA." in training
+        assert "EMA copy" not in training and "recalibrated" not in training
+    assert ("BatchNorm" in training) == (arch == "cnn")
