@@ -171,8 +171,8 @@ SABOTAGES = [
      "tests/test_app.py -k chinese"),
     ("gan/ui.py", "if lang == text.DEFAULT:  # the page was built in it", "if True:",
      "tests/test_browser.py -k chinese"),
-    ("app.py", "i18n=gr.I18n(**{lang: text.page(lang, cap_s=f\"{CAP_S:g}\") for lang in text.LANGUAGES}))",
-     "i18n=None)", "tests/test_browser.py -k chinese"),
+    ("app.py", "i18n=gr.I18n(**{lang: text.page(lang, cap_s=f\"{CAP_S:g}\") for lang in text.LANGUAGES}),",
+     "i18n=None,", "tests/test_browser.py -k chinese"),
     # the page and the endpoints
     ("app.py", 'strip = gr.Image(d["en"][0], label=I18N("sample.strip")', 'strip = gr.Image(None, label=I18N("sample.strip")',
      "tests/test_browser.py -k every_tab"),
