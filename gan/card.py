@@ -2,6 +2,8 @@
 the story of the run: how to load it, the architecture, the recipe, the metrics."""
 from pathlib import Path
 
+import torch
+
 from gan import weights
 from gan.models import ARCHS
 
@@ -16,6 +18,21 @@ resize_bilinear, pool3 of the TF-ported Inception-v3 (2015-12-05), float64 Frech
 (`benchmarks/fid.py`). Their InfoGAN-sized networks, each a mean over many runs: NS-GAN 26.5,
 WGAN 21.5, BEGAN 22.9, WGAN-GP 24.5, LSGAN 30.7, MM-GAN 29.6; this is one run of other networks.
 """
+
+def saved_generator(ema_decay, G) -> str:
+    """What the folder holds as G, as training saved it (gan.ema.sampling_copy): with an EMA (decay
+    > 0) the average, its BatchNorm statistics (where G has BatchNorm) recomputed for it; without
+    one G itself, its statistics the running ones of training."""
+    if ema_decay is None:  # a summary without the run's config: say nothing it cannot back
+        return ""
+    has_bn = any(isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) for m in G.modules())
+    if ema_decay > 0:
+        return (f"The saved generator is the EMA copy of G (decay {ema_decay})."
+                + (" Its BatchNorm statistics were recalibrated on fresh latents for the averaged weights."
+                   if has_bn else ""))
+    return ("The saved generator is G itself, as training left it: no EMA."
+            + (" Its BatchNorm statistics are the running averages training kept." if has_bn else ""))
+
 
 def model_card(folder, repo_id: str) -> str:
     """README.md for a model folder: YAML metadata (with model-index) and the story of the run."""
@@ -85,7 +102,7 @@ In a browser, onnxruntime-web runs the same file (the Space's Latent lab does):
 ## Training
 
 {summary.get('epochs', '?')} epochs, {summary.get('wall_seconds', 0) / 60:.1f} minutes on {summary.get('machine', '?')}
-(torch {summary.get('torch', '?')}). The saved generator is the EMA copy, BatchNorm statistics recalibrated.
+(torch {summary.get('torch', '?')}). {saved_generator(recipe.get('ema_decay'), G)}
 
 | setting | value |
 |---|---|

@@ -7,9 +7,10 @@ a trained model folder as a model repo with a card, and the app as a Gradio Spac
   python -m gan.publish deploy USER/fashion-mnist-gan --models USER/fashion-mnist-gan-{arch}
   python -m gan.publish deploy USER/fashion-mnist-gan --dry-run           # list it, upload nothing
 
-deploy creates the Space (Gradio SDK) if needed, uploads the files the app runs on (SPACE_PATHS)
-with the README's `models:` filled in, and sets the Space variable GAN_HUB_REPO to --models, so
-the app loads its weights from those model repos (bundled weights/ when they are unreachable).
+deploy creates the Space (Gradio SDK) if needed, uploads the files the app runs on and the pages
+the README links (SPACE_PATHS), with the README's `models:` filled in, and sets the Space variable
+GAN_HUB_REPO to --models, so the app loads its weights from those model repos (bundled weights/ when
+they are unreachable).
 """
 import argparse
 import fnmatch
@@ -27,10 +28,14 @@ from gan.sampling import grid, sample
 
 ROOT = weights.WEIGHTS_DIR.parent
 # What the Space runs on: the app, the package, the weights it loads (not the textbook reference
-# folders, which only the README's table uses), and the README with the pictures it shows.
+# folders, which only the README's table uses), and the README with the pictures it shows and the
+# pages it links (the benchmarks' results, the tests' README), so its links work on the Space too.
+# Each is a path or a glob, as `git ls-files` and Path.glob both read it.
 SPACE_PATHS = ["app.py", "requirements.txt", "README.md", "gan", *(f"weights/{a}" for a in ARCHS),
                "weights/classifier", weights.NEAREST_INDEX.parent.relative_to(ROOT).as_posix(),
-               weights.EXAMPLES_DIR.relative_to(ROOT).as_posix(), "tests/screenshots"]
+               weights.EXAMPLES_DIR.relative_to(ROOT).as_posix(), "tests/screenshots",
+               "benchmarks/*.md",
+               "tests/README.md"]
 
 
 UPLOAD_PATTERNS = ["config.json", "model.safetensors", "model.onnx", "discriminator/*", "summary.json", "history.json",
@@ -87,7 +92,8 @@ def space_files(root: Path = ROOT) -> list:
         out = subprocess.run(["git", "ls-files", "-z", "--", *SPACE_PATHS], cwd=root, capture_output=True,
                              check=True, timeout=60).stdout.decode()
         return sorted(f for f in out.split("\0") if f)
-    found = [p for name in SPACE_PATHS for p in ([root / name] if (root / name).is_file() else (root / name).rglob("*"))]
+    tops = [top for name in SPACE_PATHS for top in root.glob(name)]
+    found = [p for top in tops for p in ([top] if top.is_file() else top.rglob("*"))]
     return sorted(p.relative_to(root).as_posix() for p in found if p.is_file() and "__pycache__" not in p.parts
                   and not p.name.startswith("."))
 

@@ -86,6 +86,11 @@ def screenshot(page, name: str, width: int = 900):
     save what the page shows as a small PNG for the README."""
     if not SCREENSHOTS:
         return
+    # a picture of results, not of spinners: every visible Gradio status tracker idle (hidden), the
+    # page-load event that puts a Chinese page's words in place included
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="status-tracker"]')]
+                               .every(e => e.classList.contains('hide') || e.offsetParent === null)""",
+                           timeout=WAIT_MS)
     img = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
     img = img.resize((width, round(img.height * width / img.width)), Image.LANCZOS)
     Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
@@ -99,24 +104,35 @@ def shown_strip(page, elem_id) -> np.ndarray:
     return tiles(img, 8, cols=8, pad=STRIP_PAD, factor=STRIP_UPSCALE)
 
 
+# each tab (a gan.text key) and what it opens with: {elem_id: images shown}
+TAB_RESULTS = (("tab.sample", {"sample-strip": 1}), ("tab.sweep", {"sweep-grid": 21, "importance-top": 8}),
+               ("tab.lab", {}), ("tab.compare", {"compare-mlp": 1, "compare-cnn": 1}),
+               ("tab.interpolate", {"interp-strip": 10}),
+               ("tab.nearest", {"nearest-pixels": 5, "nearest-features": 5}), ("tab.learned", {"learned-grid": 1}),
+               ("tab.garment", {"garment-target": 1, "garment-recon": 1, "edit-strip": 5}),
+               ("tab.train", {"train-grid": 1}))
+
+
+def every_tab_shows_a_result(page, lang: str, prefix: str):
+    """Open each tab in `lang`'s words and wait for the result it opens with; with GAN_SCREENSHOTS
+    set, photograph it as {prefix}1.png..{prefix}9.png for the README."""
+    words = text.page(lang)
+    for i, (tab, shown) in enumerate(TAB_RESULTS):
+        page.get_by_role("tab", name=words[tab]).click()
+        for elem_id, n in shown.items():
+            assert images_in(page, elem_id, n) == n, (tab, elem_id)
+        if tab == "tab.lab":  # canvases, drawn in the browser (tests/test_lab.py checks their pixels)
+            page.wait_for_function("window.ganLab && ganLab.renders > 0", timeout=WAIT_MS)
+        screenshot(page, f"{prefix}{i + 1}")
+
+
 def test_every_tab_shows_a_result_before_any_click(page):
     """The page opens with each tab's default result already there (computed once at start-up),
     the two newest tabs too: the example drawing inverted and edited, a finished example job; then
     its words, results and errors are English, as the en-US browser asks. With
-    GAN_SCREENSHOTS set, each tab is photographed for the README."""
-    for i, (tab, shown) in enumerate((
-            ("Sample", {"sample-strip": 1}), ("Latent sweep", {"sweep-grid": 21, "importance-top": 8}),
-            ("Latent lab", {}), ("MLP vs CNN", {"compare-mlp": 1, "compare-cnn": 1}), ("Interpolate", {"interp-strip": 10}),
-            ("Nearest training images", {"nearest-pixels": 5, "nearest-features": 5}),
-            ("How it learned", {"learned-grid": 1}),
-            ("Your own garment", {"garment-target": 1, "garment-recon": 1, "edit-strip": 5}),
-            ("Train it yourself", {"train-grid": 1}))):
-        page.get_by_role("tab", name=tab).click()
-        for elem_id, n in shown.items():
-            assert images_in(page, elem_id, n) == n, (tab, elem_id)
-        if tab == "Latent lab":  # canvases, drawn in the browser (tests/test_lab.py checks their pixels)
-            page.wait_for_function("window.ganLab && ganLab.renders > 0", timeout=WAIT_MS)
-        screenshot(page, f"tab-{i + 1}")
+    GAN_SCREENSHOTS set, each tab is photographed for the README (the Chinese page's: the test
+    of a zh-CN browser below)."""
+    every_tab_shows_a_result(page, "en", "tab-")
     assert marks(page, "train-losses", "line", 2) == 2 and marks(page, "train-hist", "rect", 10) == 10
     text_in(page, "train-stats", '"done"')
     page.get_by_role("tab", name="How it learned").click()
@@ -235,13 +251,16 @@ def speaks(page, lang: str):
 
 
 def test_a_chinese_browser_gets_chinese_words(browser, server):
-    """A zh-CN browser (a context of its own) sees Chinese everywhere; the English side is checked
-    on the English page of test_every_tab_shows_a_result_before_any_click."""
+    """A zh-CN browser (a context of its own) sees every tab open with its result, and Chinese
+    everywhere; the English side is checked on the English page of
+    test_every_tab_shows_a_result_before_any_click. With GAN_SCREENSHOTS set, the Chinese page's
+    tabs are photographed for the README's Chinese section."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     try:
         page.goto(server, wait_until="domcontentloaded")
+        every_tab_shows_a_result(page, "zh-CN", "zh-tab-")
         speaks(page, "zh-CN")
     finally:
         context.close()

@@ -1,6 +1,7 @@
 """Publishing (gan/publish.py) against the stand-in Hub (tests/hubstub.py): a model folder with its card,
 train.py --push-to-hub, the app to a Space with `deploy`, and the LFS rules a git push needs."""
 import json
+import posixpath
 import re
 import subprocess
 
@@ -52,15 +53,20 @@ def test_deploy_uploads_the_app_in_one_commit_and_points_it_at_the_models(hub, r
     assert len(deploy_commits) == 1
     files = deploy_commits[0]["files"]
     uploaded = set(deploy_commits[0]["added"])
-    # what the app runs on, byte for byte; none of tests/, benchmarks/, the textbook reference rows
-    want = {f for f in tracked_files(root) if f in ("app.py", "requirements.txt", "README.md") or f.startswith((
-            "gan/", "weights/mlp/", "weights/cnn/", "weights/classifier/", "weights/nearest/", "weights/examples/",
-            "tests/screenshots/"))}
+    # what the app runs on, byte for byte, and the pages the README links; none of the tests' code,
+    # the benchmarks' code and data, the textbook reference rows
+    want = {f for f in tracked_files(root) if f in ("app.py", "requirements.txt", "README.md", "tests/README.md")
+            or f.startswith(("gan/", "weights/mlp/", "weights/cnn/", "weights/classifier/", "weights/nearest/",
+                             "weights/examples/", "tests/screenshots/"))
+            or (f.startswith("benchmarks/") and f.endswith(".md"))}
     assert uploaded == want
-    assert not any(f.startswith(("tests/test", "tests/run", "benchmarks/", "weights/cnn-textbook/", ".ci/")) for f in uploaded)
-    # the README shows a picture of each tab (named as the English page names it), each one uploaded as it is
+    assert not any(f.startswith(("tests/test", "tests/run", "weights/cnn-textbook/", ".ci/")) for f in uploaded)
+    assert not any(f.startswith("benchmarks/") and f.endswith((".py", ".json")) for f in uploaded)
+    # the README shows a picture of each tab in each language (named as that page names it), each uploaded as it is
     pictures = re.findall(r"!\[([^]]+)\]\((tests/screenshots/[^)]+)\)", (root / "README.md").read_text())
-    assert sorted(name for name, _ in pictures) == sorted(text.t("en", k) for k in text.STRINGS if k.startswith("tab."))
+    for lang, prefix in (("en", "tab-"), ("zh-CN", "zh-tab-")):
+        names = sorted(name for name, path in pictures if path.split("/")[-1].startswith(prefix))
+        assert names == sorted(text.t(lang, k) for k in text.STRINGS if k.startswith("tab.")), lang
     for _, path in pictures:
         assert files.get(path) == (root / path).read_bytes(), path
     for f in ("app.py", "gan/models.py", "weights/cnn/model.safetensors", "weights/nearest/index.safetensors"):
@@ -69,6 +75,52 @@ def test_deploy_uploads_the_app_in_one_commit_and_points_it_at_the_models(hub, r
     assert meta["models"] == ["me/fm-cnn", "me/fm-mlp"] and meta["sdk"] == "gradio" and meta["app_file"] == "app.py"
     assert files["README.md"].decode().split("---\n", 2)[2] == (root / "README.md").read_text().split("---\n", 2)[2]
     assert space["variables"] == {"GAN_HUB_REPO": EXPECTED_VARIABLE}
+
+
+# markdown's inline links and images [text](target) / ![alt](target), reference definitions
+# [label]: target, and HTML src= / href= attributes
+LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)|^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$|(?:src|href)=[\"']([^\"']+)",
+                  re.MULTILINE)
+
+
+def relative_links(page: str, markdown: str) -> set:
+    """The repository paths a markdown page at `page` links (not URLs, not its own anchors); code
+    blocks and code spans are left out, they hold code, not links."""
+    prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", markdown, flags=re.MULTILINE | re.DOTALL))
+    targets = (next(t for t in m.groups() if t) for m in LINK.finditer(prose))
+    paths = (t.split("#")[0].split("?")[0] for t in targets if not re.match(r"[a-z][a-z0-9+.-]*:|#", t, re.I))
+    return {posixpath.normpath(posixpath.join(posixpath.dirname(page), t)) for t in paths if t}
+
+
+def test_relative_links_parse_as_written():
+    page = ("See [a](../b/c.md#x) and ![p](pics/one.png), [web](https://x.org/y.md), [top](#here),\n"
+            "`[not](code.md)`, <img src=\"two.png\">\n[ref]: ./three.md\n```\n[no](block.md)\n```\n")
+    assert relative_links("docs/page.md", page) == {"b/c.md", "docs/pics/one.png", "docs/two.png", "docs/three.md"}
+
+
+def test_every_page_the_space_readme_links_is_uploaded(hub, root):
+    """On the Space, a relative link of the README (and of each page it leads to in turn) opens
+    the file of that path in the Space: every one must be among the files the deploy commit
+    the stand-in Hub received holds."""
+    publish.deploy("me/explorer")
+    commit = [c for c in hub.repos["me/explorer"]["commits"] if c["message"] != "initial commit"][0]
+    uploaded, files = set(commit["added"]), commit["files"]
+    readme_links = relative_links("README.md", files["README.md"].decode())
+    # the README's own promises: the pages and pictures it names, both languages' screenshots
+    assert {"tests/README.md", "benchmarks/lab.md", "benchmarks/quality.md", "benchmarks/sweep-results.md",
+            "tests/screenshots/tab-1.png", "tests/screenshots/tab-9.png", "tests/screenshots/zh-tab-1.png",
+            "tests/screenshots/zh-tab-9.png"} <= readme_links
+    dead, seen, todo = [], set(), ["README.md"]
+    while todo:
+        page = todo.pop()
+        seen.add(page)
+        for target in sorted(relative_links(page, files[page].decode())):
+            if target not in uploaded:
+                dead.append(f"{page} -> {target}")
+            elif target.endswith(".md") and target not in seen:
+                todo.append(target)
+    assert not dead, dead
+    assert "benchmarks/suite.md" in seen  # reached through tests/README.md: the walk goes on from each page
 
 
 def test_deploy_refuses_without_a_token_before_any_request(hub, hub_env):
@@ -198,3 +250,23 @@ def test_the_card_carries_the_inception_fid_when_the_folder_has_one(tmp_path):
     assert {"type": "fid", "value": 12.345, "name": card.FID_NAME} in metrics[True]
     assert all(m["type"] != "fid" for m in metrics[False]) and "Lucic" not in cards[False]
     assert "Inception FID, on the protocol of Lucic et al. 2018" in cards[True] and ": 12.35 (lower" in cards[True]
+
+
+@pytest.mark.parametrize("arch, ema_decay", [("cnn", 0.0), ("cnn", 0.999), ("mlp", 0.0), ("mlp", 0.999)])
+def test_the_card_says_which_generator_was_saved(tmp_path, arch, ema_decay):
+    """The report and textbook recipes keep no EMA (ema_decay 0): their card says G itself was saved;
+    a run with an EMA says the EMA copy, with recalibrated BatchNorm only where G has BatchNorm (the
+    CNN; the report's MLP has none)."""
+    folder = tmp_path / "run"
+    weights.copy_folder(weights.bundled_dir(arch), folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["config"]["ema_decay"] = ema_decay
+    (folder / "summary.json").write_text(json.dumps(summary))
+    training = card.model_card(folder, "me/fm").split("## Training\n", 1)[1].split("|")[0]
+    if ema_decay:
+        assert f"The saved generator is the EMA copy of G (decay {ema_decay})." in training
+        assert ("BatchNorm statistics were recalibrated" in training) == (arch == "cnn")
+    else:
+        assert "The saved generator is G itself, as training left it: no EMA." in training
+        assert "EMA copy" not in training and "recalibrated" not in training
+    assert ("BatchNorm" in training) == (arch == "cnn")
