@@ -2,12 +2,13 @@
 work is in gan.demo.Demo, shared inputs and the visitor's language in gan.ui, the Latent lab's tab in gan.ui_lab."""
 import logging
 import os
+import time
 from pathlib import Path
 
 import gradio as gr
 import torch
 
-from gan import explore, serve_lab, text
+from gan import cache, explore, serve_lab, text
 from gan.config import RECIPES
 from gan.demo import Demo
 from gan.limits import (CACHE_AGE_S, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_JOBS_AT_ONCE,
@@ -20,10 +21,10 @@ from gan.ui_groups import beside_bundled, edit_row, follows, sketchpad, train_pa
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
 CAP_S = float(os.environ.get("GAN_TRAIN_CAP_S", TRAIN_CAP_S))  # each Train job's wall-clock cap
-# Gradio's cache keeps every result file (gan.io.cached_file) until one is this old, counted from when it was last
-# handed out; the page's own defaults stay. A public Space runs for months: without it the disk only grows.
-CACHE_AGE_S = int(os.environ.get("GAN_CACHE_AGE_S", CACHE_AGE_S))
-CACHE_SWEEP_S = int(os.environ.get("GAN_CACHE_SWEEP_S", CACHE_SWEEP_S))
+# Results and uploads leave Gradio's cache once not handed out for this long (gan.cache); the page's defaults stay
+CACHE_AGE_S = float(os.environ.get("GAN_CACHE_AGE_S", CACHE_AGE_S))
+CACHE_SWEEP_S = float(os.environ.get("GAN_CACHE_SWEEP_S", CACHE_SWEEP_S))
+STARTED = time.time()  # what the build writes or touches from here on is the page's own
 
 
 def sample_tab(state: Demo, page: Page):
@@ -182,7 +183,7 @@ TABS = dict(sample=sample_tab, sweep=sweep_tab, lab=lab_tab, compare=compare_tab
 
 def build(state: Demo) -> gr.Blocks:
     page, parts = Page(), {}
-    with gr.Blocks(title=I18N("title"), delete_cache=(CACHE_SWEEP_S, CACHE_AGE_S)) as blocks:
+    with gr.Blocks(title=I18N("title")) as blocks:
         gr.Markdown(I18N("intro"))
         for key, tab in TABS.items():
             with gr.Tab(I18N(f"tab.{key}")):
@@ -192,11 +193,13 @@ def build(state: Demo) -> gr.Blocks:
     return blocks
 
 
-handlers = Demo.load(cache_dir=Path(gr.utils.get_upload_folder()) / "gan-explorer", train_cap_s=CAP_S)
+CACHE = Path(gr.utils.get_upload_folder())
+handlers = Demo.load(cache_dir=CACHE / "gan-explorer", train_cap_s=CAP_S)
 demo = build(handlers)
 
 
 def main():
+    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S).start()
     demo.queue(default_concurrency_limit=int(os.environ.get("GAN_CONCURRENCY", "4"))).launch(
         i18n=gr.I18n(**{lang: text.page(lang, cap_s=f"{CAP_S:g}") for lang in text.LANGUAGES}),
         app_kwargs=serve_lab.app_kwargs(handlers.lab_files))  # the Latent lab's files, compressed and cached

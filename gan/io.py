@@ -47,8 +47,8 @@ def write_png(path, img: np.ndarray) -> Path:
 
 def cached_file(data: bytes, folder, suffix: str) -> str:
     """A content-addressed file holding `data` in `folder` (written once, atomically), as a path.
-    One handed out again is touched: Gradio's delete_cache (app.py) ages files from their ctime,
-    and must not delete one that a page has just been given."""
+    One handed out again is touched: gan.cache ages files from their ctime, and must not delete
+    one that a page has just been given."""
     import hashlib
     path = Path(folder) / f"{hashlib.sha256(data).hexdigest()}{suffix}"
     try:

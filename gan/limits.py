@@ -23,4 +23,4 @@ LAB_RANGE = 10.0               # |v| of a Latent lab slider: the report's large 
 N_LAB_ROWS = 3                 # the lab's one-number sliders (the report's positions 10, 60, 80)
 LAB_FIRST_OPEN_BYTES = 8_000_000  # the Latent lab's files on the wire when a browser first opens it; again: none
 CACHE_AGE_S = 6 * 3600         # a result file stays at least this long after it was last handed out (a lesson and more)
-CACHE_SWEEP_S = 15 * 60        # how often older ones are deleted (Gradio's delete_cache; app.py's GAN_CACHE_AGE_S)
+CACHE_SWEEP_S = 15 * 60        # how often older ones are deleted (gan.cache; app.py's GAN_CACHE_AGE_S, GAN_CACHE_SWEEP_S)

@@ -231,7 +231,15 @@ SABOTAGES = [
      "tests/test_upload.py -k any_upload"),
     ("gan/ui.py", '            return {"error": e.message}', "            raise", "tests/test_lab.py -k server_function"),
     # the disk: Gradio's cache and the lab's compressed copies stay bounded
-    ("app.py", "delete_cache=(CACHE_SWEEP_S, CACHE_AGE_S)", "delete_cache=None", "tests/test_cache.py -k deleted"),
+    ("app.py", "    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S).start()", "    pass",
+     "tests/test_cache.py -k deleted"),
+    ("gan/cache.py", "if p.stat().st_ctime >= since - 1}", "if False}", "tests/test_cache.py -k deleted"),
+    ("gan/cache.py", "if path not in keep and now - path.stat().st_ctime > age_s:", "if now - path.stat().st_ctime > age_s:",
+     "tests/test_cache.py -k sweep_deletes"),
+    ("gan/cache.py", '            yield from (p for p in folder.rglob("*") if p.is_file())', "            pass",
+     "tests/test_cache.py -k sweep_deletes"),
+    ("gan/cache.py", "            except Exception:  # a bug", "            except ValueError:  # a bug",
+     "tests/test_cache.py -k sweeper_goes_on"),
     ("gan/io.py", "        os.utime(path)", "        path.stat()", "tests/test_cache.py -k again"),
     ("gan/serve_lab.py", "if old.name not in self.folders.values():", "if False:", "tests/test_lab.py -k forget"),
     # weights, the Hub, publishing

@@ -1,15 +1,17 @@
 """Gradio's cache on a Space that runs for months: every result is a file there (gan.io.cached_file),
-deleted once it has not been handed out for GAN_CACHE_AGE_S (app.py's delete_cache); the page's own
-defaults stay. benchmarks/cache.md measures the size under load."""
+deleted, as every upload is, once it has not been handed out for GAN_CACHE_AGE_S (gan.cache's sweep);
+the page's own defaults stay. benchmarks/cache.md measures the size under load."""
 import hashlib
 import json
 import os
+import threading
 import time
 import urllib.request
 
 import pytest
 
-from conftest import App, api_client, call, free_port, wait_listening
+from conftest import CALL_TIMEOUT, App, api_client, call, free_port, wait_listening
+from gan import cache
 from gan.io import cached_file
 
 pytestmark = pytest.mark.slow
@@ -28,15 +30,52 @@ def test_a_file_handed_out_again_starts_its_age_anew(tmp_path):
     assert open(cached_file(b"pixels", tmp_path, ".png"), "rb").read() == b"pixels"
 
 
+def test_a_sweep_deletes_old_results_and_uploads_and_nothing_else(tmp_path):
+    """Results (the app's folder) and uploads (Gradio's hash-named folders) older than the age go,
+    and the upload folders they leave empty; none goes while younger; the kept files (the page's),
+    Gradio's other folders and the lab's copies stay."""
+    results, upload = tmp_path / "gan-explorer", tmp_path / ("ab" * 32)
+    other, lab = tmp_path / "vibe_edit_history", tmp_path / "gan-explorer" / "lab-files" / "0123"
+    for folder in (results, upload, other, lab):
+        folder.mkdir(parents=True)
+    for path in (results / "old.png", results / "page.png", upload / "mine.png", other / "gradio.json",
+                 lab / "ort.wasm.br"):
+        path.write_bytes(b"x")
+    written = max(p.stat().st_ctime for p in tmp_path.rglob("*"))
+    kept = {results / "page.png"}
+    assert cache.sweep(tmp_path, results, kept, age_s=10, now=written + 5) == 0  # all younger than the age
+    assert cache.sweep(tmp_path, results, kept, age_s=10, now=written + 11) == 2  # old.png, mine.png
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "gan-explorer/lab-files/0123/ort.wasm.br", "gan-explorer/page.png", "vibe_edit_history/gradio.json"]
+    assert not upload.exists()
+    assert cache.sweep(tmp_path, results, set(), age_s=10, now=written + 11) == 1  # page.png, once no longer kept
+
+
+def test_the_sweeper_goes_on_after_a_failed_sweep(tmp_path, monkeypatch):
+    """A sweep that fails (a bug, a disk error) is logged; the next one runs all the same."""
+    calls = []
+
+    def sweep(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OSError("the disk said no")
+    monkeypatch.setattr(cache, "sweep", sweep)
+    cache.Sweeper(tmp_path, tmp_path / "gan-explorer", time.time(), age_s=1, every_s=0.01).start()
+    deadline = time.monotonic() + 30
+    while len(calls) < 2:
+        assert time.monotonic() < deadline, "no sweep after the failed one"
+        time.sleep(0.01)
+
+
 def files(folder) -> set:
     """The cache's files, but for the lab's compressed copies (made on a side thread at start)."""
     return {p for p in folder.rglob("*") if p.is_file() and "lab-files" not in p.parts}
 
 
 def test_results_are_deleted_once_old_and_the_pages_own_stay(tmp_path):
-    """An app with a 5 s age, swept every second: a sample strip, an interpolation's GIF and an
-    uploaded file come and go; the cache ends as it started, and the page's default strip is
-    still served."""
+    """An app with a 5 s age, swept every second: a sample strip, an interpolation's GIF, forty
+    samples asked for by four clients at once and an uploaded file come and go; the cache ends as
+    it started, and the page's default strip is still served."""
     import httpx
     cache, port = tmp_path / "cache", free_port()
     app = App(port, tmp_path / "app.log", GRADIO_TEMP_DIR=str(cache), GAN_CACHE_AGE_S="5", GAN_CACHE_SWEEP_S="1")
@@ -50,6 +89,15 @@ def test_results_are_deleted_once_old_and_the_pages_own_stay(tmp_path):
             # content-addressed: named by the sha256 of what the client got
             name = hashlib.sha256(open(result, "rb").read()).hexdigest() + os.path.splitext(result)[1]
             assert name in {p.name for p in files(cache) - at_start}, name
+        def samples(k):  # requests at the same time, as a class sends them
+            mine = api_client(url)
+            for seed in range(100 + k, 140, 4):
+                call(mine, "mlp", seed, api_name="/sample")
+        threads = [threading.Thread(target=samples, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(CALL_TIMEOUT)
         (upload,) = httpx.post(url + "gradio_api/upload", files={"files": ("mine.png", b"a visitor's file")},
                                timeout=30).json()
         assert open(upload, "rb").read() == b"a visitor's file" and str(cache) in upload
