@@ -221,6 +221,8 @@ SABOTAGES = [
      "tests/test_upload.py -k any_upload"),
     ("gan/ui.py", '            return {"error": e.message}', "            raise", "tests/test_lab.py -k server_function"),
     # weights, the Hub, publishing
+    ("gan/models.py", "        return self.report_name + super().__repr__().removeprefix(type(self).__name__)",
+     "        return super().__repr__()", "tests/test_models.py -k repr"),
     ("gan/weights.py", "return _load_one(ARCHS[arch][1], folder / D_SUBDIR, arch, device)", "return ARCHS[arch][1]()",
      "tests/test_sampling.py -k bundled_weights"),
     ("gan/weights.py", "    return found", '    return {k: v for k, v in found.items() if k != "Dress"}',
