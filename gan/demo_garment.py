@@ -16,9 +16,12 @@ class GarmentTab:
         return self.store(value["composite"]) if any(l is not None and l[..., 3].any() for l in layers) else None
 
     def invert(self, arch, image):
-        """An image (file path; a drawing or an upload) -> the Fashion-MNIST-like target, the
-        generator's closest image, and {"latent", "mse", "target_label", "reconstruction_label"}."""
+        """An image (a file path, or a file as the app's event sends it, {"path": ...}; a drawing or
+        an upload) -> the Fashion-MNIST-like target, the generator's closest image, and {"latent",
+        "mse", "target_label", "reconstruction_label"}."""
         space = self.space(arch)
+        if isinstance(image, dict):
+            image = image.get("path")
         if image is None:
             raise InputError("empty_image")
         target = upload.fashion_mnist_like(upload.load_image(image))
