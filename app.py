@@ -34,7 +34,8 @@ def sample_tab(state: Demo, page: Page):
     psi = psi_slider()
     strip = gr.Image(d["en"][0], label=I18N("sample.strip"), elem_id="sample-strip", format="png")
     labels = table(page, d, 1, "labels", elem_id="sample-labels")
-    go.click(handler(state.sample), [arch, seed, psi], [strip, labels], api_name="sample")  # before the examples
+    go.click(handler(state.sample), [arch, seed, psi], [strip, labels], api_name="sample",
+             preprocess=False)  # before the examples; inputs as sent (gan.ui)
     report_examples(page, [arch, seed, psi], [["cnn", s, 1] for s in REPORT_SEEDS], [strip, labels],
                     handler(state.sample))
 
@@ -56,7 +57,7 @@ def sweep_tab(state: Demo, page: Page):
                       elem_id="sweep-brightness")
         change = plot(page, gr.LinePlot, d, 3, "value", "change", "sweep.change", color="position")
     inputs, outputs = [arch, seed, index, positions, values, mode], [base, grid, bright, change]
-    go.click(handler(state.sweep), inputs, outputs, api_name="sweep").success(
+    go.click(handler(state.sweep), inputs, outputs, api_name="sweep", preprocess=False).success(
         lambda v: gr.Gallery(columns=len(explore.parse_values(v))), values, grid, api_visibility="private")
     report_examples(page, inputs, [["mlp", s, 0, explore.DEFAULT_POSITIONS, explore.REPORT_VALUES, "set"]
                                    for s in REPORT_SEEDS], outputs, handler(state.sweep))
@@ -67,7 +68,8 @@ def sweep_tab(state: Demo, page: Page):
         go = go_button("importance.go")
     bars = plot(page, gr.BarPlot, d, 0, "position", "change", "importance.bars", elem_id="importance-bars")
     top = gallery(page, d, 1, "importance.top", elem_id="importance-top", columns=8)
-    go.click(handler(state.importance), [arch, seed, index, value, mode], [bars, top], api_name="importance")
+    go.click(handler(state.importance), [arch, seed, index, value, mode], [bars, top], api_name="importance",
+             preprocess=False)
 
 
 def compare_tab(state: Demo, page: Page):
@@ -82,7 +84,7 @@ def compare_tab(state: Demo, page: Page):
     table(page, {lang: [models[lang]] for lang in models}, 0, "compare.models")
     plot(page, gr.BarPlot, hist, None, "bar", "share", "compare.hist", axes={"x": "class"}, color="model",
          x_label_angle=-40, elem_id="compare-hist")
-    go.click(handler(state.compare), [seed, psi], [mlp, cnn, labels], api_name="compare")
+    go.click(handler(state.compare), [seed, psi], [mlp, cnn, labels], api_name="compare", preprocess=False)
 
 
 def interpolate_tab(state: Demo, page: Page):
@@ -98,7 +100,7 @@ def interpolate_tab(state: Demo, page: Page):
     strip = gallery(page, d, 0, "interp.strip", elem_id="interp-strip", columns=10)
     gif = gr.File(d["en"][1], label=I18N("interp.gif"), elem_id="interp-gif")
     go.click(handler(state.interpolate), [arch, seed_a, index_a, seed_b, index_b, steps, method], [strip, gif],
-             api_name="interpolate")
+             api_name="interpolate", preprocess=False)
 
 
 def nearest_tab(state: Demo, page: Page):
@@ -111,7 +113,7 @@ def nearest_tab(state: Demo, page: Page):
         with gr.Column():
             found += [gallery(page, d, i, f"nearest.{space}", elem_id=f"nearest-{space}", columns=5)
                       for i, space in ((1, "pixels"), (2, "features"))]
-    go.click(handler(state.nearest), [arch, seed, index], found, api_name="nearest")
+    go.click(handler(state.nearest), [arch, seed, index], found, api_name="nearest", preprocess=False)
 
 
 def learned_tab(state: Demo, page: Page):
@@ -129,8 +131,8 @@ def learned_tab(state: Demo, page: Page):
                           color="curve", elem_id="learned-losses")
             fd = plot(page, gr.LinePlot, d, 2, "epoch", "FD", "learned.fd", elem_id="learned-fd")
     follows(arch, epoch, lambda a: max(1, state.epochs(a)), to_last=True)
-    go.click(handler(state.learned), [arch, epoch], [grid, losses, fd], api_name="learned")
-    epoch.release(handler(state.learned), [arch, epoch], [grid, losses, fd], api_visibility="private")
+    go.click(handler(state.learned), [arch, epoch], [grid, losses, fd], api_name="learned", preprocess=False)
+    epoch.release(handler(state.learned), [arch, epoch], [grid, losses, fd], preprocess=False, api_visibility="private")
 
 
 def garment_tab(state: Demo, page: Page):
@@ -148,11 +150,11 @@ def garment_tab(state: Demo, page: Page):
     latent, direction, amounts, go_edit = edit_row(d["en"][4])
     strip = gallery(page, d, 5, "edit.strip", elem_id="edit-strip", columns=8)
     edit = handler(state.edit)  # wired here first: the first event keeps the API name
-    go_edit.click(edit, [arch, latent, direction, amounts], strip, api_name="edit")
+    go_edit.click(edit, [arch, latent, direction, amounts], strip, api_name="edit", preprocess=False)
     sketch.change(or_keep(state.drawing), sketch, image, api_visibility="private")  # a blank canvas keeps the file
-    go.click(handler(state.invert), [arch, image], [target, recon, info], api_name="invert").success(
+    go.click(handler(state.invert), [arch, image], [target, recon, info], api_name="invert", preprocess=False).success(
         state.latent_text, info, latent, api_visibility="private").success(
-        edit, [arch, latent, direction, amounts], strip, api_visibility="private")  # Invert -> Edit
+        edit, [arch, latent, direction, amounts], strip, preprocess=False, api_visibility="private")  # Invert -> Edit
     return {"latent": latent}
 
 
@@ -171,7 +173,8 @@ def train_tab(state: Demo, page: Page):
     follows(arch, epochs, TRAIN_MAX_EPOCHS.get)
     job = go.click(handler(state.claim), busy, busy, concurrency_limit=None, api_visibility="private").success(
         handler(state.train), [arch, recipe, epochs, seed], [grid, losses, d_out, fd, hist, stats, model],
-        api_name="train", concurrency_limit=TRAIN_JOBS_AT_ONCE, concurrency_id="train")  # the rest queue
+        api_name="train", preprocess=False, concurrency_limit=TRAIN_JOBS_AT_ONCE,
+        concurrency_id="train")  # the rest queue
     job.then(lambda: False, None, busy, api_visibility="private")
     stop.click(lambda: False, None, busy, cancels=[job], api_visibility="private")
     try_go.click(handler(state.trained), [model, try_seed], [yours, bundled, try_labels], api_name="trained")
@@ -194,7 +197,7 @@ def build(state: Demo) -> gr.Blocks:
 
 
 CACHE = Path(gr.utils.get_upload_folder())
-handlers = Demo.load(cache_dir=CACHE / "gan-explorer", train_cap_s=CAP_S)
+handlers = Demo.load(cache_dir=CACHE / "gan-explorer", train_cap_s=CAP_S, uploads=CACHE)
 demo = build(handlers)
 
 

@@ -48,7 +48,8 @@ def check_psi(psi) -> float:
 class Demo(GarmentTab, LabTab, TrainTab):
     """The loaded models and the classifier; read-only after construction (safe across threads)."""
 
-    def __init__(self, models: dict, classifier, cache_dir=None, index=None, train_cap_s: float = TRAIN_CAP_S):
+    def __init__(self, models: dict, classifier, cache_dir=None, index=None, train_cap_s: float = TRAIN_CAP_S,
+                 uploads=None):
         self.models = models
         # each model's garment.Space (bank, directions: seconds of work) is built on a side thread,
         # so start-up does not wait for it; /invert and /edit wait for their model's, once
@@ -60,6 +61,7 @@ class Demo(GarmentTab, LabTab, TrainTab):
         pool.shutdown(wait=False)
         self.classifier = classifier
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays
+        self.uploads = uploads and Path(uploads).resolve()  # the only folder a visitor's file may be named in
         self.index = index          # gan.nearest's training-image index, or None
         self.train_cap_s = train_cap_s  # each Train job's wall-clock cap
         # the Latent lab's browser copies: a folder's model.onnx if it was exported from its weights
@@ -70,9 +72,9 @@ class Demo(GarmentTab, LabTab, TrainTab):
         self.lab_files = lab_files(self.onnx, store)
 
     @classmethod
-    def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = TRAIN_CAP_S):
+    def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = TRAIN_CAP_S, uploads=None):
         return cls({a: hub.load_model(a) for a in archs}, weights.load_classifier(), cache_dir,
-                   nearest.load_index(weights.NEAREST_INDEX), train_cap_s)
+                   nearest.load_index(weights.NEAREST_INDEX), train_cap_s, uploads)
 
     def space(self, arch) -> garment.Space:
         return self._spaces[check_arch(arch)].result()

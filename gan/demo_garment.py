@@ -2,6 +2,7 @@
 the example the tab opens with. A mixin of gan.demo.Demo, which supplies the models, the garment
 spaces and directions, store, tile, labels and gallery."""
 import json
+from pathlib import Path
 
 import numpy as np
 from gan import examples, garment, upload
@@ -16,9 +17,12 @@ class GarmentTab:
         return self.store(value["composite"]) if any(l is not None and l[..., 3].any() for l in layers) else None
 
     def invert(self, arch, image):
-        """An image (file path; a drawing or an upload) -> the Fashion-MNIST-like target, the
-        generator's closest image, and {"latent", "mse", "target_label", "reconstruction_label"}."""
+        """An image (a file path, or a file as the app's event sends it, {"path": ...}; a drawing or
+        an upload) -> the Fashion-MNIST-like target, the generator's closest image, and {"latent",
+        "mse", "target_label", "reconstruction_label"}."""
         space = self.space(arch)
+        if isinstance(image, dict):  # as the page or a client sends it: a file that was uploaded here
+            image = self.uploaded(image.get("path"))
         if image is None:
             raise InputError("empty_image")
         target = upload.fashion_mnist_like(upload.load_image(image))
@@ -30,6 +34,16 @@ class GarmentTab:
         info = {"latent": [round(float(v), 5) for v in z], "mse": round(mse, 6), "target_label": target_label,
                 "reconstruction_label": recon_label}
         return self.tile(target), self.tile(recon), info
+
+    def uploaded(self, path) -> Path:
+        """A file named by a visitor: only one in the app's upload folder (the event hands the name
+        over as sent, so it is checked here, not by Gradio); None stays None."""
+        if path is None:
+            return None
+        found = Path(path).resolve() if isinstance(path, str) else None
+        if found is None or self.uploads is None or not found.is_relative_to(self.uploads):
+            raise InputError("not_uploaded")
+        return found
 
     def garment_example(self, arch):
         """What the tab opens with: the example drawing (a file to invert), its inversion as /invert

@@ -296,6 +296,8 @@ STRINGS = {
     "error.not_image": (
         'this file is not an image that can be read (PNG, JPEG, WebP, ...)',
         '这个文件不是可以读取的图像（PNG、JPEG、WebP 等）'),
+    "error.not_uploaded": (
+        'the file must be one uploaded to this app', '文件必须是上传到本应用的文件'),
     "error.too_big": ('the image is too large: at most {most} pixels are accepted', '图像太大：最多接受 {most} 像素'),
     "error.empty_image": (
         'the image shows nothing: draw or upload a garment',

@@ -8,7 +8,6 @@ import secrets
 
 import gradio as gr
 import pandas as pd
-from gradio.i18n import I18nData as I18N  # a key, translated in the browser by launch(i18n=...)
 
 from gan import text
 from gan.checks import InputError
@@ -16,6 +15,7 @@ from gan.demo import ARCH_NAMES
 from gan.limits import N_IMAGES, SEED_MAX
 
 log = logging.getLogger(__name__)
+I18N = gr.I18n()  # I18N(key): a key, translated in the browser; its words are given to launch(i18n=...) in app.main
 BUG = "BUG: not the project's InputError"  # tests/conftest.py fails a test whose live app logged this
 DEFAULT_SEED = 114514                      # one of the report's seeds
 REPORT_SEEDS = [1, 3, 30, 810, 114514]     # the seeds the report tried
@@ -151,25 +151,22 @@ def random_seed() -> int:
     return secrets.randbelow(SEED_MAX + 1)  # no global RNG state
 
 
-def unchecked(component):
-    """component, handing its value to the handler as sent: the handler's check (gan.checks) says
-    what is allowed, in the visitor's language, where Gradio's own (a choice not offered, a slider
-    past its end) would answer first, in English."""
-    component.preprocess = lambda payload: payload  # this component's only: Gradio calls block.preprocess
-    return component
-
-
 def seed_box(value=DEFAULT_SEED, elem_id=None):
     # no minimum/maximum here: gan.sampling.check_seed gives the one message for every bad seed
     return gr.Number(value=value, label=I18N("seed"), step=1, elem_id=elem_id)
 
 
+# Radios, sliders and the dropdown leave every value to the project: each event that takes one passes its
+# inputs as sent (preprocess=False, a documented event parameter), so the handler's check (gan.checks) says
+# what is allowed, in the visitor's language, where Gradio's own (a choice not offered, a slider past its
+# end) would answer first, in English. Numbers and text come as sent; a file as {"path": ...}.
+
 def radio(key, choices, value):
-    return unchecked(gr.Radio(choices, value=value, label=I18N(key)))
+    return gr.Radio(choices, value=value, label=I18N(key))
 
 
 def slider(key, lo, hi, value, step=1):
-    return unchecked(gr.Slider(lo, hi, value=value, step=step, label=I18N(key)))
+    return gr.Slider(lo, hi, value=value, step=step, label=I18N(key))
 
 
 def model_radio(value="cnn"):
@@ -193,12 +190,15 @@ def psi_slider():
 
 
 def report_examples(page, inputs, rows, outputs, fn):
-    """The report's seeds as one-click examples that run at once (no API endpoint of their own)."""
-    examples = gr.Examples(rows, inputs, outputs, fn=fn, run_on_click=True, cache_examples=False,
-                           api_visibility="private", label=I18N("report_seeds"), examples_per_page=len(rows))
-    headers = {"headers": [c.label.key for c in inputs]}  # the table's headers: gr.I18n leaves them raw
-    examples.dataset.headers = words(text.DEFAULT, headers)["headers"]
-    page.add(examples.dataset, **headers)
+    """The report's seeds as one-click examples that run at once (no API endpoint of their own): a
+    table of rows, headed by the inputs' labels in the visitor's language (gr.I18n translates labels,
+    not a table's headers); a click fills the inputs with the row, then runs fn on them."""
+    keys = [c.label.key for c in inputs]  # each label is I18N(key), which keeps its key as .key
+    table = gr.Dataset(components=inputs, samples=rows, type="values", label=I18N("report_seeds"),
+                       headers=[text.t(text.DEFAULT, k) for k in keys], samples_per_page=len(rows))
+    page.add(table, headers=keys)
+    table.click(lambda row: row, table, inputs, show_progress="hidden", api_visibility="private").then(
+        fn, inputs, outputs, preprocess=False, api_visibility="private")
 
 
 def seed_row(prefix: str, go_key: str):

@@ -3,7 +3,7 @@ that follows a radio, Your own garment's drawing and edit row, the Train tab's o
 import gradio as gr
 
 from gan import garment
-from gan.ui import I18N, go_button, plot, seed_box, unchecked
+from gan.ui import I18N, go_button, plot, seed_box
 
 
 def follows(radio, slider, maximum_of, to_last=False):
@@ -12,7 +12,7 @@ def follows(radio, slider, maximum_of, to_last=False):
     def follow(choice, value):
         top = maximum_of(choice)
         return gr.Slider(maximum=top, value=top if to_last else min(value, top))
-    radio.change(follow, [radio, slider], slider, api_visibility="private")
+    radio.change(follow, [radio, slider], slider, preprocess=False, api_visibility="private")  # as sent: gan.ui
 
 
 def sketchpad():
@@ -23,9 +23,9 @@ def sketchpad():
 
 def direction_dropdown():
     """Your own garment's directions: the classes (their names translated), then pc1..pc10."""
-    return unchecked(gr.Dropdown([*((I18N(f"class.{i}"), c) for i, c in enumerate(garment.CLASSES)),
-                                  *garment.DIRECTIONS[len(garment.CLASSES):]], value=garment.DEFAULT_DIRECTION,
-                                 label=I18N("edit.direction")))
+    return gr.Dropdown([*((I18N(f"class.{i}"), c) for i, c in enumerate(garment.CLASSES)),
+                        *garment.DIRECTIONS[len(garment.CLASSES):]], value=garment.DEFAULT_DIRECTION,
+                       label=I18N("edit.direction"))
 
 
 def edit_row(latent):

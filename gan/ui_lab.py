@@ -42,6 +42,6 @@ def lab_tab(state, page):
         latent, use = gr.Textbox(label=I18N("lab.paste"), elem_id="lab-latent"), button("lab.paste_go", scale=0)
         take = button("lab.from_garment", scale=0, elem_id="lab-take")
     lab = lab_panel(page, d, state.lab_render)
-    go.click(handler(state.lab), [seed, index], lab, api_name="lab")
+    go.click(handler(state.lab), [seed, index], lab, api_name="lab", preprocess=False)  # as sent: gan.ui
     use.click(handler(state.lab_latent), latent, lab, api_name="lab_latent")
     return lambda garment: take.click(handler(state.lab_latent), garment["latent"], lab, api_visibility="private")

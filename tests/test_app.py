@@ -2,6 +2,7 @@
 test computes itself (the generator and classifier called directly, files read from disk)."""
 import concurrent.futures as cf
 import json
+import re
 import subprocess
 
 import numpy as np
@@ -250,6 +251,33 @@ def test_bad_input_is_a_clear_error_and_server_keeps_serving(client, G, endpoint
         call(client, *args, api_name=endpoint)
     strip, _ = call(client, "mlp", 1, api_name="/sample")
     assert np.array_equal(strip_pixels(strip), render(G["mlp"], latents(1, 8)))
+
+
+LEFT_TO_THE_PROJECT = {"Radio": ("nope", "'nope'"), "Dropdown": ("nope", "'nope'"), "Slider": (10**6, "1000000")}
+ANSWERS = {"en": r"must be .*, got {}", "zh-CN": r"必须是.*，收到的是 {}"}  # gan.text's error.choice/whole/number
+
+
+@pytest.mark.parametrize("lang", list(ANSWERS))
+def test_every_choice_and_slider_is_left_to_the_projects_check(server, lang):
+    """Every endpoint's radios, dropdowns and sliders hand a value not offered to the handler (each
+    event passes its inputs as sent, preprocess=False): the project's message answers, in the client's
+    language, never Gradio's English 'not in the list of choices' or 'greater than maximum value'.
+    The other inputs keep their defaults; files none."""
+    from gradio_client.exceptions import AppError
+    client = api_client(server, headers={"Accept-Language": lang})
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    checked = []
+    for endpoint, spec in endpoints.items():
+        params = spec["parameters"]
+        defaults = [None if p["component"] == "File" else p["parameter_default"] for p in params]
+        for i, p in enumerate(params):
+            if p["component"] in LEFT_TO_THE_PROJECT:
+                bad, shown = LEFT_TO_THE_PROJECT[p["component"]]  # a value not offered, as a message shows it
+                args = [*defaults[:i], bad, *defaults[i + 1:]]
+                with pytest.raises(AppError, match=ANSWERS[lang].format(re.escape(shown))):
+                    call(client, *args, api_name=endpoint)
+                checked.append(f"{endpoint} {p['parameter_name']}")
+    assert len(checked) == 25, checked  # the app's radios, dropdowns and sliders, in each endpoint
 
 
 def test_16_concurrent_same_seed_calls(server, G):

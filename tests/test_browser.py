@@ -231,8 +231,8 @@ ERRORS = {"zh-CN": "随机数种子必须是 0 到 4294967295 之间的整数，
 
 
 def speaks(page, lang: str):
-    """Tab names, buttons and labels on every tab, results (class labels, axis names) and a bad
-    seed's error message are in `lang` (last: the seed box is left at -1)."""
+    """Tab names, buttons and labels on every tab, the report's seeds' table headers, results (class
+    labels, axis names) and a bad seed's error message are in `lang` (last: the seed box is left at -1)."""
     words, chinese = text.page(lang), lang != "en"
     for tab, button, label in TAB_WORDS:
         for key in (tab, button, label):
@@ -243,6 +243,8 @@ def speaks(page, lang: str):
     page.get_by_role("tab", name=words["tab.sweep"]).click()
     page.locator("#sweep-brightness svg").get_by_text(words["axis.brightness"], exact=True).first.wait_for()
     page.get_by_role("tab", name=words["tab.sample"]).click()
+    for key in ("model", "seed", "psi"):  # the report's seeds' table, headed by the inputs' labels
+        page.get_by_role("columnheader", name=words[key], exact=True).locator("visible=true").first.wait_for()
     page.wait_for_function("([re, chinese]) => new RegExp(re).test(document.getElementById('sample-labels')"
                            ".innerText) === chinese", arg=[CJK, chinese], timeout=WAIT_MS)
     page.locator("#sample-seed input").fill("-1")
