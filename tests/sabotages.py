@@ -239,6 +239,8 @@ SABOTAGES = [
     ("gan/upload.py", "if (found := box(grid > level)) is None:", "if (found := box(grid > level)) is None and False:",
      "tests/test_upload.py -k any_upload"),
     ("gan/ui.py", '            return {"error": e.message}', "            raise", "tests/test_lab.py -k server_function"),
+    ("gan/demo_garment.py", "if found is None or self.uploads is None or not found.is_relative_to(self.uploads):",
+     "if found is None or self.uploads is None:", "tests/test_garment.py -k upload_folder"),
     # the disk: Gradio's cache and the lab's compressed copies stay bounded
     ("app.py", "    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S).start()", "    pass",
      "tests/test_cache.py -k deleted"),

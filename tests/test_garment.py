@@ -278,3 +278,24 @@ def test_bad_input_is_a_clear_error(client, tmp_path, endpoint, args, message):
     with pytest.raises(AppError, match=message):
         call(client, *args, api_name=endpoint)
     assert call(client, "cnn", "114514/3", "pc2", "0", api_name="/edit")  # still serving
+
+
+def test_a_file_is_taken_only_from_the_apps_upload_folder(tmp_path):
+    """/invert's event hands its file over as sent ({"path": ...}): a path outside the app's upload
+    folder (a link out of it too) is refused with the project's message, one inside is taken."""
+    from types import SimpleNamespace
+    from gan.checks import InputError
+    from gan.demo_garment import GarmentTab
+    uploads, outside = tmp_path / "uploads", tmp_path / "secret.png"
+    (uploads / "abc").mkdir(parents=True)
+    for path in (uploads / "abc" / "mine.png", outside):
+        Image.new("L", (28, 28), 255).save(path)
+    (uploads / "abc" / "link.png").symlink_to(outside)
+    demo = SimpleNamespace(uploads=uploads.resolve())
+    assert GarmentTab.uploaded(demo, str(uploads / "abc" / "mine.png")) == (uploads / "abc" / "mine.png").resolve()
+    assert GarmentTab.uploaded(demo, None) is None
+    for path in (str(outside), str(uploads / "abc" / ".." / ".." / "secret.png"), str(uploads / "abc" / "link.png"), 42):
+        with pytest.raises(InputError, match="the file must be one uploaded to this app"):
+            GarmentTab.uploaded(demo, path)
+    with pytest.raises(InputError):
+        GarmentTab.uploaded(SimpleNamespace(uploads=None), str(uploads / "abc" / "mine.png"))  # no folder: none
