@@ -74,7 +74,7 @@ def test_help_explains_every_flag(capsys):
 
 
 @pytest.mark.parametrize("bad, message", [
-    (["--arch", "vae"], "invalid choice: 'vae'"), (["--loss", "hinge"], "unrecognized arguments"),
+    (["--arch", "vae"], "invalid choice: 'vae'"), (["--bce-on", "logits"], "unrecognized arguments"),
     (["--epochs", "0"], "error: --epochs must be at least 1, got 0"),
     (["--batch-size", "-8"], "error: --batch-size must be at least 1, got -8"),
     (["--limit", "-100"], "error: --limit must be at least 0, got -100"),  # it once dropped the last 100 images
@@ -179,9 +179,9 @@ def test_d_loss_is_bce_with_r1():
     assert torch.allclose(loss, want, atol=1e-5)
     assert torch.allclose(d_x, p_real.mean()) and torch.allclose(d_gz, p_fake.mean())
     assert torch.allclose(g_loss_fn(D, fake), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-5)
-    as_template, _, _ = d_loss_fn(D, real, fake, bce_on="sigmoid")  # the report recipe: the same BCE, on probabilities
+    as_template, _, _ = d_loss_fn(D, real, fake, loss="bce-sigmoid")  # the report recipe: the same BCE, on probabilities
     assert torch.allclose(as_template, want, atol=1e-6)
-    assert torch.allclose(g_loss_fn(D, fake, "sigmoid"), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-6)
+    assert torch.allclose(g_loss_fn(D, fake, "bce-sigmoid"), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-6)
 
     class SumD(torch.nn.Module):
         def logits(self, x):
@@ -224,7 +224,8 @@ def test_report_recipe_is_the_course_template():
     from gan.training import new_run
     images = torch.randint(0, 256, (16, 1, 28, 28), dtype=torch.uint8)
     cfg = Config(arch="mlp", recipe="report", device="cpu").resolved()
-    assert (cfg.epochs, cfg.batch_size, cfg.ema_decay, cfg.r1_gamma, cfg.bce_on) == (10, 64, 0.0, 0.0, "sigmoid")
+    assert (cfg.epochs, cfg.batch_size, cfg.ema_decay, cfg.r1_gamma, cfg.loss) == (10, 64, 0.0, 0.0, "bce-sigmoid")
+    assert (cfg.d_steps, cfg.g_steps, cfg.label_smoothing, cfg.classes) == (1, 1, 0.0, "all")
     run = new_run(cfg, images)
     assert torch.equal(run.reals, images.float() / 255)
     for opt in (run.opt_g, run.opt_d):
