@@ -87,7 +87,7 @@ class Config:
     resume: bool = flag(False, "continue from <out>/checkpoint.pt after Ctrl-C or a crash")
     stop_after: int = flag(0, "stop cleanly after this epoch, as Ctrl-C would (0 = run to the end)")
     dry_run: bool = flag(False, "smoke test: at most 2 epochs of 4 steps on 512 images")
-    limit: int = flag(0, "train on the first N training images only (0 = all 60,000)")
+    limit: int = flag(0, "train on the first N training images of --classes only (0 = all of them)")
     device: str = flag("auto", "cpu, cuda, or auto (cuda when present)")
     threads: int = flag(0, "CPU threads for torch (0 = torch's default, all cores)")
     eval_every: int = flag(0, "FD every N epochs on --eval-n samples (0 = about 10 times a run)")
