@@ -1,11 +1,14 @@
 """Checkpoints and stopping: what a run saves each epoch (atomically), how --resume reads it
 back, and the stop request that Ctrl-C, SIGTERM or another thread makes."""
+import dataclasses
 import os
 import signal
 import threading
 from pathlib import Path
 
 import torch
+
+from gan.config import RESUMABLE
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -30,9 +33,14 @@ def load_checkpoint(path: Path) -> dict:
 
 def checkpoint_state(run) -> dict:
     """Everything a training.Run must get back to go on exactly."""
-    return {"arch": run.cfg.arch, "epoch": run.epoch, "wall": run.wall, "history": run.history,
+    return {"arch": run.cfg.arch, "settings": settings(run.cfg), "epoch": run.epoch, "wall": run.wall, "history": run.history,
             "G": run.G.state_dict(), "D": run.D.state_dict(), "ema": run.ema.state_dict(),
             "opt_g": run.opt_g.state_dict(), "opt_d": run.opt_d.state_dict(), "noise_rng": run.noise.get_state()}
+
+
+def settings(cfg) -> dict:
+    """What a run trains, as resolved flags: all but the RESUMABLE ones."""
+    return {k: v for k, v in dataclasses.asdict(cfg).items() if k not in RESUMABLE}
 
 
 class ResumeError(Exception):
@@ -48,6 +56,12 @@ def resume(run) -> None:
     if ck["arch"] != run.cfg.arch:
         raise ResumeError(f"--resume: {path} is a {ck['arch']} checkpoint; run with --arch {ck['arch']} "
                          f"or another --out")
+    was, now = ck.get("settings", settings(run.cfg)), settings(run.cfg)  # older checkpoints hold none
+    changed = [f"--{k.replace('_', '-')} {was.get(k)} (not {v})" for k, v in now.items() if was.get(k) != v]
+    if changed:
+        raise ResumeError(f"--resume: {path} was trained with {', '.join(changed)}; resume with the same "
+                          f"settings (only {', '.join('--' + k.replace('_', '-') for k in RESUMABLE)} may change) "
+                          f"or use another --out")
     run.G.load_state_dict(ck["G"]), run.D.load_state_dict(ck["D"]), run.ema.load_state_dict(ck["ema"])
     run.opt_g.load_state_dict(ck["opt_g"]), run.opt_d.load_state_dict(ck["opt_d"])
     run.noise.set_state(ck["noise_rng"])

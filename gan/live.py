@@ -121,7 +121,7 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
                 n_sum += 1
                 if n_sum == CURVE_EVERY or i == run.steps - 1:  # a point per CURVE_EVERY steps: their mean
                     curves.append({"epoch": round(run.epoch + (i + 1) / run.steps, 4),
-                                   **{k: float(v) / n_sum for k, v in zip(keys, sums)}})
+                                   **{k: training.mean(float(v), n_sum) for k, v in zip(keys, sums)}})
                     sums, n_sum = torch.zeros(len(keys)), 0
                 if clock() - t0 > cap_s:
                     cap.set()  # this step was the last

@@ -24,20 +24,14 @@ def g_forward(G, z):
     return G.main[7](x)                                                # Tanh
 
 
-def d_loss_fn(D, real, fake, r1_gamma: float = 0.0, bce_on: str = "logits"):
-    """D's loss, BCE(D(x), 1) + BCE(D(G(z)), 0) in the softplus form that is stable on logits
-    (or, bce_on="sigmoid", nn.BCELoss on D's sigmoid output as the course template computes it);
-    with R1 = gamma/2 * E||grad_x D(x)||^2 on reals. Reals and fakes go through D as two batches,
-    each normalized by its own BatchNorm statistics, as the DCGAN example does."""
-    if bce_on == "sigmoid":
-        p_real, p_fake = D(real), D(fake)
-        total = F.binary_cross_entropy(p_real, torch.ones_like(p_real)) + \
-            F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))
-        return total, p_real.mean().detach(), p_fake.mean().detach()
+def d_loss_fn(D, real, fake, r1_gamma: float = 0.0, loss: str = "ns-logits", smoothing: float = 0.0):
+    """D's loss (see D_LOSSES) on its logits at reals and fakes, plus R1 = gamma/2 * E||grad_x D(x)||^2
+    on reals (on the logit); with D(x), D(G(z)) as mean probabilities. Reals and fakes go through D
+    as two batches, each normalized by its own BatchNorm statistics, as the DCGAN example does."""
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
     d_real, d_fake = D.logits(real), D.logits(fake)
-    total = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+    total = D_LOSSES[loss](d_real, d_fake, 1.0 - smoothing)
     if r1_gamma > 0:
         (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
         total = total + 0.5 * r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
@@ -45,9 +39,37 @@ def d_loss_fn(D, real, fake, r1_gamma: float = 0.0, bce_on: str = "logits"):
     return total, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
 
 
-def g_loss_fn(D, fake, bce_on: str = "logits"):
-    """G's non-saturating loss, -log D(G(z)), on logits (or BCE(D(G(z)), 1) on the sigmoid output)."""
-    if bce_on == "sigmoid":
-        p = D(fake)
-        return F.binary_cross_entropy(p, torch.ones_like(p))
-    return F.softplus(-D.logits(fake)).mean()
+def g_loss_fn(D, fake, loss: str = "ns-logits"):
+    """G's loss (see G_LOSSES) on D's logits at its fakes."""
+    return G_LOSSES[loss](D.logits(fake))
+
+
+def bce_real(d_real, target: float):
+    """BCE(D(x), target) on logits: softplus(-l) for the target 1, as ever."""
+    if target == 1.0:
+        return F.softplus(-d_real).mean()
+    return F.binary_cross_entropy_with_logits(d_real, torch.full_like(d_real, target))
+
+
+def bce_on_sigmoid(logits, target: float):
+    """nn.BCELoss on D's sigmoid output, as the course template computes it (clamped at log 0 = -100)."""
+    p = torch.sigmoid(logits)
+    return F.binary_cross_entropy(p, torch.full_like(p, target))
+
+
+# D's losses on logits l_real, l_fake, with target the real images' label (1, or 1 - S smoothed), and G's
+# on l_fake. BCE: -t log D(x) - log(1 - D(G(z))); G's is non-saturating, -log D(G(z)). LSGAN (Mao et al.):
+# 0.5 E[(l_real - 1)^2] + 0.5 E[l_fake^2], G 0.5 E[(l_fake - 1)^2]. Hinge: E[relu(1 - l_real)] +
+# E[relu(1 + l_fake)], G -E[l_fake].
+D_LOSSES = {
+    "bce-sigmoid": lambda lr, lf, t: bce_on_sigmoid(lr, t) + bce_on_sigmoid(lf, 0.0),
+    "ns-logits": lambda lr, lf, t: bce_real(lr, t) + F.softplus(lf).mean(),
+    "lsgan": lambda lr, lf, t: 0.5 * (lr - 1).pow(2).mean() + 0.5 * lf.pow(2).mean(),
+    "hinge": lambda lr, lf, t: F.relu(1 - lr).mean() + F.relu(1 + lf).mean(),
+}
+G_LOSSES = {
+    "bce-sigmoid": lambda lf: bce_on_sigmoid(lf, 1.0),
+    "ns-logits": lambda lf: F.softplus(-lf).mean(),
+    "lsgan": lambda lf: 0.5 * (lf - 1).pow(2).mean(),
+    "hinge": lambda lf: -lf.mean(),
+}

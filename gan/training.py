@@ -8,6 +8,7 @@ The recipes and flags are gan.config's, the losses gan.loss's, the checkpoint fi
 """
 import copy
 import dataclasses
+import math
 import os
 import platform
 import threading
@@ -21,7 +22,7 @@ from tqdm import tqdm
 from gan import data as fmnist
 from gan import weights
 from gan.checkpoint import CHECKPOINT, StopRequest, checkpoint_state, resume, save_checkpoint
-from gan.config import Config
+from gan.config import Config, class_list
 from gan.ema import ema_update, sampling_copy
 from gan.io import write_json, write_png
 from gan.limits import EVAL_N
@@ -91,8 +92,15 @@ def setup(cfg: Config) -> Run:
         tmp.unlink()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    images, _ = fmnist.load("train", cfg.data_dir)
-    return new_run(cfg, images[: cfg.limit] if cfg.limit else images, out)
+    images, labels = fmnist.load("train", cfg.data_dir)
+    return new_run(cfg, images[chosen(cfg, labels)], out)
+
+
+def chosen(cfg: Config, labels: torch.Tensor) -> torch.Tensor:
+    """Indices of the images a run trains on, given their labels (N,): those of cfg.classes, in
+    order, the first cfg.limit of them (0: all)."""
+    keep = torch.isin(labels, torch.tensor(class_list(cfg.classes))).nonzero().view(-1)
+    return keep[: cfg.limit] if cfg.limit else keep
 
 
 def new_run(cfg: Config, images: torch.Tensor, out: Path = None) -> Run:
@@ -112,29 +120,38 @@ def new_run(cfg: Config, images: torch.Tensor, out: Path = None) -> Run:
         G.apply(init_weights), D.apply(init_weights)
     ema = copy.deepcopy(G).to(device).eval()
     G.to(device, memory_format=fmt), D.to(device, memory_format=fmt)
-    opt = (lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))) \
-        if cfg.optimizer == "adam" else (lambda params, lr: torch.optim.SGD(params, lr=lr))
-    return Run(cfg, out, reals, G, D, ema, opt(G.parameters(), cfg.lr_g), opt(D.parameters(), cfg.lr_d),
-               torch.Generator().manual_seed(cfg.seed))
+
+    def opt(name, params, lr):
+        return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2)) if name == "adam" \
+            else torch.optim.SGD(params, lr=lr)
+    return Run(cfg, out, reals, G, D, ema, opt(cfg.optimizer_g, G.parameters(), cfg.lr_g),
+               opt(cfg.optimizer_d, D.parameters(), cfg.lr_d), torch.Generator().manual_seed(cfg.seed))
 
 
 def train_step(run: Run, real: torch.Tensor, t: int):
-    """One step at global step t; returns D loss, G loss, D(x), D(G(z)) as tensors."""
+    """One step at global step t: cfg.d_steps updates of D, then cfg.g_steps of G, on one batch of
+    reals and one of latents. Returns D loss, G loss, D(x), D(G(z)) as tensors, each from the last
+    update of its network; NaN for a network that took no step (--g-steps 0: D alone)."""
     G, D, cfg = run.G, run.D, run.cfg
     z = torch.randn(real.size(0), G.z_dim, generator=run.noise).to(real.device)
     fake = g_forward(G, z)
-    # (1) Update D: maximize log D(x) + log(1 - D(G(z)))
-    run.opt_d.zero_grad(set_to_none=True)
-    d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), cfg.r1_gamma, cfg.bce_on)
-    d_loss.backward()
-    run.opt_d.step()
-    # (2) Update G: maximize log D(G(z)) (non-saturating)
-    run.opt_g.zero_grad(set_to_none=True)
-    D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: less work
-    g_loss = g_loss_fn(D, fake, cfg.bce_on)
-    g_loss.backward()
-    D.requires_grad_(True)
-    run.opt_g.step()
+    d_loss = d_x = d_gz = g_loss = torch.full((), float("nan"), device=real.device)
+    # (1) Update D: maximize log D(x) + log(1 - D(G(z))) (or the --loss chosen)
+    for _ in range(cfg.d_steps):
+        run.opt_d.zero_grad(set_to_none=True)
+        d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), cfg.r1_gamma, cfg.loss, cfg.label_smoothing)
+        d_loss.backward()
+        run.opt_d.step()
+    # (2) Update G: maximize log D(G(z)) (non-saturating; or the --loss chosen)
+    for k in range(cfg.g_steps):
+        if k > 0:
+            fake = g_forward(G, z)  # G has moved since
+        run.opt_g.zero_grad(set_to_none=True)
+        D.requires_grad_(False)  # G's step needs grads through D, not of D's weights: less work
+        g_loss = g_loss_fn(D, fake, cfg.loss)
+        g_loss.backward()
+        D.requires_grad_(True)
+        run.opt_g.step()
     # EMA warm-up: a short average early on, so the EMA never lags far behind a fast-moving G
     ema_update(run.ema, G, min(cfg.ema_decay, (1 + t) / (10 + t)))
     return d_loss, g_loss, d_x, d_gz
@@ -172,8 +189,13 @@ def run_epoch(run: Run, stop: StopRequest):
         return None
     secs = time.time() - t0
     run.wall += secs
-    return {"epoch": run.epoch + 1, **{k: v.item() / steps for k, v in zip(keys, sums)},
+    return {"epoch": run.epoch + 1, **{k: mean(v.item(), steps) for k, v in zip(keys, sums)},
             "seconds": round(secs, 2), "img_per_s": round(steps * bs / secs, 1), "wall": round(run.wall, 1)}
+
+
+def mean(total: float, n: int):
+    """A sum of n steps' values as their mean; None (JSON null) for NaN: a network that took no step."""
+    return None if math.isnan(total) else total / n
 
 
 def end_epoch(run: Run, row: dict, evaluate_fn) -> None:

@@ -70,11 +70,13 @@ def test_help_explains_every_flag(capsys):
     code, out, _ = run_main(["--help"], capsys)
     assert code == 0
     assert "--r1-gamma R1_GAMMA" in out and "weight of the R1 penalty" in out
+    assert "--loss {bce-sigmoid,ns-logits,lsgan,hinge}" in out and "--optimizer-d {adam,sgd}" in out
+    assert all(f in out for f in ("--d-steps D_STEPS", "--g-steps G_STEPS", "--label-smoothing", "--classes CLASSES"))
     assert "python train.py --arch cnn --resume" in out  # the worked examples stay
 
 
 @pytest.mark.parametrize("bad, message", [
-    (["--arch", "vae"], "invalid choice: 'vae'"), (["--loss", "hinge"], "unrecognized arguments"),
+    (["--arch", "vae"], "invalid choice: 'vae'"), (["--bce-on", "logits"], "unrecognized arguments"),
     (["--epochs", "0"], "error: --epochs must be at least 1, got 0"),
     (["--batch-size", "-8"], "error: --batch-size must be at least 1, got -8"),
     (["--limit", "-100"], "error: --limit must be at least 0, got -100"),  # it once dropped the last 100 images
@@ -89,6 +91,17 @@ def test_help_explains_every_flag(capsys):
     (["--ema-decay", "-0.1"], "error: --ema-decay must be at least 0 and at most 1, got -0.1"),
     (["--r1-gamma", "inf"], "error: --r1-gamma must be at least 0, got inf"),
     (["--device", "tpu"], "invalid choice: 'tpu'"),
+    (["--d-steps", "6"], "error: --d-steps must be at least 0 and at most 5, got 6"),
+    (["--g-steps", "-1"], "error: --g-steps must be at least 0 and at most 5, got -1"),
+    (["--d-steps", "0", "--g-steps", "0"], "error: --d-steps and --g-steps cannot both be 0: nothing would train"),
+    (["--loss", "wgan"], "invalid choice: 'wgan'"), (["--optimizer-d", "rmsprop"], "invalid choice: 'rmsprop'"),
+    (["--label-smoothing", "0.6"], "error: --label-smoothing must be at least 0 and at most 0.5, got 0.6"),
+    (["--label-smoothing", "-0.1"], "error: --label-smoothing must be at least 0 and at most 0.5, got -0.1"),
+    (["--loss", "hinge", "--label-smoothing", "0.1"],
+     "error: --label-smoothing moves the target of bce-sigmoid and ns-logits only, not of --loss hinge"),
+    (["--loss", "lsgan", "--label-smoothing", "0.1"], "only, not of --loss lsgan"),
+    *[(["--classes", bad], f"error: --classes must be all, or labels 0 to 9 separated by commas (such as 0,1,7), "
+                           f"got {bad!r}") for bad in ("10", "", "1;2", "-1", "1,,2", "shirts", "0,1,")],
 ])
 def test_bad_flags_fail_fast(capsys, tmp_path, bad, message):
     """Each refused before training (a dry run, should one get through: seconds, not an hour)."""
@@ -165,6 +178,21 @@ def test_resume_errors_are_clear(tmp_path, capsys):
     assert code == 2 and "is a mlp checkpoint; run with --arch mlp" in err, err[-500:]
 
 
+def test_resume_keeps_what_the_run_trains(tmp_path, capsys):
+    """--resume with other training settings is refused, naming them (the optimizer's saved state
+    would otherwise overrule a new learning rate, and another loss or class set would train a
+    different run); more epochs are fine."""
+    flags = dict(arch="mlp", dry_run=True, limit=64, batch_size=32, threads=1, out=str(tmp_path))
+    train(Config(**flags, epochs=1))  # (dry runs: a missed refusal trains seconds, not an hour)
+    code, _, err = run_main(["--arch", "mlp", "--dry-run", "--limit", "64", "--batch-size", "32", "--threads", "1",
+                             "--out", str(tmp_path), "--epochs", "2", "--resume", "--lr-g", "0.002", "--loss", "hinge"],
+                            capsys)
+    assert code == 2 and f"--resume: {tmp_path / CHECKPOINT} was trained with --lr-g 0.001 (not 0.002), " \
+                         "--loss ns-logits (not hinge); resume with the same settings" in err, err[-500:]
+    assert train(Config(**flags, epochs=2, resume=True))["epochs"] == 2
+    assert [h["epoch"] for h in json.loads((tmp_path / "history.json").read_text())] == [1, 2]
+
+
 def test_d_loss_is_bce_with_r1():
     """Against torch's own BCE on D's sigmoid output, and R1 by hand for a D whose input
     gradient is known: logit = sum of pixels, so grad = all ones and ||grad||^2 = pixel count."""
@@ -179,9 +207,9 @@ def test_d_loss_is_bce_with_r1():
     assert torch.allclose(loss, want, atol=1e-5)
     assert torch.allclose(d_x, p_real.mean()) and torch.allclose(d_gz, p_fake.mean())
     assert torch.allclose(g_loss_fn(D, fake), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-5)
-    as_template, _, _ = d_loss_fn(D, real, fake, bce_on="sigmoid")  # the report recipe: the same BCE, on probabilities
+    as_template, _, _ = d_loss_fn(D, real, fake, loss="bce-sigmoid")  # the report recipe: the same BCE, on probabilities
     assert torch.allclose(as_template, want, atol=1e-6)
-    assert torch.allclose(g_loss_fn(D, fake, "sigmoid"), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-6)
+    assert torch.allclose(g_loss_fn(D, fake, "bce-sigmoid"), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-6)
 
     class SumD(torch.nn.Module):
         def logits(self, x):
@@ -224,10 +252,131 @@ def test_report_recipe_is_the_course_template():
     from gan.training import new_run
     images = torch.randint(0, 256, (16, 1, 28, 28), dtype=torch.uint8)
     cfg = Config(arch="mlp", recipe="report", device="cpu").resolved()
-    assert (cfg.epochs, cfg.batch_size, cfg.ema_decay, cfg.r1_gamma, cfg.bce_on) == (10, 64, 0.0, 0.0, "sigmoid")
+    assert (cfg.epochs, cfg.batch_size, cfg.ema_decay, cfg.r1_gamma, cfg.loss) == (10, 64, 0.0, 0.0, "bce-sigmoid")
+    assert (cfg.d_steps, cfg.g_steps, cfg.label_smoothing, cfg.classes) == (1, 1, 0.0, "all")
     run = new_run(cfg, images)
     assert torch.equal(run.reals, images.float() / 255)
     for opt in (run.opt_g, run.opt_d):
         assert type(opt) is torch.optim.SGD and opt.defaults["lr"] == 0.03 and opt.defaults["momentum"] == 0
     tuned = new_run(Config(arch="mlp", recipe="tuned", device="cpu").resolved(), images)
     assert torch.allclose(tuned.reals, images.float() / 127.5 - 1) and type(tuned.opt_g) is torch.optim.Adam
+
+
+class SumD(torch.nn.Module):
+    """A D whose logit is the sum of its input's values: losses computable by hand."""
+    def logits(self, x):
+        return x.flatten(1).sum(1)
+
+
+def test_each_loss_by_hand():
+    """Every --loss, D's and G's, against the formulas worked out here in plain floats, on two
+    reals with logits 3, -1 and two fakes with logits -2, 1.5; one-sided label smoothing moves
+    the BCE losses' real target to 1 - S; R1 adds gamma/2 * ||(1, 1)||^2 to each."""
+    import math
+    from gan.loss import d_loss_fn, g_loss_fn
+    real, fake = torch.tensor([[2.0, 1.0], [0.0, -1.0]]), torch.tensor([[-2.0, 0.0], [1.0, 0.5]])
+    lr, lf = (3.0, -1.0), (-2.0, 1.5)
+    sig = lambda v: 1 / (1 + math.exp(-v))
+    mean = lambda f, vs: sum(map(f, vs)) / len(vs)
+    bce = lambda t: mean(lambda v: -(t * math.log(sig(v)) + (1 - t) * math.log(1 - sig(v))), lr) + \
+        mean(lambda v: -math.log(1 - sig(v)), lf)
+    want = {  # (D's loss, G's loss)
+        "bce-sigmoid": (bce(1.0), mean(lambda v: -math.log(sig(v)), lf)),
+        "ns-logits": (bce(1.0), mean(lambda v: -math.log(sig(v)), lf)),
+        "lsgan": (0.5 * mean(lambda v: (v - 1) ** 2, lr) + 0.5 * mean(lambda v: v ** 2, lf),
+                  0.5 * mean(lambda v: (v - 1) ** 2, lf)),
+        "hinge": (mean(lambda v: max(0, 1 - v), lr) + mean(lambda v: max(0, 1 + v), lf), -mean(lambda v: v, lf)),
+    }
+    for loss, (d_want, g_want) in want.items():
+        d, d_x, d_gz = d_loss_fn(SumD(), real, fake, loss=loss)
+        assert d.item() == pytest.approx(d_want, rel=1e-6), loss
+        assert g_loss_fn(SumD(), fake, loss).item() == pytest.approx(g_want, rel=1e-6), loss
+        assert (d_x.item(), d_gz.item()) == pytest.approx((mean(sig, lr), mean(sig, lf)), rel=1e-6)
+        with_r1, _, _ = d_loss_fn(SumD(), real, fake, r1_gamma=3.0, loss=loss)
+        assert with_r1.item() == pytest.approx(d_want + 0.5 * 3.0 * 2, rel=1e-6), loss
+    for loss in ("bce-sigmoid", "ns-logits"):
+        smoothed, _, _ = d_loss_fn(SumD(), real, fake, loss=loss, smoothing=0.2)
+        assert smoothed.item() == pytest.approx(bce(0.8), rel=1e-6), loss
+
+
+def tiny_run(**flags):
+    """A fresh MLP run on 64 random images, batches of 32: two steps an epoch."""
+    from gan.training import new_run
+    images = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    return new_run(Config(arch="mlp", recipe="textbook", batch_size=32, device="cpu", **flags).resolved(), images)
+
+
+@pytest.mark.parametrize("d_steps, g_steps", [(3, 2), (1, 0), (0, 1)])
+def test_d_and_g_steps_per_batch(d_steps, g_steps):
+    """An epoch of two batches takes 2 * d_steps optimizer steps of D and 2 * g_steps of G; a
+    network with 0 steps keeps its weights and reports no loss (None in the history row)."""
+    from gan.training import StopRequest, run_epoch
+    run = tiny_run(d_steps=d_steps, g_steps=g_steps)
+    counts = {"D": 0, "G": 0}
+    for name, opt in (("D", run.opt_d), ("G", run.opt_g)):
+        step = opt.step
+        opt.step = lambda *a, name=name, step=step: counts.__setitem__(name, counts[name] + 1) or step(*a)
+    before = {name: [p.detach().clone() for p in net.parameters()] for name, net in (("D", run.D), ("G", run.G))}
+    row = run_epoch(run, StopRequest())
+    assert counts == {"D": 2 * d_steps, "G": 2 * g_steps}
+    for name, net, steps in (("D", run.D, d_steps), ("G", run.G, g_steps)):
+        same = all(torch.equal(a, b) for a, b in zip(before[name], net.parameters()))
+        assert same == (steps == 0), name
+    assert (row["d_loss"] is None, row["d_real"] is None) == (d_steps == 0,) * 2
+    assert (row["g_loss"] is None) == (g_steps == 0)
+    assert all(isinstance(row[k], float) for k, steps in (("d_loss", d_steps), ("g_loss", g_steps)) if steps)
+
+
+def test_a_job_of_d_alone_streams_its_curves():
+    """The Train tab's job with --g-steps 0: its curves hold None for G's loss, and it ends."""
+    from gan import live
+    run = tiny_run()
+    cfg = Config(arch="mlp", recipe="textbook", batch_size=32, epochs=1, g_steps=0, device="cpu").resolved()
+    feats = torch.randn(64, 128, generator=torch.Generator().manual_seed(2)).double().numpy()
+    last = list(live.job(cfg, (run.reals * 127.5 + 127.5).round().to(torch.uint8), feats,
+                         weights.load_classifier(), cap_s=300))[-1]
+    assert last.stats["done"] and [c["g_loss"] for c in last.curves] == [None]
+    assert isinstance(last.curves[0]["d_loss"], float)
+
+
+def test_the_step_uses_the_chosen_loss_and_smoothing(monkeypatch):
+    """train_step hands --loss and --label-smoothing to D's loss, and --loss to G's."""
+    from gan import training
+    seen = []
+    for name, first in (("d_loss_fn", 3), ("g_loss_fn", 2)):  # the arguments after D and its images
+        real_fn = getattr(training, name)
+        monkeypatch.setattr(training, name, lambda *a, real_fn=real_fn, name=name, first=first:
+                            seen.append((name, a[first:])) or real_fn(*a))
+    run = tiny_run(loss="bce-sigmoid", label_smoothing=0.25, r1_gamma=0.5)
+    training.train_step(run, run.reals[:32], 0)
+    assert seen == [("d_loss_fn", (0.5, "bce-sigmoid", 0.25)), ("g_loss_fn", ("bce-sigmoid",))]
+
+
+def test_classes_pick_the_images_of_those_labels(tmp_path):
+    """--classes 7,0 --limit 300: the run holds the first 300 training images labelled 0 or 7,
+    in the file's order (read here with numpy from the idx file itself)."""
+    import gzip
+    import numpy as np
+    from gan import data, training
+    cfg = Config(arch="mlp", recipe="textbook", classes="7,0", limit=300, device="cpu", out=str(tmp_path)).resolved()
+    assert cfg.classes == "0,7"
+    run = training.setup(cfg)
+    folder = data.find_dir()
+    read = lambda name, skip: np.frombuffer(gzip.open(folder / f"{name}.gz").read()
+                                            if (folder / f"{name}.gz").exists() else (folder / name).read_bytes(),
+                                            np.uint8)[skip:]
+    labels = read("train-labels-idx1-ubyte", 8)
+    images = read("train-images-idx3-ubyte", 16).reshape(-1, 28, 28)
+    pick = np.flatnonzero((labels == 0) | (labels == 7))[:300]
+    assert run.reals.shape == (300, 1, 28, 28)
+    assert set(labels[pick]) == {0, 7}
+    assert torch.equal(run.reals[:, 0], torch.from_numpy(images[pick].astype(np.float32)) / 127.5 - 1)
+
+
+def test_each_network_has_its_optimizer():
+    """--optimizer-g sgd --optimizer-d adam: SGD at lr_g for G, Adam at lr_d for D, and the reverse."""
+    run = tiny_run(optimizer_g="sgd", optimizer_d="adam", lr_g=0.05, lr_d=0.001)
+    assert (type(run.opt_g), run.opt_g.defaults["lr"]) == (torch.optim.SGD, 0.05)
+    assert (type(run.opt_d), run.opt_d.defaults["lr"]) == (torch.optim.Adam, 0.001)
+    run = tiny_run(optimizer_g="adam", optimizer_d="sgd")
+    assert (type(run.opt_g), type(run.opt_d)) == (torch.optim.Adam, torch.optim.SGD)
