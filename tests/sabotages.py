@@ -274,6 +274,10 @@ SABOTAGES = [
     ("gan/ui.py", '            return {"error": e.message}', "            raise", "tests/test_lab.py -k server_function"),
     ("gan/demo_garment.py", "if found is None or self.uploads is None or not found.is_relative_to(self.uploads):",
      "if found is None or self.uploads is None:", "tests/test_garment.py -k upload_folder"),
+    ("gan/static/latent_lab.js", "base = f(data.latent[r.pos] * f(st.psi));", "base = data.latent[r.pos];",
+     "tests/test_lab.py -k control_draws"),
+    ("gan/static/latent_lab.js", "(v) => { st.psi = v; st.rows.forEach((_, i) => showRow(i)); });", "(v) => { st.psi = v; });",
+     "tests/test_lab.py -k control_draws"),
     # the disk: Gradio's cache and the lab's compressed copies stay bounded
     ("app.py", "    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S).start()", "    pass",
      "tests/test_cache.py -k deleted"),

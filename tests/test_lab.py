@@ -405,11 +405,18 @@ def test_lab_control_draws_the_latent_torch_computes_for_it(lab_page, G, name):
     """Each control (a row's position and value in set and add mode, typed or the report's value
     clicked; psi; pc1..pc10; the class and its amount; all of them at once) moves the latent as the
     server's /sweep, /sample and /edit mean it, and the lab draws torch's pixels for that latent."""
-    put(lab_page, CONTROLS[name])
+    setting = CONTROLS[name]
+    put(lab_page, setting)
     for arch in ("mlp", "cnn"):
-        want = expected(G[arch], arch, CONTROLS[name])
+        want = expected(G[arch], arch, setting)
         assert shown(lab_page, arch)["latent"] == want.tolist(), arch
         same_as_server(shown(lab_page, arch), rendered(G[arch], want))
+    if setting.get("mode", "set") == "set":  # a row left off shows the value it leaves: the start's times psi
+        for i, pos in enumerate(DEFAULT_POSITIONS):
+            if i not in setting.get("typed", {}) and i not in setting.get("presets", {}):
+                shown_value = float(lab_page.locator("#lab .row .num").nth(i).get_attribute("placeholder"))
+                want = float(np.float32(START[pos]) * np.float32(setting.get("psi", 1.0)))
+                assert abs(shown_value - want) <= 0.0005 + 1e-9, (i, shown_value, want)
 
 
 def lab_requests(context, page) -> dict:

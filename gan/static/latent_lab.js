@@ -131,7 +131,7 @@ async function pump() {
 
 // ------------------------------------------------------------------ the controls
 function showRow(i) {
-  const r = st.rows[i], row = rows[i], base = data.latent[r.pos];
+  const r = st.rows[i], row = rows[i], base = f(data.latent[r.pos] * f(st.psi));  // what an inactive row leaves
   const v = r.active ? r.value : st.mode === "set" ? Math.max(-L.range, Math.min(L.range, base)) : 0;
   row.querySelector(".val").value = v;
   row.querySelector(".num").value = r.active ? r.value : "";
@@ -180,7 +180,7 @@ function bind(input, apply) {  // a slider: its output shows the value; it rende
 }
 pcs.forEach((p, k) => bind(p.querySelector("input"), (v) => { st.pcs[k] = v; }));
 bind(box.querySelector(".amount"), (v) => { st.amount = v; });
-bind(box.querySelector(".psi"), (v) => { st.psi = v; });
+bind(box.querySelector(".psi"), (v) => { st.psi = v; st.rows.forEach((_, i) => showRow(i)); });
 cls.addEventListener("change", (ev) => { st.cls = cls.value; changed(ev); });
 views.forEach((v) => v.querySelector(".copy").addEventListener("click", async () => {
   const text = v.querySelector("textarea").value;
