@@ -61,6 +61,7 @@ class Demo(GarmentTab, LabTab, TrainTab):
         pool.shutdown(wait=False)
         self.classifier = classifier
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays
+        self.files = Path(cache_dir or Path(tempfile.gettempdir()) / "gan-explorer")  # where files go, arrays or not
         self.uploads = uploads and Path(uploads).resolve()  # the only folder a visitor's file may be named in
         self.index = index          # gan.nearest's training-image index, or None
         self.train_cap_s = train_cap_s  # each Train job's wall-clock cap
@@ -68,8 +69,7 @@ class Demo(GarmentTab, LabTab, TrainTab):
         self.onnx = {a: m.folder and export.fresh(m.folder) for a, m in models.items()}
         self.onnx["classifier"] = export.fresh(weights.CLASSIFIER_DIR)
         # what the browser fetches for the lab, at addresses that name their content; compressed copies beside
-        store = Path(cache_dir or Path(tempfile.gettempdir()) / "gan-explorer") / "lab-files"
-        self.lab_files = lab_files(self.onnx, store)
+        self.lab_files = lab_files(self.onnx, self.files / "lab-files")
 
     @classmethod
     def load(cls, archs=tuple(ARCH_NAMES), cache_dir=None, train_cap_s: float = TRAIN_CAP_S, uploads=None):
@@ -89,7 +89,7 @@ class Demo(GarmentTab, LabTab, TrainTab):
         return cached_png(img, self.cache_dir) if self.cache_dir else img
 
     def store_file(self, data: bytes, suffix: str) -> str:
-        return cached_file(data, self.cache_dir or Path(tempfile.gettempdir()) / "gan-explorer", suffix)
+        return cached_file(data, self.files, suffix)
 
     def G(self, arch):
         return self.models[check_arch(arch)].G
