@@ -8,15 +8,16 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from gan import cache, explore, serve_lab, text
+from gan import cache, cockpit, explore, serve_lab, text
 from gan.config import RECIPES
 from gan.demo import Demo
 from gan.limits import (CACHE_AGE_S, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_JOBS_AT_ONCE,
                         TRAIN_MAX_EPOCHS)
 from gan.ui_lab import lab_tab
-from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, Page, button, gallery, go_button, handler, index_slider, json_box,
-                    model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box, seed_row, slider, table)
-from gan.ui_groups import beside_bundled, edit_row, follows, sketchpad, train_panel
+from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, SET_LINK, Page, button, from_address, gallery, go_button, handler,
+                    index_slider, json_box, model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box,
+                    seed_row, slider, table)
+from gan.ui_groups import beside_bundled, edit_row, follows, settings_panel, sketchpad, train_panel
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
@@ -160,24 +161,34 @@ def garment_tab(state: Demo, page: Page):
 
 def train_tab(state: Demo, page: Page):
     gr.Markdown(I18N("train.intro"))
-    d = page.defaults(state.train_example)  # a finished job of the default inputs
+    d, job = page.defaults(state.train_example), cockpit.DEFAULT_JOB  # a finished job of the default inputs
     with gr.Row():
-        arch, recipe = model_radio("mlp"), radio("train.recipe", list(RECIPES), "report")
-        epochs = slider("train.epochs", 1, TRAIN_MAX_EPOCHS["mlp"], 10)
-        seed = gr.Number(0, label=I18N("train.seed"), step=1)
+        arch, recipe = model_radio(job["arch"]), radio("train.recipe", list(RECIPES), job["recipe"])
+        epochs = slider("train.epochs", 1, TRAIN_MAX_EPOCHS[job["arch"]], job["epochs"])
+        seed = gr.Number(job["seed"], label=I18N("train.seed"), step=1, elem_id="train-seed")
+    controls = settings_panel(state.recipe_settings(job["arch"], job["recipe"]))
     with gr.Row():
         go, stop = go_button("train.go"), button("train.stop", variant="stop", scale=0, elem_id="train-stop")
-    grid, losses, d_out, fd, hist, stats, model = train_panel(page, d)
+    outputs, settings = train_panel(page, d)
+    link = gr.Textbox(visible=False)  # the page address's query for the settings shown (cockpit.query)
     try_seed, try_go, yours, bundled, try_labels = beside_bundled()
     busy = gr.State(False)  # this page's job is running: a second one gets a message, not a place in the queue
+    inputs = [arch, recipe, epochs, seed, *controls]
     follows(arch, epochs, TRAIN_MAX_EPOCHS.get)
-    job = go.click(handler(state.claim), busy, busy, concurrency_limit=None, api_visibility="private").success(
-        handler(state.train), [arch, recipe, epochs, seed], [grid, losses, d_out, fd, hist, stats, model],
-        api_name="train", preprocess=False, concurrency_limit=TRAIN_JOBS_AT_ONCE,
-        concurrency_id="train")  # the rest queue
+    gr.on([arch.change, recipe.change], handler(state.recipe_settings), [arch, recipe], controls, preprocess=False,
+          api_visibility="private")  # a recipe shows its own settings
+    gr.on([c.change for c in inputs], handler(state.reproduce), inputs, [outputs[-1], settings, link],
+          preprocess=False, api_visibility="private").success(None, link, None, js=SET_LINK)
+    job = go.click(handler(state.settings_of), [busy, *controls], [busy, settings], preprocess=False,
+                   concurrency_limit=None, api_visibility="private").success(
+        handler(state.train), [arch, recipe, epochs, seed, settings], list(outputs), api_name="train",
+        preprocess=False, concurrency_limit=TRAIN_JOBS_AT_ONCE, concurrency_id="train")  # the rest queue
     job.then(lambda: False, None, busy, api_visibility="private")
     stop.click(lambda: False, None, busy, cancels=[job], api_visibility="private")
-    try_go.click(handler(state.trained), [model, try_seed], [yours, bundled, try_labels], api_name="trained")
+    try_go.click(handler(state.trained), [outputs[6], try_seed], [yours, bundled, try_labels], api_name="trained")
+    # a shared link (the address SET_LINK writes) opens this tab with its settings
+    return lambda blocks, tabs: blocks.load(from_address(state.from_link, inputs, tabs, "train"), None, [*inputs, tabs],
+                                            api_visibility="private")
 
 
 TABS = dict(sample=sample_tab, sweep=sweep_tab, lab=lab_tab, compare=compare_tab, interpolate=interpolate_tab,
@@ -188,10 +199,12 @@ def build(state: Demo) -> gr.Blocks:
     page, parts = Page(), {}
     with gr.Blocks(title=I18N("title")) as blocks:
         gr.Markdown(I18N("intro"))
-        for key, tab in TABS.items():
-            with gr.Tab(I18N(f"tab.{key}")):
-                parts[key] = tab(state, page)
+        with gr.Tabs() as tabs:
+            for key, tab in TABS.items():
+                with gr.Tab(I18N(f"tab.{key}"), id=key):
+                    parts[key] = tab(state, page)
         parts["lab"](parts["garment"])  # the lab's button that takes Your own garment's latent
+        parts["train"](blocks, tabs)    # a link with Train settings opens that tab
         page.localize_on_load(blocks)
     return blocks
 

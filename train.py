@@ -7,6 +7,8 @@ Examples:
   python train.py --arch cnn --resume                 # continue after Ctrl-C or a crash
   python train.py --arch mlp --dry-run                # a few steps on 512 images (CI)
   python train.py --arch mlp --push-to-hub USER/fashion-mnist-gan-mlp   # train, then publish
+  python train.py --arch mlp --recipe report --per-class 800 --threads 1 --device cpu --weights-only
+                                                      # the Train tab's default job: the same weights
 
 After training it writes model.onnx (gan/export.py: the Latent lab's browser copy) and, but for
 --dry-run, fits the Garment tab's class directions into the folder (gan/garment.py; minutes).
@@ -77,13 +79,14 @@ def main(argv=None):
     if cfg.push_to_hub:
         require_token()  # fail now, not after the training
     try:
-        summary = train(cfg, evaluator(cfg.data_dir))
+        summary = train(cfg, None if cfg.weights_only else evaluator(cfg.data_dir))
     except ResumeError as e:  # --resume without a checkpoint, or of the other arch; anything else is a bug
         p.exit(2, f"{p.prog}: error: {e}\n")
     if summary is None:
         return STOPPED  # the checkpoint is saved; --resume goes on
-    onnx_copy(summary["out"])
-    if not cfg.dry_run:
+    if not cfg.weights_only:
+        onnx_copy(summary["out"])
+    if not (cfg.dry_run or cfg.weights_only):
         directions(cfg.arch, summary["out"])
     if cfg.push_to_hub:
         print("pushed:", push(summary["out"], cfg.push_to_hub))

@@ -13,15 +13,16 @@ import time
 import torch
 
 from benchmarks.common import free_port, percentile, run_sections, start_app
-from gan import live, nearest, weights
+from gan import cockpit, live, nearest, weights
 from gan.limits import TRAIN_FD_N, TRAIN_PER_CLASS
 
 
 
 def run_job(arch, recipe, epochs, seed=0):
     index, clf = nearest.load_index(weights.NEAREST_INDEX), weights.load_classifier()
-    images, feats = live.subset(index, arch)
-    return list(live.job(live.check_job(arch, recipe, epochs, seed), images, feats, clf, cap_s=3600))
+    cfg = cockpit.check_job(arch, recipe, epochs, seed)
+    images, feats = live.subset(index, cfg)
+    return list(live.job(cfg, images, feats, clf, cap_s=3600))
 
 
 def bench_speed() -> dict:

@@ -1,24 +1,65 @@
-"""Checkpoints and stopping: what a run saves each epoch (atomically), how --resume reads it
-back, and the stop request that Ctrl-C, SIGTERM or another thread makes."""
+"""Checkpoints and stopping: what a run saves (train.py each epoch, atomically; the Train tab at each
+epoch end and pause), how --resume and the tab read one back, and the stop request of Ctrl-C,
+SIGTERM or another thread.
+
+A checkpoint is one safetensors file: the tensors of G, D, the EMA copy, both optimizers' states
+and the training noise's RNG, and as metadata (JSON) the arch, the settings, where the run is and
+its history. No pickle: the tab takes checkpoints from strangers, so reading one runs no code,
+and every tensor is checked against the run's own names, shapes and dtypes before any is used.
+"""
 import dataclasses
+import json
 import os
 import signal
 import threading
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load, save
 
 from gan.config import RESUMABLE
 
-CHECKPOINT = "checkpoint.pt"
+CHECKPOINT = "checkpoint.safetensors"
+FORMAT = "fashion-mnist-gan-checkpoint/1"  # metadata["format"]: what this module writes and reads
+MAX_BYTES = 64 * 2**20  # a checkpoint of the CNN, the larger model, is about 14 MB
 
 
-def save_checkpoint(path: Path, state: dict) -> None:
-    """torch.save to a temp file, fsync, rename: a crash leaves the previous checkpoint intact."""
+class CheckpointError(ValueError):
+    """Not a checkpoint this run can go on from: says why (the tab turns it into InputError)."""
+
+
+class ResumeError(Exception):
+    """--resume cannot go on: no checkpoint there, or one of the other model (train.py: a usage error)."""
+
+
+def settings(cfg) -> dict:
+    """What a run trains, as resolved flags: all but the RESUMABLE ones."""
+    return {k: v for k, v in dataclasses.asdict(cfg).items() if k not in RESUMABLE}
+
+
+def to_bytes(run) -> bytes:
+    """Everything a training.Run must get back to go on exactly, as safetensors bytes."""
+    tensors, meta = {"noise_rng": run.noise.get_state()}, {}
+    for name in ("G", "D", "ema"):
+        tensors |= {f"{name}.{k}": v.detach().cpu().contiguous() for k, v in getattr(run, name).state_dict().items()}
+    for name in ("opt_g", "opt_d"):
+        state = getattr(run, name).state_dict()
+        tensors |= {f"{name}.{i}.{k}": v.cpu().contiguous() for i, s in state["state"].items() for k, v in s.items()
+                    if isinstance(v, torch.Tensor)}
+        meta[name] = [{k: v for k, v in g.items()} for g in state["param_groups"]]
+    meta |= {"format": FORMAT, "arch": run.cfg.arch, "settings": settings(run.cfg), "epoch": run.epoch,
+             "step": run.step, "wall": run.wall, "history": run.history}
+    return save(tensors, {k: json.dumps(v) for k, v in meta.items()})
+
+
+def save_checkpoint(path: Path, data: bytes) -> None:
+    """A checkpoint's bytes (to_bytes) to a temp file, fsync, rename: a crash leaves the previous
+    checkpoint intact."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with open(tmp, "wb") as f:
-            torch.save(state, f)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -27,45 +68,104 @@ def save_checkpoint(path: Path, state: dict) -> None:
         raise
 
 
-def load_checkpoint(path: Path) -> dict:
-    return torch.load(path, map_location="cpu", weights_only=True)  # never unpickle code
+def read(data: bytes) -> tuple:
+    """safetensors bytes -> (tensors, metadata decoded); CheckpointError if they are not a checkpoint."""
+    if len(data) > MAX_BYTES:
+        raise CheckpointError("larger than any checkpoint")
+    try:
+        tensors = load(data)
+        with_meta = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])  # the header safetensors wrote
+        meta = {k: json.loads(v) for k, v in with_meta.get("__metadata__", {}).items()}
+    except (SafetensorError, ValueError, TypeError, OverflowError):
+        raise CheckpointError("not a safetensors file") from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"not a {FORMAT} file")
+    return tensors, meta
 
 
-def checkpoint_state(run) -> dict:
-    """Everything a training.Run must get back to go on exactly."""
-    return {"arch": run.cfg.arch, "settings": settings(run.cfg), "epoch": run.epoch, "wall": run.wall, "history": run.history,
-            "G": run.G.state_dict(), "D": run.D.state_dict(), "ema": run.ema.state_dict(),
-            "opt_g": run.opt_g.state_dict(), "opt_d": run.opt_d.state_dict(), "noise_rng": run.noise.get_state()}
+def load_checkpoint(path) -> dict:
+    """A checkpoint file as a dict, for a look: its metadata, and its tensors by part
+    ({"G": G's state_dict, ..., "opt_g": {"<param>.<state>": tensor}, "noise_rng": tensor})."""
+    tensors, meta = read(Path(path).read_bytes())
+    parts = {"noise_rng": tensors.pop("noise_rng")}
+    for key, v in tensors.items():
+        part, name = key.split(".", 1)
+        parts.setdefault(part, {})[name] = v
+    return {**meta, **parts}
 
 
-def settings(cfg) -> dict:
-    """What a run trains, as resolved flags: all but the RESUMABLE ones."""
-    return {k: v for k, v in dataclasses.asdict(cfg).items() if k not in RESUMABLE}
+def restore(run, tensors: dict, meta: dict, optimizers: bool = True) -> None:
+    """run put where the checkpoint left it; every tensor checked first against the run's own
+    (names, shapes, dtypes), so a tampered or foreign file changes nothing. optimizers=False: the
+    run keeps its fresh optimizers (a fork with another optimizer)."""
+    if meta.get("arch") != run.cfg.arch:
+        raise CheckpointError(f"a checkpoint of the {meta.get('arch')!r} model, not of {run.cfg.arch!r}")
+    want = {"noise_rng": run.noise.get_state()}
+    for name in ("G", "D", "ema"):
+        want |= {f"{name}.{k}": v for k, v in getattr(run, name).state_dict().items()}
+    opt = {k: v for k, v in tensors.items() if k.startswith(("opt_g.", "opt_d."))}
+    model = {k: v for k, v in tensors.items() if k not in opt}
+    if model.keys() != want.keys() or any(v.shape != want[k].shape or v.dtype != want[k].dtype
+                                          for k, v in model.items()):
+        raise CheckpointError("its tensors are not those of this model")
+    try:
+        epoch, step, wall, history = int(meta["epoch"]), int(meta["step"]), float(meta["wall"]), list(meta["history"])
+        states = {name: optimizer_state(getattr(run, name), meta[name], opt, name) for name in ("opt_g", "opt_d")}
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"its metadata is incomplete ({e})") from None
+    if not 0 <= step <= run.steps or epoch < 0:
+        raise CheckpointError("it is at a step this run does not have")
+    for name in ("G", "D", "ema"):
+        getattr(run, name).load_state_dict({k[len(name) + 1:]: v for k, v in model.items()
+                                            if k.startswith(name + ".")}, strict=True)
+    if optimizers:
+        for name, state in states.items():
+            getattr(run, name).load_state_dict(state)
+    run.noise.set_state(model["noise_rng"])
+    run.epoch, run.step, run.wall, run.history = epoch, step, wall, history
 
 
-class ResumeError(Exception):
-    """--resume cannot go on: no checkpoint there, or one of the other model (train.py: a usage error)."""
+def optimizer_state(opt, groups: list, tensors: dict, name: str) -> dict:
+    """An optimizer's state_dict from a checkpoint's parts, checked against opt's own."""
+    own = opt.state_dict()
+    if len(groups) != len(own["param_groups"]) or any(g["params"] != o["params"] or set(g) != set(o)
+                                                       for g, o in zip(groups, own["param_groups"])):
+        raise ValueError(f"{name}: another optimizer")
+    params = {i: p for g, o in zip(groups, opt.param_groups) for i, p in zip(g["params"], o["params"])}
+    state = {}
+    for key, v in tensors.items():
+        if key.startswith(name + "."):
+            i, k = key[len(name) + 1:].split(".", 1)
+            p = params[int(i)]
+            if k != "step" and (v.shape != p.shape or v.dtype != p.dtype):
+                raise ValueError(f"{name}: a state of another shape")
+            state.setdefault(int(i), {})[k] = v
+    fixed = [{k: tuple(v) if isinstance(v, list) and k != "params" else v for k, v in g.items()} for g in groups]
+    return {"state": state, "param_groups": fixed}
 
 
 def resume(run) -> None:
-    """A training.Run put back where its out folder's checkpoint left it."""
+    """A training.Run put back where its out folder's checkpoint left it (train.py --resume)."""
     path = run.out / CHECKPOINT
     if not path.is_file():
         raise ResumeError(f"--resume: no checkpoint at {path}")
-    ck = load_checkpoint(path)
-    if ck["arch"] != run.cfg.arch:
-        raise ResumeError(f"--resume: {path} is a {ck['arch']} checkpoint; run with --arch {ck['arch']} "
-                         f"or another --out")
-    was, now = ck.get("settings", settings(run.cfg)), settings(run.cfg)  # older checkpoints hold none
+    try:
+        tensors, meta = read(path.read_bytes())
+    except CheckpointError as e:
+        raise ResumeError(f"--resume: {path}: {e}") from None
+    if meta["arch"] != run.cfg.arch:
+        raise ResumeError(f"--resume: {path} is a {meta['arch']} checkpoint; run with --arch {meta['arch']} "
+                          f"or another --out")
+    was, now = meta.get("settings", {}), settings(run.cfg)
     changed = [f"--{k.replace('_', '-')} {was.get(k)} (not {v})" for k, v in now.items() if was.get(k) != v]
     if changed:
         raise ResumeError(f"--resume: {path} was trained with {', '.join(changed)}; resume with the same "
                           f"settings (only {', '.join('--' + k.replace('_', '-') for k in RESUMABLE)} may change) "
                           f"or use another --out")
-    run.G.load_state_dict(ck["G"]), run.D.load_state_dict(ck["D"]), run.ema.load_state_dict(ck["ema"])
-    run.opt_g.load_state_dict(ck["opt_g"]), run.opt_d.load_state_dict(ck["opt_d"])
-    run.noise.set_state(ck["noise_rng"])
-    run.history, run.epoch, run.wall = ck["history"], ck["epoch"], ck["wall"]
+    try:
+        restore(run, tensors, meta)
+    except CheckpointError as e:
+        raise ResumeError(f"--resume: {path}: {e}") from None
     print(f"resumed from {path} after epoch {run.epoch}", flush=True)
 
 

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-from gan.data import CLASSES
+from gan.data import CLASS_SIZE, CLASSES
 from gan.limits import HISTORY_FD_N, SEED_MAX
 
 STEPS_MAX = 5  # D or G steps per batch, at most
+LR_MIN, LR_MAX = 1e-6, 1.0  # a learning rate outside these trains nothing, or only blows up (Adam or SGD)
+R1_MAX = 1000.0  # the R1 weight, at most: far past any that trains
 
 # Per-recipe values of the flags left at None.
 TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20,
@@ -39,13 +41,14 @@ CHOICES = {"arch": ("mlp", "cnn"), "recipe": tuple(RECIPES), "optimizer_g": ("ad
 BCE_LOSSES = ("bce-sigmoid", "ns-logits")  # the losses with targets that label smoothing moves
 # The numbers each flag takes, checked once the recipe has filled them in: (lowest, highest, lowest excluded).
 RANGES = {"epochs": (1, None, False), "batch_size": (1, None, False), "seed": (0, SEED_MAX, False),
-          "limit": (0, None, False), "stop_after": (0, None, False), "threads": (0, None, False),
-          "eval_every": (0, None, False), "eval_n": (2, None, False), "lr_g": (0, None, True), "lr_d": (0, None, True),
-          "beta1": (0, 1, False), "beta2": (0, 1, False), "ema_decay": (0, 1, False), "r1_gamma": (0, None, False),
+          "limit": (0, None, False), "per_class": (0, CLASS_SIZE, False), "stop_after": (0, None, False), "threads": (0, None, False),
+          "eval_every": (0, None, False), "eval_n": (2, None, False), "lr_g": (LR_MIN, LR_MAX, False),
+          "lr_d": (LR_MIN, LR_MAX, False), "beta1": (0, 1, False), "beta2": (0, 1, False), "ema_decay": (0, 1, False),
+          "r1_gamma": (0, R1_MAX, False),
           "d_steps": (0, STEPS_MAX, False), "g_steps": (0, STEPS_MAX, False), "label_smoothing": (0, 0.5, False)}
 # What --resume may change: where and how fast a run goes, not what it trains (gan.checkpoint.resume).
 RESUMABLE = ("epochs", "out", "resume", "stop_after", "device", "threads", "eval_every", "eval_n", "push_to_hub",
-             "data_dir")
+             "data_dir", "weights_only")
 
 
 def flag(default, help: str):
@@ -84,15 +87,19 @@ class Config:
     seed: int = flag(0, "seed of the weight init, data order and training latents: same seed, same weights")
     data_dir: str = flag(None, "folder with the Fashion-MNIST idx files (default: see gan/data.py)")
     out: str = flag(None, "run folder (default: runs/<arch>-<recipe>)")
-    resume: bool = flag(False, "continue from <out>/checkpoint.pt after Ctrl-C or a crash")
+    resume: bool = flag(False, "continue from <out>/checkpoint.safetensors after Ctrl-C or a crash")
     stop_after: int = flag(0, "stop cleanly after this epoch, as Ctrl-C would (0 = run to the end)")
     dry_run: bool = flag(False, "smoke test: at most 2 epochs of 4 steps on 512 images")
+    per_class: int = flag(0, "train on N images of each class of --classes, a seeded choice (0 = all of them); the "
+                             "Train tab trains on the same ones (MLP 800, CNN 300)")
     limit: int = flag(0, "train on the first N training images of --classes only (0 = all of them)")
     device: str = flag("auto", "cpu, cuda, or auto (cuda when present)")
     threads: int = flag(0, "CPU threads for torch (0 = torch's default, all cores)")
     eval_every: int = flag(0, "FD every N epochs on --eval-n samples (0 = about 10 times a run)")
     eval_n: int = flag(HISTORY_FD_N, "samples per in-training FD (the final score uses 10,000)")
     push_to_hub: str = flag(None, "USER/REPO: publish the finished run to the Hugging Face Hub")
+    weights_only: bool = flag(False, "write the model folder only: no FD during or after training, no model.onnx, "
+                                     "no class directions (the Train tab's reproduce command)")
 
     def resolved(self) -> "Config":
         """The recipe's values filled in and every value checked; ValueError says what is wrong."""

@@ -22,6 +22,7 @@ FILES = {  # split -> (images, labels), names as published
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 SIZES = {"train": 60000, "test": 10000}
+CLASS_SIZE = SIZES["train"] // len(CLASSES)  # training images of each class: the dataset is balanced
 HOW_TO_GET = ("install Debian's package (apt-get install dataset-fashion-mnist), or pass "
               "--data-dir / set FASHION_MNIST_DIR to a folder holding the four idx(.gz) files")
 
@@ -107,3 +108,15 @@ def load(split: str = "train", data_dir=None):
 def to_float(images_u8: torch.Tensor) -> torch.Tensor:
     """uint8 [0, 255] -> float [-1, 1], the generators' tanh range."""
     return images_u8.float().div_(127.5).sub_(1.0)
+
+
+BALANCED_SEED = 0  # the shuffle behind balanced(): the nearest-images index and the Train tab's subsets
+
+
+def balanced(labels: torch.Tensor, per_class: int) -> torch.Tensor:
+    """Indices of per_class images of each class (N,), class by class, each class's a seeded
+    shuffle's first ones: the same for any per_class, so a smaller subset is a prefix of a larger's.
+    The bundled nearest-images index holds balanced(labels, 800); the Train tab trains on a prefix."""
+    g = torch.Generator().manual_seed(BALANCED_SEED)
+    return torch.cat([idx[torch.randperm(len(idx), generator=g)[:per_class]]
+                      for idx in (torch.nonzero(labels == c).view(-1) for c in range(len(CLASSES)))])

@@ -1,46 +1,143 @@
-"""Demo's handlers of the Train it yourself tab: a live job streamed, its example, the model it
-made beside the bundled one. A mixin of gan.demo.Demo, which supplies the models, the classifier,
-the index, store, strip and label_table."""
-import pandas as pd
+"""Demo's handlers of the Train it yourself tab (the training cockpit): a live job streamed with its
+meters and D's view, the settings and the command that reproduces them, the example it opens
+with, the model it made beside the bundled one. A mixin of gan.demo.Demo, which supplies the
+models, the classifier, the index, store, strip and label_table.
 
-from gan import examples, live
+One training step, from the Train button to the pixels: app.train_tab's button -> train() here ->
+gan.live.job (a loop over gan.training.epoch_steps -> train_step: (1) Update D, (2) Update G) ->
+gan.live.Update (grid, meters) -> shown() here -> the tab's image, plots and meters.
+"""
+import html
+import math
+
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageDraw, ImageFont
+
+from gan import cockpit, config, examples, live, meters
 from gan.checks import InputError
 from gan.data import CLASSES
 from gan.limits import N_IMAGES
-from gan.sampling import check_seed, sample, upscale
-from gan.text import Words
+from gan.sampling import check_seed, sample, tiles, upscale
+from gan.text import Said, Words, t
+
+VIEW_SCALE = 2     # D's view: each 28x28 image at 2x, with its verdict under it
+VERDICT_H = 14     # pixels of the verdict line under each image
+ROW_GAP = 10       # pixels between the generated images and the row of real ones
+
+
+def d_view(grid_u8: np.ndarray, fakes_p: list, reals_u8: np.ndarray, reals_p: list) -> np.ndarray:
+    """The 8x8 grid's images and a row of real ones, each with D's probability of "real" under it
+    (a bar and the number: green above 0.5, D says real; red below): RGB uint8."""
+    images = list(tiles(grid_u8, len(fakes_p))) + list(reals_u8)
+    verdicts = list(fakes_p) + list(reals_p)
+    size, cols = 28 * VIEW_SCALE, 8
+    cell_w, cell_h = size + 4, size + VERDICT_H + 4
+    rows = -(-len(fakes_p) // cols)
+    canvas = Image.new("RGB", (cols * cell_w, (rows + 1) * cell_h + ROW_GAP), "white")
+    pen, font = ImageDraw.Draw(canvas), ImageFont.load_default(size=11)
+    for i, (img, p) in enumerate(zip(images, verdicts)):
+        r, c = divmod(i, cols) if i < len(fakes_p) else (rows, i - len(fakes_p))
+        x, y = c * cell_w + 2, r * cell_h + 2 + (ROW_GAP if r == rows else 0)
+        canvas.paste(Image.fromarray(upscale(img, VIEW_SCALE)), (x, y))
+        colour = (30, 150, 60) if p >= 0.5 else (200, 40, 40)
+        pen.rectangle((x, y + size + 1, x + round(p * (size - 1)), y + size + 3), fill=colour)
+        pen.text((x + size / 2, y + size + 4), f"{p:.2f}", fill=colour, font=font, anchor="mt")
+    return np.asarray(canvas)
+
+
+def meter_html(stats: dict) -> Said:
+    """The meters as gauges (HTML <meter>), the progress, and the alarms, in the visitor's language."""
+    def said(lang):
+        def gauge(key, value, top, words):
+            shown = "" if value is None else f'<meter id="meter-{key}" min="0" max="{top:g}" value="{value:g}"></meter>'
+            return f'<div class="gauge" data-meter="{key}">{html.escape(words)} {shown}</div>'
+        def percent(key):
+            v = stats.get(key)
+            words = t(lang, f"meter.{key}") + (f": {100 * v:.0f}%" if v is not None else " " + t(lang, "meter.not_trained"))
+            return gauge(key, v, 1, words)
+        def loss(key):
+            v = stats.get(key)
+            return f'<div class="gauge" data-meter="{key}">{html.escape(t(lang, f"meter.{key}"))}: ' + (
+                f"{v:.3f}" if v is not None else html.escape(t(lang, "meter.not_trained"))) + "</div>"
+        n, fd = len(CLASSES), stats["fd"]
+        progress = t(lang, "meter.progress", epoch=stats["epoch"], epochs=stats["epochs"], step=stats["step"],
+                     ips=stats["img_per_s"], secs=stats["train_seconds"])
+        entropy = t(lang, "meter.entropy", n=stats["meter_n"], bits=stats["class_entropy"], max_bits=math.log2(n))
+        drawn = t(lang, "meter.classes", k=stats["classes_drawn"], n=n, floor=f"{100 * meters.CLASS_FLOOR:g}")
+        parts = [f'<div class="progress">{html.escape(progress)}</div>',
+                 loss("d_loss"), loss("g_loss"), percent("d_acc_real"), percent("d_acc_fake"),
+                 gauge("class_entropy", stats["class_entropy"], math.log2(n), entropy),
+                 gauge("classes_drawn", stats["classes_drawn"], n, drawn),
+                 gauge("fd", None, 0, t(lang, "meter.fd", fd=fd) if fd is not None else t(lang, "meter.no_fd"))]
+        alarms = [f'<li data-alarm="{a["alarm"]}">' + html.escape(t(lang, f"alarm.{a['alarm']}",
+                                                                     epoch=f"{a['since_epoch']:.2f}")) + "</li>"
+                  for a in stats["alarms"]]
+        parts.append(f'<ul class="alarms">{"".join(alarms)}</ul>' if alarms else
+                     f'<p class="no-alarm">{html.escape(t(lang, "meter.no_alarm"))}</p>')
+        return f'<div class="meters" id="train-meters-panel">{"".join(parts)}</div>'
+    return Said(said)
 
 
 class TrainTab:
-    def train(self, arch, recipe, epochs, seed):
-        """A live training job (gan.live): streams (8x8 grid, losses, D outputs, FD per epoch,
-        class histogram, stats, the model .zip path once done, else None)."""
-        cfg = live.check_job(arch, recipe, epochs, seed)
-        images, feats = live.subset(self.index, cfg.arch)
+    def train(self, arch, recipe, epochs, seed, settings=None):
+        """A live training job (gan.live) of the recipe with settings over it (gan.cockpit): streams
+        (D's view, losses, D's accuracies, FD per epoch, class histogram, stats with every meter,
+        the model .zip path once done (else None), the meters as gauges, the reproduce command)."""
+        cfg = cockpit.check_job(arch, recipe, epochs, seed, settings)
+        images, feats = live.subset(self.index, cfg)
+        command = cockpit.command(cfg)
         for u in live.one_at_a_time(live.job(cfg, images, feats, self.classifier, self.train_cap_s)):
-            yield self.shown(u)
+            yield self.shown(u, command)
 
     def train_example(self):
         """What the tab opens with: the last update of a finished job of its default inputs
         (gan.examples: MLP, report, 10 epochs, seed 0), without its model."""
-        return self.shown(examples.train_update())
+        return self.shown(examples.train_update(), cockpit.command(cockpit.check_job(**examples.TRAIN_JOB)))
 
-    def shown(self, u: live.Update) -> tuple:
+    def shown(self, u: live.Update, command: str) -> tuple:
         """A job's update as the tab's outputs."""
         def curves(keys):
             return pd.DataFrame([{"epoch": c["epoch"], "curve": Words(f"curve.{k}"), "value": c[k]}
                                  for c in u.curves for k in keys], columns=["epoch", "curve", "value"])
         names = [Words(f"class.{i}") for i in range(len(CLASSES))]
         hist = pd.DataFrame({"class": names, "share": u.shares or [0.0] * len(CLASSES)})
-        stats = dict(u.stats, class_shares=u.shares and dict(zip(CLASSES, u.shares)))
-        return (self.store(upscale(u.grid, 2)), curves(("d_loss", "g_loss")), curves(("d_real", "d_fake")),
-                pd.DataFrame(u.fd, columns=["epoch", "FD"]), hist, stats, u.model and self.store_file(u.model, ".zip"))
+        s = u.stats
+        view = d_view(u.grid, s["d_verdict_fakes"], u.reals, s["d_verdict_reals"])
+        return (self.store(view), curves(("d_loss", "g_loss")), curves(("d_acc_real", "d_acc_fake")),
+                pd.DataFrame(u.fd, columns=["epoch", "FD"]), hist, s, u.model and self.store_file(u.model, ".zip"),
+                meter_html(s), command)
 
-    def claim(self, running: bool) -> bool:
-        """The Train button on a page whose job is running: a message, not a second place in the queue."""
+    def settings_of(self, running: bool, *values) -> tuple:
+        """The Train button: the page's settings controls (cockpit.KEYS, in order) as /train's
+        settings object, checked there; a page whose job is running gets a message instead of a
+        second place in the queue."""
         if running:
             raise InputError("busy")
-        return True
+        return True, dict(zip(cockpit.KEYS, values))
+
+    def recipe_settings(self, arch, recipe) -> tuple:
+        """The settings controls' values for a recipe (what choosing it shows)."""
+        cfg = cockpit.check_job(arch, recipe, 1, 0)
+        return tuple(list(config.class_list(cfg.classes)) if k == "classes" else getattr(cfg, k) for k in cockpit.KEYS)
+
+    def reproduce(self, arch, recipe, epochs, seed, *values) -> tuple:
+        """The page's current settings -> (the train.py command that gives the tab's weights, the
+        settings object /train takes, the page address's query that opens the tab with them)."""
+        settings = dict(zip(cockpit.KEYS, values))
+        cfg = cockpit.check_job(arch, recipe, epochs, seed, settings)
+        return cockpit.command(cfg), settings, cockpit.query(cfg)
+
+    def from_link(self, params: dict) -> tuple:
+        """A shared link's query (?arch=mlp&lr_g=0.01...) -> the tab's inputs and settings
+        controls, checked as a job's; None when the link holds no settings."""
+        job = cockpit.from_query(params)
+        if job is None:
+            return None
+        cfg = cockpit.check_job(*job)
+        classes = list(config.class_list(cfg.classes))
+        return (cfg.arch, cfg.recipe, cfg.epochs, cfg.seed,
+                *(classes if k == "classes" else getattr(cfg, k) for k in cockpit.KEYS))
 
     def trained(self, model, seed):
         """A Train job's model .zip and a seed -> its 8 images, the bundled model's for the same

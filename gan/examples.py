@@ -11,12 +11,12 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from gan import garment, live, nearest, upload, weights
+from gan import cockpit, garment, live, nearest, upload, weights
 from gan.io import write_json, write_png
 
 DRAWING = weights.EXAMPLES_DIR / "drawing.png"          # a T-shirt, as the Sketchpad would hold it
 INVERSIONS = weights.EXAMPLES_DIR / "inversions.json"   # {arch: the latent /invert finds for it}
-TRAIN_JOB = dict(arch="mlp", recipe="report", epochs=10, seed=0)  # the Train tab's default inputs
+TRAIN_JOB = cockpit.DEFAULT_JOB                         # the Train tab's default inputs
 TRAIN_RUN = weights.EXAMPLES_DIR / "train-run.json"     # that job's last update, but its grid and model
 TRAIN_GRID = weights.EXAMPLES_DIR / "train-grid.png"    # ...its 8x8 grid
 
@@ -46,7 +46,8 @@ def train_update() -> live.Update:
     """The example Train job's last update (its model left out: the tab offers none to download)."""
     run = json.loads(TRAIN_RUN.read_text())
     grid = np.asarray(Image.open(TRAIN_GRID).convert("L"))
-    return live.Update(run["stats"], grid, run["curves"], run["fd"], run["shares"])
+    return live.Update(run["stats"], grid, run["curves"], run["fd"], run["shares"],
+                       reals=np.array(run["reals"], dtype=np.uint8))
 
 
 def make() -> None:
@@ -59,12 +60,13 @@ def make() -> None:
         space = garment.Space(G, classifier, weights.load_directions(weights.bundled_dir(arch), G.z_dim))
         latents[arch] = [round(float(v), 5) for v in space.invert(target())[0]]
     write_json(INVERSIONS, latents)
-    images, feats = live.subset(nearest.load_index(weights.NEAREST_INDEX), TRAIN_JOB["arch"])
+    cfg = cockpit.check_job(**TRAIN_JOB)
+    images, feats = live.subset(nearest.load_index(weights.NEAREST_INDEX), cfg)
     torch.set_num_threads(1)  # as the app runs it
-    last = list(live.job(live.check_job(**TRAIN_JOB), images, feats, classifier, cap_s=float("inf")))[-1]
+    last = list(live.job(cfg, images, feats, classifier, cap_s=float("inf")))[-1]
     write_png(TRAIN_GRID, last.grid)
     write_json(TRAIN_RUN, {"job": TRAIN_JOB, "stats": last.stats, "curves": last.curves, "fd": last.fd,
-                           "shares": last.shares})
+                           "shares": last.shares, "reals": last.reals.tolist()})
 
 
 def main(argv=None):

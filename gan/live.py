@@ -1,18 +1,20 @@
-"""Live training for the app's Train tab: a recipe's own loop (gan.training's steps) on a small,
+"""Live training for the app's Train tab: a job's own loop (gan.training's steps) on a small,
 fixed, class-balanced subset of the training set, as a stream of progress updates.
 
 The Space has no dataset at run time, so the subset comes from the bundled index of training
 images (gan.nearest: 800 per class): the MLP trains on all 8,000, the CNN, about 20x slower per
-image, on the first 300 of each class, so that one of its epochs stays under ~20 s on one thread.
-The epochs are gan.training.epoch_steps, train.py's own, so the recipes behave here as in
-train.py (tests/test_live.py checks the weights are the same); the same
-(arch, recipe, epochs, seed) gives bit-identical weights on the same machine and thread count.
+image, on the first 300 of each class (train.py --per-class picks the same ones). The epochs are
+gan.training.epoch_steps, train.py's own, so a job's configuration (gan.cockpit.check_job) trains
+here as in train.py (tests/test_live.py checks the weights are the same), to bit-identical weights
+on the same machine and thread count.
 
 Every update carries the 8x8 grid of 64 fixed latents (gan.training.GRID_SEED) as G draws them
-now, the step's losses and D outputs; every epoch end adds FD on TRAIN_FD_N samples against the
-subset's classifier features (bundled with the index) and the class shares of those samples,
-which show a collapse that the loss hides.
+now and every meter of gan.meters (losses, D's accuracies, the collapse meter, D's verdicts,
+alarms); every epoch end adds FD on TRAIN_FD_N samples against the subset's classifier features
+(bundled with the index). A class's jobs take turns on the cores (Places).
 """
+import collections
+import contextlib
 import io
 import json
 import logging
@@ -28,49 +30,73 @@ import torch
 
 from gan import training, weights
 from gan.checkpoint import StopRequest
-from gan.checks import InputError, choice, whole
-from gan.config import CHOICES, Config
+from gan import meters
+from gan.checks import InputError
+from gan.config import Config, class_list
 from gan.data import CLASSES
 from gan.ema import sampling_copy
-from gan.limits import TRAIN_FD_N, TRAIN_JOBS_AT_ONCE, TRAIN_MAX_EPOCHS, TRAIN_PER_CLASS
+from gan.limits import TRAIN_FD_N, TRAIN_MAX_EPOCHS, TRAIN_PLACES
 from gan.metrics import classify, frechet_distance
 from gan.sampling import generate, grid, latents, to_uint8
 
 log = logging.getLogger(__name__)
-# Places to train in. app.py's queue starts TRAIN_JOBS_AT_ONCE jobs at a time, and frees a stopped job's place at
-# once; the thread still inside that job's step keeps this place until the step is done (one_at_a_time).
-PLACES = threading.BoundedSemaphore(TRAIN_JOBS_AT_ONCE)
+
+
+class Places:
+    """n places to train in, handed out in turn: first come, first served, and a place given
+    back goes straight to the longest waiting (a threading.Semaphore lets the thread that gave it
+    back take it again at once, so one job could keep it while the others starve)."""
+
+    def __init__(self, n: int):
+        self.free, self.waiting, self.lock = n, collections.deque(), threading.Lock()
+
+    @contextlib.contextmanager
+    def held(self):
+        with self.lock:
+            turn = None if self.free and not self.waiting else threading.Event()
+            if turn is None:
+                self.free -= 1
+            else:
+                self.waiting.append(turn)
+        if turn is not None:
+            turn.wait()
+        try:
+            yield
+        finally:
+            with self.lock:
+                if self.waiting:
+                    self.waiting.popleft().set()  # handed over: it stays taken
+                else:
+                    self.free += 1
+
+
+# app.py's queue lets TRAIN_JOBS_AT_ONCE jobs under way; each computes its updates holding one of these
+# places, a second of training at a time (one_at_a_time), so a class's jobs take turns on the cores.
+PLACES = Places(TRAIN_PLACES)
 EVAL_SEED = 10_000_019     # their latents: the same every epoch, as gan.metrics uses
 UPDATE_S = 1.0             # seconds of training between two updates (a Stop lands between them)
 CURVE_EVERY = 10           # steps per point of the loss curves (their mean)
 
 
-def check_job(arch, recipe, epochs, seed) -> Config:
-    """The job's training configuration, every value checked (InputError says what is allowed)."""
-    arch = choice(arch, "arch", CHOICES["arch"])
-    recipe = choice(recipe, "recipe", CHOICES["recipe"])
-    epochs = whole(epochs, "epochs", 1, TRAIN_MAX_EPOCHS[arch])
-    seed = whole(seed, "training_seed", 0, 2**31 - 1)
-    return Config(arch=arch, recipe=recipe, epochs=epochs, seed=seed, device="cpu").resolved()
-
-
-def subset(index: dict, arch: str) -> tuple:
+def subset(index: dict, cfg) -> tuple:
     """(images uint8 (N, 1, 28, 28), classifier features (N, 128) float64): the first
-    TRAIN_PER_CLASS[arch] images of each class of the bundled index (it holds them class by class)."""
+    cfg.per_class images of each of cfg.classes of the bundled index (it holds them class by
+    class, as fmnist.balanced picks them: train.py --per-class trains on the same ones)."""
     labels = index["labels"]
-    pick = torch.cat([torch.nonzero(labels == c).view(-1)[:TRAIN_PER_CLASS[arch]] for c in range(len(CLASSES))])
+    pick = torch.cat([torch.nonzero(labels == c).view(-1)[:cfg.per_class] for c in class_list(cfg.classes)])
     return index["images"][pick].unsqueeze(1).contiguous(), index["features"][pick].double().numpy()
 
 
 @dataclass
 class Update:
     """One step of the stream: what the tab shows."""
-    stats: dict
+    stats: dict                # every meter by name (gan.meters), the progress, the alarms
     grid: np.ndarray           # uint8 8x8 grid of the 64 fixed latents
-    curves: list               # {"epoch" (fractional), "d_loss", "g_loss", "d_real", "d_fake"} so far
+    curves: list               # {"epoch" (fractional), *training.KEYS} so far, a point per CURVE_EVERY steps
     fd: list                   # {"epoch", "FD"} at each epoch end so far
-    shares: list = None        # class shares of TRAIN_FD_N samples at the last epoch end
+    shares: list = None        # class shares behind the collapse meter (stats["meter_n"] samples)
     model: bytes = None        # the finished model, zipped, in the last update only
+    reals: np.ndarray = None   # uint8 (REAL_ROW, 28, 28): the real images D's verdicts (stats) are on
 
 
 def zipped(G, arch: str) -> bytes:
@@ -93,37 +119,59 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
         cap_s: float, update_s: float = UPDATE_S, clock=time.monotonic):
     """Train per cfg on images_u8 (uint8 (N, 1, 28, 28)), yielding an Update after every
     update_s seconds of training and at every epoch end; the last Update has stats["done"] and
-    the model. At cap_s seconds of wall clock the job ends early (stats["capped"]) with the model
-    it has. Closing the generator (Stop, a closed page) ends it after the current step."""
+    the model. After cap_s seconds of training (time spent computing, not waiting between
+    updates) the job ends early (stats["capped"]) with the model it has. Closing the generator
+    (Stop, a closed page) ends it after the current step."""
     run = training.new_run(cfg, images_u8)
     z_grid, z_eval = latents(training.GRID_SEED, 64), latents(EVAL_SEED, TRAIN_FD_N)
-    keys = ("d_loss", "g_loss", "d_real", "d_fake")
-    t0 = last = clock()
+    row = torch.linspace(0, len(images_u8) - 1, meters.REAL_ROW).long()  # a fixed row of real images, across classes
+    reals_u8, reals_row = images_u8[row, 0].numpy(), run.reals[row]      # ...and as D sees them in training
+    n_keys = len(training.KEYS)
     step = seen = 0
-    sums, n_sum, curves, fds, shares = torch.zeros(len(keys)), 0, [], [], None
+    curve, n_curve, window, n_window = torch.zeros(n_keys), 0, torch.zeros(n_keys), 0
+    curves, fds, alarms, before, trained = [], [], meters.Alarms(), None, 0.0
     cap = StopRequest()  # set at cap_s: the job ends after that step, with the model it has
     name = f"{cfg.arch} {cfg.recipe}, {cfg.epochs} epochs, seed {cfg.seed}"
     log.info("train job %s: started", name)
+    t0 = last = clock()
 
-    def update(G, done=False, model=None):
-        secs = clock() - t0
+    def update(G, done=False, model=None, class_probs=None):
+        """An Update of G's images now, the meters over the steps since the last one."""
+        nonlocal window, n_window, before, trained
+        images = generate(G, z_grid)
+        if class_probs is None:  # between epoch ends: the collapse meter on the first METER_N of its samples
+            probs = classify(classifier, generate(G, z_eval[:meters.METER_N]))[1]
+        else:
+            probs = class_probs
+        now, change = meters.g_change(run.G, z_grid, before)
+        before = now
+        losses = {k: training.mean(float(v), n_window) for k, v in zip(training.KEYS, window)} if n_window else {}
+        window, n_window = torch.zeros(n_keys), 0
+        shown = meters.collapse(probs)
+        epoch = round(run.epoch + (step - run.epoch * run.steps) / run.steps, 4)
+        trained += clock() - last
         stats = {"epoch": run.epoch, "epochs": cfg.epochs, "step": step, "images_seen": seen,
-                 "img_per_s": round(seen / max(secs, 1e-9), 1), "seconds": round(secs, 1),
+                 "img_per_s": round(seen / max(trained, 1e-9), 1), "seconds": round(clock() - t0, 1),
+                 "train_seconds": round(trained, 1), **losses, **shown,
+                 "class_shares": dict(zip(CLASSES, shown["class_shares"])), "meter_n": len(probs),
                  "fd": fds[-1]["FD"] if fds else None,
-                 "class_shares": dict(zip(CLASSES, shares)) if shares else None, "done": done, "capped": cap.requested}
-        return Update(stats, preview(G, z_grid), list(curves), list(fds), shares, model)
+                 "alarms": alarms.update(epoch, losses.get("d_acc_real"), losses.get("d_acc_fake"), change,
+                                         shown["classes_drawn"]),
+                 "d_verdict_fakes": meters.verdicts(run.D, images),
+                 "d_verdict_reals": meters.verdicts(run.D, reals_row), "done": done, "capped": cap.requested}
+        return Update(stats, grid(to_uint8(images)), list(curves), list(fds), shown["class_shares"], model, reals_u8)
 
     try:
         while run.epoch < cfg.epochs and not cap.requested:
             for i, losses in training.epoch_steps(run, cap):  # train.py's epochs, step by step
                 step, seen = step + 1, seen + run.batch
-                sums += torch.stack([v.detach() for v in losses])
-                n_sum += 1
-                if n_sum == CURVE_EVERY or i == run.steps - 1:  # a point per CURVE_EVERY steps: their mean
+                values = torch.stack([v.detach() for v in losses])
+                curve, window, n_curve, n_window = curve + values, window + values, n_curve + 1, n_window + 1
+                if n_curve == CURVE_EVERY or i == run.steps - 1:  # a point per CURVE_EVERY steps: their mean
                     curves.append({"epoch": round(run.epoch + (i + 1) / run.steps, 4),
-                                   **{k: training.mean(float(v), n_sum) for k, v in zip(keys, sums)}})
-                    sums, n_sum = torch.zeros(len(keys)), 0
-                if clock() - t0 > cap_s:
+                                   **{k: training.mean(float(v), n_curve) for k, v in zip(training.KEYS, curve)}})
+                    curve, n_curve = torch.zeros(n_keys), 0
+                if trained + clock() - last > cap_s:
                     cap.set()  # this step was the last
                 elif clock() - last >= update_s and i < run.steps - 1:
                     yield update(run.ema)  # the EMA copy tracks G (decay 0: it is G)
@@ -134,12 +182,12 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
             sampler = sampling_copy(run.ema, cfg)
             feats, probs = classify(classifier, generate(sampler, z_eval))
             fds.append({"epoch": run.epoch, "FD": round(frechet_distance(real_feats, feats.astype(np.float64)), 3)})
-            shares = [round(float(s), 4) for s in np.bincount(probs.argmax(1), minlength=len(CLASSES)) / TRAIN_FD_N]
             if run.epoch < cfg.epochs:
-                yield update(sampler)
+                yield update(sampler, class_probs=probs)
                 last = clock()
-        sampler = sampling_copy(run.ema, cfg)
-        yield update(sampler, done=True, model=zipped(sampler, cfg.arch))
+        if run.epoch < cfg.epochs:  # capped within an epoch: its samples were not classified yet
+            sampler, probs = sampling_copy(run.ema, cfg), None
+        yield update(sampler, done=True, model=zipped(sampler, cfg.arch), class_probs=probs)
     finally:  # done, capped, or closed at a yield (Stop, a closed page)
         log.info("train job %s: ended after %d steps", name, step)
 
@@ -151,7 +199,7 @@ def one_at_a_time(updates):
     updates = iter(updates)
     try:
         while True:
-            with PLACES:
+            with PLACES.held():
                 item = next(updates, None)
             if item is None:
                 return

@@ -26,7 +26,8 @@ def g_forward(G, z):
 
 def d_loss_fn(D, real, fake, r1_gamma: float = 0.0, loss: str = "ns-logits", smoothing: float = 0.0):
     """D's loss (see D_LOSSES) on its logits at reals and fakes, plus R1 = gamma/2 * E||grad_x D(x)||^2
-    on reals (on the logit); with D(x), D(G(z)) as mean probabilities. Reals and fakes go through D
+    on reals (on the logit); with D(x), D(G(z)) as mean probabilities and D's accuracy on the reals
+    and on the fakes. Reals and fakes go through D
     as two batches, each normalized by its own BatchNorm statistics, as the DCGAN example does."""
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
@@ -35,8 +36,10 @@ def d_loss_fn(D, real, fake, r1_gamma: float = 0.0, loss: str = "ns-logits", smo
     if r1_gamma > 0:
         (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
         total = total + 0.5 * r1_gamma * grad.pow(2).flatten(1).sum(1).mean()
-    # D(x), D(G(z)) stay tensors: a .item() here would make the CPU wait for the GPU every step
-    return total, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach()
+    # D(x), D(G(z)) and D's accuracies (a logit above 0: "real") stay tensors: a .item() here would make
+    # the CPU wait for the GPU every step
+    return (total, torch.sigmoid(d_real).mean().detach(), torch.sigmoid(d_fake).mean().detach(),
+            (d_real > 0).float().mean(), (d_fake < 0).float().mean())
 
 
 def g_loss_fn(D, fake, loss: str = "ns-logits"):

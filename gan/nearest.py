@@ -22,14 +22,10 @@ from gan.metrics import classify
 from gan.io import atomic_write
 from gan.limits import INDEX_PER_CLASS
 
-INDEX_SEED = 0
-
 
 def build(classifier, data_dir=None, per_class: int = INDEX_PER_CLASS) -> dict:
     x, y = fmnist.load("train", data_dir)
-    g = torch.Generator().manual_seed(INDEX_SEED)
-    pick = torch.cat([idx[torch.randperm(len(idx), generator=g)[:per_class]]
-                      for idx in (torch.nonzero(y == c).view(-1) for c in range(10))])
+    pick = fmnist.balanced(y, per_class)
     feats, _ = classify(classifier, fmnist.to_float(x[pick]))
     return {"images": x[pick, 0].contiguous(), "labels": y[pick].contiguous(), "train_index": pick.contiguous(),
             "features": torch.from_numpy(feats).half().contiguous()}
@@ -72,8 +68,8 @@ def main(argv=None):
     p.add_argument("--out", default=str(weights.NEAREST_INDEX), help="where the index goes (default: the bundled one)")
     p.add_argument("--per-class", type=int, default=INDEX_PER_CLASS, help=f"training images per class (default {INDEX_PER_CLASS})")
     args = p.parse_args(argv)
-    if not 1 <= args.per_class <= 6000:
-        p.error("--per-class must be from 1 to 6000 (each class has 6,000 training images)")
+    if not 1 <= args.per_class <= fmnist.CLASS_SIZE:
+        p.error(f"--per-class must be from 1 to {fmnist.CLASS_SIZE} (each class has {fmnist.CLASS_SIZE:,} training images)")
     path = save_index(build(weights.load_classifier(), args.data_dir, args.per_class), args.out)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

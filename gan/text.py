@@ -10,18 +10,19 @@ Two routes to the page, because Gradio translates only static text:
 The report's own words are quoted as it wrote them, in Chinese.
 """
 from gan import limits
+from gan.config import STEPS_MAX
 from gan.data import CLASSES
 
 LANGUAGES = ("en", "zh-CN")
 DEFAULT = "en"
-SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes", "lab.fallback")  # templates filled per call, not page text
+SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes", "lab.fallback", "meter.", "alarm.")  # templates filled per call, not page text
 LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES - 1, z=limits.Z_POSITIONS,
               top=limits.Z_POSITIONS - 1, items=limits.MAX_ITEMS, vmax=f"{limits.MAX_ABS_VALUE:g}",
               amax=f"{limits.MAX_AMOUNT:g}", top_positions=limits.TOP_POSITIONS, cap_s=limits.TRAIN_CAP_S,
               fd_n=limits.TRAIN_FD_N, mlp_epochs=limits.TRAIN_MAX_EPOCHS["mlp"],
               cnn_epochs=limits.TRAIN_MAX_EPOCHS["cnn"], mlp_images=f"{10 * limits.TRAIN_PER_CLASS['mlp']:,}",
               cnn_images=f"{10 * limits.TRAIN_PER_CLASS['cnn']:,}", index_per_class=f"{limits.INDEX_PER_CLASS:,}",
-              index_images=f"{10 * limits.INDEX_PER_CLASS:,}", history_fd=f"{limits.HISTORY_FD_N:,}",
+              index_images=f"{10 * limits.INDEX_PER_CLASS:,}", max_batch=limits.TRAIN_MAX_BATCH, steps_max=STEPS_MAX, history_fd=f"{limits.HISTORY_FD_N:,}",
               eval_n=f"{limits.EVAL_N:,}", k_nearest=limits.NEAREST_K, max_pixels=f"{limits.MAX_PIXELS:,}")
 
 # The report's observations (课程报告 w5, section 3), quoted in its own words.
@@ -241,6 +242,61 @@ STRINGS = {
     "train.try_go": ('Show {n} images', '显示 {n} 张图'),
     "train.yours": ('your model', '你的模型'),
     "train.bundled": ('the bundled model', '随附模型'),
+    "train.settings": (
+        'Settings (the recipe sets them; change any, then Train)', '训练设置（由训练方案给出；可任意修改，再点“开始训练”）'),
+    "train.d_steps": ("D's steps per batch (0-{steps_max})", '每批数据判别器的更新次数（0-{steps_max}）'),
+    "train.g_steps": (
+        "G's steps per batch (0-{steps_max}; 0 trains D alone)", '每批数据生成器的更新次数（0-{steps_max}；0 表示只训练判别器）'),
+    "train.loss": ('loss', '损失函数'),
+    "train.real_range": ('range of the real images', '真实图像的取值范围'),
+    "train.optimizer_g": ("G's optimizer", '生成器的优化器'),
+    "train.optimizer_d": ("D's optimizer", '判别器的优化器'),
+    "train.lr_g": ("G's learning rate", '生成器的学习率'),
+    "train.lr_d": ("D's learning rate", '判别器的学习率'),
+    "train.batch_size": ('batch size (1-{max_batch})', '批大小（1-{max_batch}）'),
+    "train.label_smoothing": (
+        "one-sided label smoothing (real images' target 1 - s; BCE losses only)",
+        '单侧标签平滑（真实图像的目标值为 1 - s；仅用于 BCE 损失）'),
+    "train.ema_decay": ("decay of G's moving average (0: none)", '生成器滑动平均的衰减率（0 表示不用）'),
+    "train.r1_gamma": ("weight of the R1 penalty on D (0: none)", '判别器 R1 惩罚的权重（0 表示不用）'),
+    "train.classes": ('classes to train on', '参与训练的类别'),
+    "train.meters": ('meters', '仪表'),
+    "train.dacc": ("D's accuracy on real and on generated images", '判别器对真实图像与生成图像的准确率'),
+    "train.view": (
+        "64 fixed latents as G draws them now, with D's verdict (its probability of real) under each; bottom row: real "
+        'training images', '64 个固定的潜在向量此刻生成的图像，每张下方是判别器的判断（认为它是真实图像的概率）；最后一行：真实的训练图像'),
+    "train.reproduce": (
+        'Reproduce: this command trains the same weights as the tab (same machine)',
+        '复现：这条命令在同一台机器上训练出与本页相同的权重'),
+    "train.settings_json": ('settings (JSON, as /train takes them)', '训练设置（JSON，/train 接受的格式）'),
+    "meter.d_loss": ('D loss', '判别器损失'),
+    "meter.g_loss": ('G loss', '生成器损失'),
+    "meter.d_acc_real": ("D's accuracy on real images", '判别器对真实图像的准确率'),
+    "meter.d_acc_fake": ("D's accuracy on generated images", '判别器对生成图像的准确率'),
+    "meter.entropy": (
+        'class entropy of {n} samples: {bits:.2f} of {max_bits:.2f} bits', '{n} 个样本的类别熵：{bits:.2f} 比特（最大 {max_bits:.2f}）'),
+    "meter.classes": (
+        'classes drawn (each above {floor}% of the samples): {k} of {n}', '生成的类别数（占样本 {floor}% 以上的类别）：{k} / {n}'),
+    "meter.fd": ('FD at the last epoch end: {fd}', '最近一轮结束时的 FD：{fd}'),
+    "meter.no_fd": ('FD: after the first epoch', 'FD：第一轮结束后给出'),
+    "meter.progress": (
+        'epoch {epoch} of {epochs} · step {step} · {ips} images/s · {secs} s of training',
+        '第 {epoch} / {epochs} 轮 · 第 {step} 步 · 每秒 {ips} 张图 · 已训练 {secs} 秒'),
+    "meter.not_trained": ('(no step of this network yet)', '（这个网络还没有更新过）'),
+    "meter.no_alarm": ('No alarm.', '没有警报。'),
+    "alarm.d_wins": (
+        "D wins, since epoch {epoch}: it tells real from generated images almost every time, so G's loss has little "
+        'left to teach it. See the accuracy curves there.',
+        '判别器占了上风（从第 {epoch} 轮起）：它几乎每次都能分清真实图像与生成图像，生成器的损失几乎无法再指导它学习。请看那时的准确率曲线。'),
+    "alarm.g_stalls": (
+        "G stalls, since epoch {epoch}: its images have stopped changing. See the grid, and G's loss there.",
+        '生成器停滞了（从第 {epoch} 轮起）：它生成的图像不再变化。请看图像网格和那时的生成器损失。'),
+    "alarm.classes_fall": (
+        'The class count fell, since epoch {epoch}: G now draws fewer kinds of garment than it did (mode collapse). '
+        'See the class histogram; the loss does not show it.',
+        '类别数下降了（从第 {epoch} 轮起）：生成器画出的衣物种类比之前少了（模式崩溃）。请看类别分布，损失曲线看不出这一点。'),
+    "curve.d_acc_real": ('on real images', '真实图像'),
+    "curve.d_acc_fake": ('on generated images', '生成图像'),
     # what handlers return: axis names, table headers, captions
     "axis.value": ('value', '取值'),
     "axis.brightness": ('brightness', '亮度'),
@@ -320,6 +376,19 @@ STRINGS = {
     "error.bad_model": (
         'not a model .zip from the Train tab (config.json and model.safetensors of an mlp or cnn generator)',
         '这不是“自己训练”标签页给出的模型 .zip（应包含 mlp 或 cnn 生成器的 config.json 和 model.safetensors）'),
+    "error.settings_type": (
+        'settings must be a JSON object whose keys are some of: {keys}', '训练设置必须是一个 JSON 对象，键取自：{keys}'),
+    "error.settings_key": (
+        'settings: {got} is not a setting; the settings are: {keys}', '训练设置：{got} 不是可用的设置；可用的设置有：{keys}'),
+    "error.no_classes": ('choose at least one class to train on', '请至少选择一个参与训练的类别'),
+    "error.classes": (
+        'classes must be all, or labels 0 to {last} (a list, or text such as 0,1,7), got {got}',
+        '类别必须是 all，或 0 到 {last} 的标签（列表，或像 0,1,7 这样的文字），收到的是 {got}'),
+    "error.nothing_trains": (
+        "D's steps and G's steps cannot both be 0: nothing would train", '判别器和生成器的更新次数不能都为 0：那样什么也不会训练'),
+    "error.smoothing_loss": (
+        'label smoothing moves the target of the BCE losses only ({losses}), not of the loss {got}',
+        '标签平滑只作用于 BCE 损失（{losses}），不能用于损失函数 {got}'),
     "got.type": ('a {type}', '一个 {type} 类型的值'),
     "got.text": ('text that is not a plain number', '一段不是普通数字的文字'),
     "name.seed": ('seed', '随机数种子'),
@@ -337,6 +406,19 @@ STRINGS = {
     "name.epochs": ('epochs', '训练轮数'),
     "name.training_seed": ('training seed', '训练随机数种子'),
     "name.psi": ('psi', '截断系数 ψ'),
+    "name.settings": ('settings', '训练设置'),
+    "name.d_steps": ('d_steps (D steps per batch)', 'd_steps（判别器每批更新次数）'),
+    "name.g_steps": ('g_steps (G steps per batch)', 'g_steps（生成器每批更新次数）'),
+    "name.loss": ('loss', '损失函数 loss'),
+    "name.real_range": ('real_range', '真实图像取值范围 real_range'),
+    "name.optimizer_g": ('optimizer_g', '生成器优化器 optimizer_g'),
+    "name.optimizer_d": ('optimizer_d', '判别器优化器 optimizer_d'),
+    "name.lr_g": ("lr_g (G's learning rate)", '生成器学习率 lr_g'),
+    "name.lr_d": ("lr_d (D's learning rate)", '判别器学习率 lr_d'),
+    "name.batch_size": ('batch_size', '批大小 batch_size'),
+    "name.label_smoothing": ('label_smoothing', '标签平滑 label_smoothing'),
+    "name.ema_decay": ('ema_decay', '滑动平均衰减率 ema_decay'),
+    "name.r1_gamma": ('r1_gamma', 'R1 惩罚权重 r1_gamma'),
     "name.direction": ('direction', '方向'),
     "name.amounts": ('amounts', '幅度'),
     **{f"class.{i}": names for i, names in enumerate(zip(CLASSES, ("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
@@ -365,6 +447,18 @@ class Words:
 
     def said(self, lang: str) -> str:
         return t(lang, self.key, **{k: v.said(lang) if isinstance(v, Words) else v for k, v in self.params.items()})
+
+
+class Said:
+    """Page text built later, in the visitor's language: fn(lang) -> str (HTML of several Words,
+    such as the Train tab's meters). gan.ui.say renders it at the boundary, as Words."""
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def said(self, lang: str) -> str:
+        return self.fn(lang)
 
 
 def label(class_index: int, p: float) -> Words:

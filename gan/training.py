@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from gan import data as fmnist
 from gan import weights
-from gan.checkpoint import CHECKPOINT, StopRequest, checkpoint_state, resume, save_checkpoint
+from gan.checkpoint import CHECKPOINT, StopRequest, resume, save_checkpoint, to_bytes
 from gan.config import Config, class_list
 from gan.ema import ema_update, sampling_copy
 from gan.io import write_json, write_png
@@ -73,6 +73,7 @@ class Run:
     noise: torch.Generator       # training latents, drawn on the CPU
     history: list = field(default_factory=list)
     epoch: int = 0               # epochs complete
+    step: int = 0                # steps done of the epoch under way (a checkpoint of a pause: above 0)
     wall: float = 0.0            # training seconds so far, over all processes
 
     @property
@@ -97,9 +98,10 @@ def setup(cfg: Config) -> Run:
 
 
 def chosen(cfg: Config, labels: torch.Tensor) -> torch.Tensor:
-    """Indices of the images a run trains on, given their labels (N,): those of cfg.classes, in
-    order, the first cfg.limit of them (0: all)."""
-    keep = torch.isin(labels, torch.tensor(class_list(cfg.classes))).nonzero().view(-1)
+    """Indices of the images a run trains on, given their labels (N,): cfg.per_class of each class
+    (fmnist.balanced: class by class) or all, those of cfg.classes, the first cfg.limit (0: all)."""
+    keep = fmnist.balanced(labels, cfg.per_class) if cfg.per_class else torch.arange(len(labels))
+    keep = keep[torch.isin(labels[keep], torch.tensor(class_list(cfg.classes)))]
     return keep[: cfg.limit] if cfg.limit else keep
 
 
@@ -128,22 +130,28 @@ def new_run(cfg: Config, images: torch.Tensor, out: Path = None) -> Run:
                opt(cfg.optimizer_d, D.parameters(), cfg.lr_d), torch.Generator().manual_seed(cfg.seed))
 
 
-def train_step(run: Run, real: torch.Tensor, t: int):
-    """One step at global step t: cfg.d_steps updates of D, then cfg.g_steps of G, on one batch of
-    reals and one of latents. Returns D loss, G loss, D(x), D(G(z)) as tensors, each from the last
-    update of its network; NaN for a network that took no step (--g-steps 0: D alone)."""
+KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "d_acc_real", "d_acc_fake")  # what a step returns, in order
+
+
+def train_step(run: Run, real: torch.Tensor, t: int, d_steps: int = None, g_steps: int = None):
+    """One step at global step t: d_steps updates of D, then g_steps of G (cfg's, unless given: the
+    Train tab's one-off steps), on one batch of reals and one of latents. Returns KEYS as tensors
+    (D loss, G loss, D(x), D(G(z)), D's accuracy on reals and on fakes), each from the last update
+    of its network; NaN for a network that took no step (--g-steps 0: D alone)."""
     G, D, cfg = run.G, run.D, run.cfg
+    d_steps, g_steps = cfg.d_steps if d_steps is None else d_steps, cfg.g_steps if g_steps is None else g_steps
     z = torch.randn(real.size(0), G.z_dim, generator=run.noise).to(real.device)
     fake = g_forward(G, z)
-    d_loss = d_x = d_gz = g_loss = torch.full((), float("nan"), device=real.device)
+    d_loss = d_x = d_gz = acc_real = acc_fake = g_loss = torch.full((), float("nan"), device=real.device)
     # (1) Update D: maximize log D(x) + log(1 - D(G(z))) (or the --loss chosen)
-    for _ in range(cfg.d_steps):
+    for _ in range(d_steps):
         run.opt_d.zero_grad(set_to_none=True)
-        d_loss, d_x, d_gz = d_loss_fn(D, real, fake.detach(), cfg.r1_gamma, cfg.loss, cfg.label_smoothing)
+        d_loss, d_x, d_gz, acc_real, acc_fake = d_loss_fn(D, real, fake.detach(), cfg.r1_gamma, cfg.loss,
+                                                          cfg.label_smoothing)
         d_loss.backward()
         run.opt_d.step()
     # (2) Update G: maximize log D(G(z)) (non-saturating; or the --loss chosen)
-    for k in range(cfg.g_steps):
+    for k in range(g_steps):
         if k > 0:
             fake = g_forward(G, z)  # G has moved since
         run.opt_g.zero_grad(set_to_none=True)
@@ -154,27 +162,31 @@ def train_step(run: Run, real: torch.Tensor, t: int):
         run.opt_g.step()
     # EMA warm-up: a short average early on, so the EMA never lags far behind a fast-moving G
     ema_update(run.ema, G, min(cfg.ema_decay, (1 + t) / (10 + t)))
-    return d_loss, g_loss, d_x, d_gz
+    return d_loss, g_loss, d_x, d_gz, acc_real, acc_fake
 
 
-def epoch_steps(run: Run, stop: StopRequest = None):
-    """Epoch run.epoch + 1, a step at a time: yields (i, losses) after each step, in the epoch's
-    own data order; stops before a step once stop is requested. run_epoch (train.py) and
-    gan.live.job (the Train tab) both go through the epochs this way."""
+def epoch_steps(run: Run, stop: StopRequest = None, plan=None):
+    """Epoch run.epoch + 1, a step at a time from step run.step (0 but after a pause's checkpoint): yields (i, losses) after each
+    step, in the epoch's own data order; stops before a step once stop is requested. plan() ->
+    (d_steps, g_steps) of the next step, or None for cfg's (the Train tab's one-off steps).
+    run_epoch (train.py) and gan.live.job (the Train tab) both go through the epochs this way."""
     cfg, bs = run.cfg, run.batch
     run.G.train(), run.D.train()
     perm = epoch_perm(cfg.seed, run.epoch, run.reals.size(0))
-    for i in range(run.steps):
+    for i in range(run.step, run.steps):
         if stop is not None and stop.requested:
             return
-        yield i, train_step(run, run.reals[perm[i * bs:(i + 1) * bs]], run.epoch * run.steps + i)
+        d_steps, g_steps = (plan and plan()) or (None, None)
+        losses = train_step(run, run.reals[perm[i * bs:(i + 1) * bs]], run.epoch * run.steps + i, d_steps, g_steps)
+        run.step = i + 1
+        yield i, losses
+    run.step = 0  # the epoch is done; its caller counts it (end_epoch, gan.live.job)
 
 
 def run_epoch(run: Run, stop: StopRequest):
     """Epoch run.epoch + 1; its history row, or None when a stop was requested before its end."""
-    cfg, bs, steps = run.cfg, run.batch, run.steps
-    keys = ("d_loss", "g_loss", "d_real", "d_fake")
-    sums = torch.zeros(len(keys), device=run.reals.device)
+    cfg, bs, steps = run.cfg, run.batch, run.steps - run.step  # the steps left (all, but after a pause's checkpoint)
+    sums = torch.zeros(len(KEYS), device=run.reals.device)
     t0, done = time.time(), 0
     bar = tqdm(epoch_steps(run, stop), total=steps, desc=f"{cfg.arch} epoch {run.epoch + 1}/{cfg.epochs}",
                leave=False, disable=None, mininterval=1.0)
@@ -182,14 +194,14 @@ def run_epoch(run: Run, stop: StopRequest):
         sums += torch.stack([v.detach() for v in losses])
         done += 1
         if i % 20 == 0 and not bar.disable:
-            d_loss, g_loss, d_x, d_gz = (v.item() for v in losses)
+            d_loss, g_loss, d_x, d_gz = (v.item() for v in losses[:4])
             bar.set_postfix(D=f"{d_loss:.3f}", G=f"{g_loss:.3f}", Dx=f"{d_x:.2f}", DGz=f"{d_gz:.2f}",
-                            ips=f"{(i + 1) * bs / (time.time() - t0):.0f}")
+                            ips=f"{done * bs / (time.time() - t0):.0f}")
     if done < steps:
         return None
     secs = time.time() - t0
     run.wall += secs
-    return {"epoch": run.epoch + 1, **{k: mean(v.item(), steps) for k, v in zip(keys, sums)},
+    return {"epoch": run.epoch + 1, **{k: mean(v.item(), steps) for k, v in zip(KEYS, sums)},
             "seconds": round(secs, 2), "img_per_s": round(steps * bs / secs, 1), "wall": round(run.wall, 1)}
 
 
@@ -210,7 +222,7 @@ def end_epoch(run: Run, row: dict, evaluate_fn) -> None:
         row["fd"] = evaluate_fn(sampler, cfg.eval_n)["fd"]
     run.history.append(row)
     print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
-    save_checkpoint(out / CHECKPOINT, checkpoint_state(run))
+    save_checkpoint(out / CHECKPOINT, to_bytes(run))
     write_json(out / "history.json", run.history)
     weights.save(out, cfg.arch, sampler, run.D)
 

@@ -3,6 +3,7 @@ every event (results said in it, bad input as a message in it), and the page par
 translate. app.py wires the tabs; the work is in gan.demo."""
 import contextlib
 import inspect
+import json
 import logging
 import secrets
 
@@ -11,6 +12,7 @@ import pandas as pd
 
 from gan import text
 from gan.checks import InputError
+from gan.cockpit import LINK_KEYS
 from gan.demo import ARCH_NAMES
 from gan.limits import N_IMAGES, SEED_MAX
 
@@ -27,7 +29,7 @@ def language(request: gr.Request | None) -> str:
 
 def say(lang: str, value):
     """value with every gan.text.Words in it said in lang: in tuples, lists, dicts and tables."""
-    if isinstance(value, text.Words):
+    if isinstance(value, (text.Words, text.Said)):
         return value.said(lang)
     if isinstance(value, (list, tuple)):
         return type(value)(say(lang, v) for v in value)
@@ -58,22 +60,21 @@ def handler(fn):
     Accept-Language (Gradio hands it the request; it is no API parameter). A generator function
     (a stream) stays one, as Gradio tells streams by that."""
     if inspect.isgeneratorfunction(fn):
-        def wrapper(*args):
-            *inputs, request = args
+        def wrapper(request, *inputs):
             lang = language(request)
             with said_in(lang):
                 for item in fn(*inputs):
                     yield say(lang, item)
     else:
-        def wrapper(*args):
-            *inputs, request = args
+        def wrapper(request, *inputs):
             lang = language(request)
             with said_in(lang):
                 return say(lang, fn(*inputs))
     params = list(inspect.signature(fn).parameters.values())
-    # Gradio finds the request parameter by its annotation
-    wrapper.__signature__ = inspect.Signature([*params, inspect.Parameter(
-        "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=gr.Request)])
+    # Gradio finds the request parameter by its annotation, and hands it at its place: the first, so
+    # that fn may take its inputs as *values
+    wrapper.__signature__ = inspect.Signature([inspect.Parameter(
+        "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request), *params])
     wrapper.__annotations__ = {"request": gr.Request}
     wrapper.__name__ = fn.__name__
     return wrapper
@@ -92,6 +93,30 @@ def server_function(fn):
             return {"error": e.message}
     wrapper.__name__ = fn.__name__  # the name the browser calls it by
     return wrapper
+
+
+def from_address(fn, outputs, tabs, tab):
+    """fn(the page address's query, a dict) -> values for outputs, or None -> a load event
+    handler: a link that holds values fills outputs with them and selects the tab `tab`; a bad
+    one gets a message in the visitor's language; any other address leaves the page as it is."""
+    def load(request: gr.Request):
+        with said_in(language(request)):
+            values = fn(dict(request.query_params))
+        if values is None:
+            return [gr.skip()] * (len(outputs) + 1)
+        return [*values, gr.Tabs(selected=tab)]
+    load.__name__ = fn.__name__
+    return load
+
+
+# The Train tab's settings in the page's address (gan.cockpit.query), each time they change, so the address
+# is a link to the experiment: the tab's own keys replaced, any other kept.
+SET_LINK = """(query) => {
+  const url = new URL(window.location.href), keys = %s;
+  keys.forEach((k) => url.searchParams.delete(k));
+  new URLSearchParams(query).forEach((v, k) => url.searchParams.set(k, v));
+  window.history.replaceState(null, "", url);
+}""" % json.dumps(list(LINK_KEYS))
 
 
 def or_keep(fn):

@@ -1,8 +1,11 @@
 """Groups of components that one tab uses (app.py wires them): the Learned and Train tabs' slider
-that follows a radio, Your own garment's drawing and edit row, the Train tab's outputs."""
+that follows a radio, Your own garment's drawing and edit row, the Train tab's settings and outputs."""
 import gradio as gr
 
 from gan import garment
+from gan.cockpit import KEYS
+from gan.config import CHOICES, RANGES, STEPS_MAX
+from gan.data import CLASSES
 from gan.ui import I18N, go_button, plot, seed_box
 
 
@@ -36,24 +39,60 @@ def edit_row(latent):
         return box, direction_dropdown(), amounts, go_button("edit.go")
 
 
+def settings_panel(values: tuple) -> list:
+    """The Train tab's settings controls, one per gan.cockpit.KEYS entry, in that order, showing
+    `values` (a recipe's, Demo.recipe_settings)."""
+    v = dict(zip(KEYS, values))
+
+    def number(key, **kwargs):
+        return gr.Number(v[key], label=I18N(f"train.{key}"), elem_id=f"train-{key}", **kwargs)
+
+    def choose(key):
+        return gr.Radio(list(CHOICES[key]), value=v[key], label=I18N(f"train.{key}"), elem_id=f"train-{key}")
+
+    def steps(key):
+        return gr.Slider(0, STEPS_MAX, value=v[key], step=1, label=I18N(f"train.{key}"), elem_id=f"train-{key}")
+    with gr.Accordion(I18N("train.settings"), open=False, elem_id="train-settings-panel"):
+        with gr.Row():
+            c = {"d_steps": steps("d_steps"), "g_steps": steps("g_steps"), "loss": choose("loss"),
+                 "real_range": choose("real_range")}
+        with gr.Row():
+            c |= {"optimizer_g": choose("optimizer_g"), "lr_g": number("lr_g"), "optimizer_d": choose("optimizer_d"),
+                  "lr_d": number("lr_d")}
+        with gr.Row():
+            c |= {"batch_size": number("batch_size", step=1), "label_smoothing": gr.Slider(
+                      0, RANGES["label_smoothing"][1], value=v["label_smoothing"], step=0.05,
+                      label=I18N("train.label_smoothing"), elem_id="train-label_smoothing"),
+                  "ema_decay": number("ema_decay"), "r1_gamma": number("r1_gamma")}
+        c["classes"] = gr.CheckboxGroup([(I18N(f"class.{i}"), i) for i in range(len(CLASSES))], value=v["classes"],
+                                        label=I18N("train.classes"), elem_id="train-classes")
+    return [c[k] for k in KEYS]
+
+
 def train_panel(page, d):
-    """The Train tab's outputs, showing d (a finished job) by default: (grid, losses, D outputs,
-    FD, class histogram, stats, model file)."""
+    """The Train tab's outputs, showing d (a finished job) by default: (D's view, losses, D's
+    accuracies, FD, class histogram, stats, model file, meters, reproduce command), and the
+    settings object the last job or change was for."""
     with gr.Row():
-        grid = gr.Image(d["en"][0], label=I18N("train.grid"), elem_id="train-grid", format="png", height=480, width=480)
+        view = gr.Image(d["en"][0], label=I18N("train.view"), elem_id="train-grid", format="png", height=720)
         with gr.Column():
+            meters = page.add(gr.HTML(d["en"][7], label=I18N("train.meters"), elem_id="train-meters"),
+                              lambda lang: {"value": d[lang][7]})
             losses = plot(page, gr.LinePlot, d, 1, "epoch", "value", "train.losses", axes={"y": "loss"},
                           color="curve", elem_id="train-losses")
-            d_out = plot(page, gr.LinePlot, d, 2, "epoch", "value", "train.dout", color="curve",
-                         elem_id="train-dout")
+            d_acc = plot(page, gr.LinePlot, d, 2, "epoch", "value", "train.dacc", color="curve",
+                         elem_id="train-dacc")
     with gr.Row():
         fd = plot(page, gr.LinePlot, d, 3, "epoch", "FD", "train.fd", elem_id="train-fd")
         hist = plot(page, gr.BarPlot, d, 4, "class", "share", "train.hist", x_label_angle=-40,
                     elem_id="train-hist")
-    with gr.Row():
+    model = gr.File(label=I18N("train.model"), elem_id="train-model")
+    with gr.Accordion(I18N("train.reproduce"), open=True):
+        command = gr.Textbox(d["en"][8], label=I18N("train.reproduce"), elem_id="train-command", buttons=["copy"],
+                             interactive=False)
+        settings = gr.JSON({}, label=I18N("train.settings_json"), elem_id="train-settings")
         stats = gr.JSON(d["en"][5], label=I18N("train.stats"), elem_id="train-stats")
-        model = gr.File(label=I18N("train.model"), elem_id="train-model")
-    return grid, losses, d_out, fd, hist, stats, model
+    return (view, losses, d_acc, fd, hist, stats, model, meters, command), settings
 
 
 def beside_bundled():

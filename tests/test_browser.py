@@ -238,7 +238,7 @@ def speaks(page, lang: str):
         for key in (tab, button, label):
             assert bool(re.search(CJK, words[key])) == chinese, key  # really Chinese / really not
         page.get_by_role("tab", name=words[tab]).click()
-        page.get_by_role("button", name=words[button]).wait_for()  # hidden tabs' buttons don't count
+        page.get_by_role("button", name=words[button], exact=True).wait_for()  # hidden tabs' buttons don't count
         page.get_by_text(words[label]).locator("visible=true").first.wait_for()
     page.get_by_role("tab", name=words["tab.sweep"]).click()
     page.locator("#sweep-brightness svg").get_by_text(words["axis.brightness"], exact=True).first.wait_for()

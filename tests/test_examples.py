@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from gan import examples, garment, live, nearest, weights
+from gan import cockpit, examples, garment, live, nearest, weights
 from gan.data import to_float
 from gan.metrics import classify
 from gan.sampling import generate, to_uint8
@@ -44,12 +44,12 @@ def test_the_example_job_is_the_default_job(tmp_path):
     run = examples.train_update()
     cfg = examples.TRAIN_JOB
     assert run.stats["done"] and run.stats["epoch"] == cfg["epochs"] == 10 and not run.stats["capped"]
-    images, feats = live.subset(nearest.load_index(weights.NEAREST_INDEX), cfg["arch"])
+    job = cockpit.check_job(cfg["arch"], cfg["recipe"], 1, cfg["seed"])
+    images, feats = live.subset(nearest.load_index(weights.NEAREST_INDEX), job)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        first = list(live.job(live.check_job(cfg["arch"], cfg["recipe"], 1, cfg["seed"]), images, feats,
-                              weights.load_classifier(), cap_s=300))[-1]
+        first = list(live.job(job, images, feats, weights.load_classifier(), cap_s=300))[-1]
     finally:
         torch.set_num_threads(threads)
     # bit-equal on the machine that made it; another CPU rounds differently, over 125 steps

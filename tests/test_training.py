@@ -85,11 +85,12 @@ def test_help_explains_every_flag(capsys):
     (["--stop-after", "-2"], "error: --stop-after must be at least 0, got -2"),
     (["--threads", "-1"], "error: --threads must be at least 0, got -1"),
     (["--seed", "-5"], "error: --seed must be at least 0 and at most 4294967295, got -5"),
-    (["--lr-g", "0"], "error: --lr-g must be above 0, got 0.0"),
-    (["--lr-d", "nan"], "error: --lr-d must be above 0, got nan"),
+    (["--lr-g", "0"], "error: --lr-g must be at least 1e-06 and at most 1.0, got 0.0"),
+    (["--lr-d", "nan"], "error: --lr-d must be at least 1e-06 and at most 1.0, got nan"),
+    (["--lr-d", "1e9"], "error: --lr-d must be at least 1e-06 and at most 1.0, got 1000000000.0"),
     (["--beta1", "1.5"], "error: --beta1 must be at least 0 and at most 1, got 1.5"),
     (["--ema-decay", "-0.1"], "error: --ema-decay must be at least 0 and at most 1, got -0.1"),
-    (["--r1-gamma", "inf"], "error: --r1-gamma must be at least 0, got inf"),
+    (["--r1-gamma", "inf"], "error: --r1-gamma must be at least 0 and at most 1000.0, got inf"),
     (["--device", "tpu"], "invalid choice: 'tpu'"),
     (["--d-steps", "6"], "error: --d-steps must be at least 0 and at most 5, got 6"),
     (["--g-steps", "-1"], "error: --g-steps must be at least 0 and at most 5, got -1"),
@@ -201,13 +202,13 @@ def test_d_loss_is_bce_with_r1():
     from gan.loss import d_loss_fn, g_loss_fn
     _, D = build("mlp")
     real, fake = torch.rand(8, 1, 28, 28) * 2 - 1, torch.rand(8, 1, 28, 28) * 2 - 1
-    loss, d_x, d_gz = d_loss_fn(D, real, fake)
+    loss, d_x, d_gz, *_ = d_loss_fn(D, real, fake)
     p_real, p_fake = D(real), D(fake)
     want = F.binary_cross_entropy(p_real, torch.ones_like(p_real)) + F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))
     assert torch.allclose(loss, want, atol=1e-5)
     assert torch.allclose(d_x, p_real.mean()) and torch.allclose(d_gz, p_fake.mean())
     assert torch.allclose(g_loss_fn(D, fake), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-5)
-    as_template, _, _ = d_loss_fn(D, real, fake, loss="bce-sigmoid")  # the report recipe: the same BCE, on probabilities
+    as_template, *_ = d_loss_fn(D, real, fake, loss="bce-sigmoid")  # the report recipe: the same BCE, on probabilities
     assert torch.allclose(as_template, want, atol=1e-6)
     assert torch.allclose(g_loss_fn(D, fake, "bce-sigmoid"), F.binary_cross_entropy(p_fake, torch.ones_like(p_fake)), atol=1e-6)
 
@@ -215,8 +216,8 @@ def test_d_loss_is_bce_with_r1():
         def logits(self, x):
             return x.flatten(1).sum(1)
     real, fake = torch.tensor([[2.0, 1.0]]), torch.tensor([[-2.0, 0.0]])
-    plain, _, _ = d_loss_fn(SumD(), real, fake)
-    with_r1, _, _ = d_loss_fn(SumD(), real, fake, r1_gamma=3.0)
+    plain, *_ = d_loss_fn(SumD(), real, fake)
+    with_r1, *_ = d_loss_fn(SumD(), real, fake, r1_gamma=3.0)
     assert with_r1.item() == pytest.approx(plain.item() + 0.5 * 3.0 * 2)  # gamma/2 * ||(1, 1)||^2
 
 
@@ -288,14 +289,14 @@ def test_each_loss_by_hand():
         "hinge": (mean(lambda v: max(0, 1 - v), lr) + mean(lambda v: max(0, 1 + v), lf), -mean(lambda v: v, lf)),
     }
     for loss, (d_want, g_want) in want.items():
-        d, d_x, d_gz = d_loss_fn(SumD(), real, fake, loss=loss)
+        d, d_x, d_gz, _, _ = d_loss_fn(SumD(), real, fake, loss=loss)
         assert d.item() == pytest.approx(d_want, rel=1e-6), loss
         assert g_loss_fn(SumD(), fake, loss).item() == pytest.approx(g_want, rel=1e-6), loss
         assert (d_x.item(), d_gz.item()) == pytest.approx((mean(sig, lr), mean(sig, lf)), rel=1e-6)
-        with_r1, _, _ = d_loss_fn(SumD(), real, fake, r1_gamma=3.0, loss=loss)
+        with_r1, *_ = d_loss_fn(SumD(), real, fake, r1_gamma=3.0, loss=loss)
         assert with_r1.item() == pytest.approx(d_want + 0.5 * 3.0 * 2, rel=1e-6), loss
     for loss in ("bce-sigmoid", "ns-logits"):
-        smoothed, _, _ = d_loss_fn(SumD(), real, fake, loss=loss, smoothing=0.2)
+        smoothed, *_ = d_loss_fn(SumD(), real, fake, loss=loss, smoothing=0.2)
         assert smoothed.item() == pytest.approx(bce(0.8), rel=1e-6), loss
 
 
