@@ -421,6 +421,38 @@ STRINGS = {
     "name.r1_gamma": ('r1_gamma', 'R1 惩罚权重 r1_gamma'),
     "name.direction": ('direction', '方向'),
     "name.amounts": ('amounts', '幅度'),
+    # Train tab: presets that teach (gan/presets.py), each a failure with its fix one click away
+    "preset.fix": ('Apply the fix', '应用修正'),
+    "preset.d_too_strong": ('D too strong', '判别器太强'),
+    "preset.d_too_strong.look": (
+        'D learns ten times faster than G, so it wins nearly every round: its outputs on real and on generated images '
+        'drift apart while FD stays high and the samples stay smudges, because a D that is always sure of itself '
+        'gives G little to learn from. The fix gives G the same learning rate as D.',
+        '判别器的学习率是生成器的十倍，几乎每一轮都是判别器赢：它对真实图像和生成图像的输出越拉越开，FD 却一直很高，'
+        '样本始终是模糊的一团，因为总有十足把握的判别器几乎给不了生成器可学的东西。修正：让生成器的学习率与判别器相同。'),
+    "preset.g_too_fast": ('G too fast', '生成器太快'),
+    "preset.g_too_fast.look": (
+        "G takes five steps on every batch to D's one, so it chases whatever fools D at that moment instead of "
+        "learning the garments: FD ends well above the fixed run's and the samples crowd into fewer classes. The fix "
+        'lets G take one step per batch, as D does.',
+        '每个批次上生成器走五步，判别器只走一步，于是生成器一味追逐此刻能骗过判别器的东西，而不是学会画衣物：FD '
+        '最终明显高于修正后的训练，样本也挤进更少的类别。修正：让生成器每个批次只走一步，和判别器一样。'),
+    "preset.range_mismatch": ("The report's range mismatch", '报告中的取值范围不匹配'),
+    "preset.range_mismatch.look": (
+        "This is the report's recipe: real images stay in [0, 1] while G's tanh draws in [-1, 1], so G learns to "
+        'paint on a grey background and D can spot a fake by its pixel range alone: FD stays far above the fixed '
+        "run's and almost every sample is classified as one garment. The fix scales the real images to [-1, 1], "
+        'the range G draws in.',
+        '这就是报告的方案：真实图像的取值在 [0, 1]，生成器的 tanh 却在 [-1, 1] 中作画，于是生成器学会在灰色背景上'
+        '作画，判别器仅凭像素的取值范围就能认出假图：FD 一直远高于修正后的训练，几乎所有样本都被判为同一种衣物。'
+        '修正：把真实图像缩放到 [-1, 1]，与生成器的取值范围一致。'),
+    "preset.mode_collapse": ('Mode collapse', '模式崩溃'),
+    "preset.mode_collapse.look": (
+        "Adam's momentum at 0.9 (beta1, its usual default) keeps pushing G the way that fooled D last, so the "
+        'samples pile into two or three garments: the class histogram shows few classes above 5% and its entropy '
+        'stays low, whatever the loss says. The fix lowers beta1 to 0.5, as the DCGAN paper does.',
+        'Adam 的动量取 0.9（beta1，它通常的默认值）时，生成器会一直朝上次骗过判别器的方向冲，样本于是挤进两三种衣物：'
+        '类别分布中占比超过 5% 的类别很少，熵也一直很低，无论损失看起来如何。修正：像 DCGAN 论文那样把 beta1 降到 0.5。'),
     **{f"class.{i}": names for i, names in enumerate(zip(CLASSES, ("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
                                                                  "凉鞋", "衬衫", "运动鞋", "包", "短靴")))},
 }
