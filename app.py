@@ -17,7 +17,7 @@ from gan.ui_lab import lab_tab
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, SET_LINK, Page, button, from_address, gallery, go_button, handler,
                     index_slider, json_box, model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box,
                     seed_row, slider, table)
-from gan.ui_groups import beside_bundled, edit_row, follows, settings_panel, sketchpad, train_panel
+from gan.ui_groups import beside_bundled, edit_row, follows, preset_row, settings_panel, sketchpad, train_panel
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
@@ -166,6 +166,7 @@ def train_tab(state: Demo, page: Page):
         arch, recipe = model_radio(job["arch"]), radio("train.recipe", list(RECIPES), job["recipe"])
         epochs = slider("train.epochs", 1, TRAIN_MAX_EPOCHS[job["arch"]], job["epochs"])
         seed = gr.Number(job["seed"], label=I18N("train.seed"), step=1, elem_id="train-seed")
+    preset, look, fix = preset_row()
     controls = settings_panel(state.recipe_settings(job["arch"], job["recipe"]))
     with gr.Row():
         go, stop = go_button("train.go"), button("train.stop", variant="stop", scale=0, elem_id="train-stop")
@@ -175,8 +176,11 @@ def train_tab(state: Demo, page: Page):
     busy = gr.State(False)  # this page's job is running: a second one gets a message, not a place in the queue
     inputs = [arch, recipe, epochs, seed, *controls]
     follows(arch, epochs, TRAIN_MAX_EPOCHS.get)
-    gr.on([arch.change, recipe.change], handler(state.recipe_settings), [arch, recipe], controls, preprocess=False,
-          api_visibility="private")  # a recipe shows its own settings
+    # the visitor's choice of a recipe shows its settings (.input: not when a preset or a link sets it)
+    gr.on([arch.input, recipe.input], handler(state.recipe_settings), [arch, recipe], controls, preprocess=False,
+          api_visibility="private")
+    preset.input(handler(state.preset), preset, [*inputs, look], preprocess=False, api_visibility="private")
+    fix.click(handler(state.preset_fix), [preset, *controls], controls, preprocess=False, api_visibility="private")
     gr.on([c.change for c in inputs], handler(state.reproduce), inputs, [outputs[-1], settings, link],
           preprocess=False, api_visibility="private").success(None, link, None, js=SET_LINK)
     job = go.click(handler(state.settings_of), [busy, *controls], [busy, settings], preprocess=False,

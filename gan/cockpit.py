@@ -17,8 +17,8 @@ from gan.limits import SEED_MAX, TRAIN_MAX_BATCH, TRAIN_MAX_EPOCHS, TRAIN_PER_CL
 
 # The settings a visitor may change, in the order the tab shows them; the rest of Config stays as
 # the app runs it (CPU, one thread, the tab's subset).
-KEYS = ("d_steps", "g_steps", "loss", "real_range", "optimizer_g", "lr_g", "optimizer_d", "lr_d", "batch_size",
-        "label_smoothing", "ema_decay", "r1_gamma", "classes")
+KEYS = ("d_steps", "g_steps", "loss", "real_range", "optimizer_g", "lr_g", "optimizer_d", "lr_d", "beta1",
+        "batch_size", "label_smoothing", "ema_decay", "r1_gamma", "classes")
 DEFAULT_JOB = dict(arch="mlp", recipe="report", epochs=10, seed=0)  # the tab's inputs as it opens: the report's run
 WHOLE = ("d_steps", "g_steps", "batch_size")
 HIGHEST = {"batch_size": TRAIN_MAX_BATCH}  # where the app allows less than train.py (RANGES' None: no limit)

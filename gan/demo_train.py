@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from gan import cockpit, config, examples, live, meters
-from gan.checks import InputError
+from gan import cockpit, config, examples, live, meters, presets
+from gan.checks import InputError, choice
 from gan.data import CLASSES
 from gan.limits import N_IMAGES
 from gan.sampling import check_seed, sample, tiles, upscale
@@ -118,8 +118,7 @@ class TrainTab:
 
     def recipe_settings(self, arch, recipe) -> tuple:
         """The settings controls' values for a recipe (what choosing it shows)."""
-        cfg = cockpit.check_job(arch, recipe, 1, 0)
-        return tuple(list(config.class_list(cfg.classes)) if k == "classes" else getattr(cfg, k) for k in cockpit.KEYS)
+        return self.controls(cockpit.check_job(arch, recipe, 1, 0))[4:]
 
     def reproduce(self, arch, recipe, epochs, seed, *values) -> tuple:
         """The page's current settings -> (the train.py command that gives the tab's weights, the
@@ -128,16 +127,28 @@ class TrainTab:
         cfg = cockpit.check_job(arch, recipe, epochs, seed, settings)
         return cockpit.command(cfg), settings, cockpit.query(cfg)
 
+    def preset(self, name) -> tuple:
+        """A preset that teaches (gan.presets) -> the tab's inputs and settings controls for it, and
+        the words on what to look for."""
+        name = choice(name, "preset", tuple(presets.PRESETS))
+        return (*self.controls(presets.config(name)), Words(f"preset.{name}.look"))
+
+    def preset_fix(self, name, *values) -> tuple:
+        """The settings controls with the preset's fix applied, the rest as the page has them."""
+        name = choice(name, "preset", tuple(presets.PRESETS))
+        fixed = dict(zip(cockpit.KEYS, values)) | presets.PRESETS[name]["fix"]
+        return tuple(fixed[k] for k in cockpit.KEYS)
+
+    def controls(self, cfg) -> tuple:
+        """A job's configuration as the tab's inputs and settings controls (arch, recipe, epochs, seed, *KEYS)."""
+        return (cfg.arch, cfg.recipe, cfg.epochs, cfg.seed,
+                *(list(config.class_list(cfg.classes)) if k == "classes" else getattr(cfg, k) for k in cockpit.KEYS))
+
     def from_link(self, params: dict) -> tuple:
         """A shared link's query (?arch=mlp&lr_g=0.01...) -> the tab's inputs and settings
         controls, checked as a job's; None when the link holds no settings."""
         job = cockpit.from_query(params)
-        if job is None:
-            return None
-        cfg = cockpit.check_job(*job)
-        classes = list(config.class_list(cfg.classes))
-        return (cfg.arch, cfg.recipe, cfg.epochs, cfg.seed,
-                *(classes if k == "classes" else getattr(cfg, k) for k in cockpit.KEYS))
+        return None if job is None else self.controls(cockpit.check_job(*job))
 
     def trained(self, model, seed):
         """A Train job's model .zip and a seed -> its 8 images, the bundled model's for the same

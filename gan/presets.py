@@ -7,18 +7,17 @@ healthy base (textbook's loop, Adam at 5e-3 for both nets on batches of 32, so i
 epochs); the range mismatch is the report's own recipe, its SGD sped up the same way. Every fix
 undoes the one broken setting. Each preset names the meter that shows its failure ("shows"):
     ("fd", T):      FD of the final samples at least T (the samples are far from real garments);
-    ("entropy", T): the entropy of their class shares at most T bits (a few garments crowd out the
-                    rest; log2 10 bits is every class alike).
+    ("entropy", T): the entropy of their class shares at most T bits (gan.meters.collapse: a few
+                    garments crowd out the rest; log2 10 bits is every class alike).
 T lies about midway between the failure and its fix as measured, over several training seeds
 (benchmarks/presets.md); tests/test_presets.py runs each preset and its fix through gan.live.job.
 """
-import math
 from collections import OrderedDict
 
+from gan.cockpit import check_job
 from gan.config import Config
 
 SEED = 0            # the training seed the presets' test runs (the failures show at every seed tried)
-CLASS_FLOOR = 0.05  # a class counts as drawn when it holds more than this share of the samples
 BASE = dict(batch_size=32, lr_g=5e-3, lr_d=5e-3)  # on the textbook recipe: Adam, beta1 0.5, no EMA, no R1
 
 PRESETS = OrderedDict([
@@ -37,26 +36,22 @@ PRESETS = OrderedDict([
 ])
 
 
-def config(name: str, fixed: bool = False, seed: int = SEED) -> Config:
-    """The preset's training configuration (with its fix applied when fixed), resolved for the CPU."""
+def job(name: str, fixed: bool = False, seed: int = SEED) -> tuple:
+    """The preset as a Train job's inputs (arch, recipe, epochs, seed, settings), with its fix
+    applied when fixed: what gan.cockpit.check_job and /train take."""
     p = PRESETS[name]
-    settings = {**p["settings"], **(p["fix"] if fixed else {})}
-    return Config(arch=p["arch"], recipe=p["recipe"], epochs=p["epochs"], seed=seed, device="cpu",
-                  **settings).resolved()
+    return p["arch"], p["recipe"], p["epochs"], seed, {**p["settings"], **(p["fix"] if fixed else {})}
 
 
-def collapse(shares) -> tuple:
-    """Class shares (a dict class -> share, or a sequence of shares summing to 1) -> (their entropy
-    in bits, the number of classes above CLASS_FLOOR). Ten equal classes: (log2 10, 10); one: (0, 1)."""
-    values = list(shares.values()) if isinstance(shares, dict) else list(shares)
-    entropy = -sum(s * math.log2(s) for s in values if s > 0)
-    return entropy + 0.0, sum(s > CLASS_FLOOR for s in values)  # + 0.0: no -0.0 for one class
+def config(name: str, fixed: bool = False, seed: int = SEED) -> Config:
+    """The preset's training configuration, as the Train tab runs it (cockpit.check_job)."""
+    return check_job(*job(name, fixed, seed))
 
 
 def shows(name: str, stats: dict) -> bool:
-    """Whether a finished job's stats (gan.live's last Update: "fd", "class_shares") show the
+    """Whether a finished job's stats (gan.live's last Update: its meters, gan.meters) show the
     preset's failure on its meter."""
     meter, threshold = PRESETS[name]["shows"]
     if meter == "fd":
         return stats["fd"] >= threshold
-    return collapse(stats["class_shares"])[0] <= threshold
+    return stats["class_entropy"] <= threshold

@@ -22,7 +22,8 @@ LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES 
               fd_n=limits.TRAIN_FD_N, mlp_epochs=limits.TRAIN_MAX_EPOCHS["mlp"],
               cnn_epochs=limits.TRAIN_MAX_EPOCHS["cnn"], mlp_images=f"{10 * limits.TRAIN_PER_CLASS['mlp']:,}",
               cnn_images=f"{10 * limits.TRAIN_PER_CLASS['cnn']:,}", index_per_class=f"{limits.INDEX_PER_CLASS:,}",
-              index_images=f"{10 * limits.INDEX_PER_CLASS:,}", max_batch=limits.TRAIN_MAX_BATCH, steps_max=STEPS_MAX, history_fd=f"{limits.HISTORY_FD_N:,}",
+              index_images=f"{10 * limits.INDEX_PER_CLASS:,}", max_batch=limits.TRAIN_MAX_BATCH, steps_max=STEPS_MAX,
+              jobs=limits.TRAIN_JOBS_AT_ONCE, history_fd=f"{limits.HISTORY_FD_N:,}",
               eval_n=f"{limits.EVAL_N:,}", k_nearest=limits.NEAREST_K, max_pixels=f"{limits.MAX_PIXELS:,}")
 
 # The report's observations (课程报告 w5, section 3), quoted in its own words.
@@ -206,15 +207,17 @@ STRINGS = {
         'ining runs on a fixed, class-balanced subset of the training set ({mlp_images} images for the MLP, {cnn_imag'
         "es} for the CNN).\n\nWatch the class histogram, not only the loss. The report found that looking at a GAN's "
         'loss means little (本人认为看gan的loss意义不大): the losses can settle while the samples collapse to a few '
-        'classes, which FD and the histogram show.\n\nOne job runs at a time, on one CPU thread, for at most {cap_s} '
-        "s; other visitors' jobs wait in the queue and see their place.",
+        'classes, which FD and the histogram show: the meters say so, and raise an alarm when D wins, when G stalls, '
+        'and when the class count falls.\n\nUp to {jobs} jobs (a whole class) train at once, taking turns on the '
+        "CPU a second at a time, each for at most {cap_s} s of training; more wait in the queue and see their place.",
         '实时观察 GAN 的学习过程。**report** 是报告实际使用的方案，即课程模板：两个网络都用学习率 0.03 的普通 SGD，'
         '批大小 64，对判别器的 sigmoid 输出计算 BCE；真实图像只经过 ToTensor，取值在 [0, 1]，而生成器的 tanh 输出在 '
         '[-1, 1]，判别器仅凭像素的取值范围就能分辨真假。**textbook** 是 DCGAN 论文的训练方式（Adam 2e-4）；**tuned** '
         '是随附模型的方案（学习率更大的 Adam、生成器的 EMA，MLP 另加 R1 惩罚）。训练使用训练集中一个固定的、各类别均衡'
         '的子集（MLP {mlp_images} 张，CNN {cnn_images} 张）。\n\n请看类别分布，而不只是损失。报告中写道：“本人认为看g'
-        'an的loss意义不大”。损失可能已经平稳，样本却塌缩到少数几个类别，FD 和类别分布能看出这一点。\n\n同一时间只运行'
-        '一个训练任务，使用一个 CPU 线程，每个任务最长 {cap_s} 秒；其他访客的任务排队等候，并能看到自己的位置。'),
+        'an的loss意义不大”。损失可能已经平稳，样本却塌缩到少数几个类别，FD 和类别分布能看出这一点：'
+        '仪表会显示出来，并在判别器占上风、生成器停滞、类别数下降时发出警报。\n\n最多 {jobs} 个训练任务（一整个班）'
+        '同时进行，轮流使用 CPU，每次一秒；每个任务最多训练 {cap_s} 秒；更多的任务排队等候，并能看到自己的位置。'),
     "train.recipe": ('recipe', '训练方案'),
     "train.epochs": (
         'epochs (MLP 1-{mlp_epochs}, CNN 1-{cnn_epochs})',
@@ -253,6 +256,7 @@ STRINGS = {
     "train.optimizer_d": ("D's optimizer", '判别器的优化器'),
     "train.lr_g": ("G's learning rate", '生成器的学习率'),
     "train.lr_d": ("D's learning rate", '判别器的学习率'),
+    "train.beta1": ("Adam's beta1 (momentum; both networks)", 'Adam 的 beta1（动量；两个网络都用）'),
     "train.batch_size": ('batch size (1-{max_batch})', '批大小（1-{max_batch}）'),
     "train.label_smoothing": (
         "one-sided label smoothing (real images' target 1 - s; BCE losses only)",
@@ -416,6 +420,8 @@ STRINGS = {
     "name.lr_g": ("lr_g (G's learning rate)", '生成器学习率 lr_g'),
     "name.lr_d": ("lr_d (D's learning rate)", '判别器学习率 lr_d'),
     "name.batch_size": ('batch_size', '批大小 batch_size'),
+    "name.beta1": ("beta1 (Adam's momentum)", 'Adam 动量 beta1'),
+    "name.preset": ('preset', '预设'),
     "name.label_smoothing": ('label_smoothing', '标签平滑 label_smoothing'),
     "name.ema_decay": ('ema_decay', '滑动平均衰减率 ema_decay'),
     "name.r1_gamma": ('r1_gamma', 'R1 惩罚权重 r1_gamma'),
@@ -423,6 +429,9 @@ STRINGS = {
     "name.amounts": ('amounts', '幅度'),
     # Train tab: presets that teach (gan/presets.py), each a failure with its fix one click away
     "preset.fix": ('Apply the fix', '应用修正'),
+    "preset.choose": (
+        'Presets that teach: each shows one way a GAN fails; read what to look for, Train, then apply the fix and '
+        'Train again', '教学预设：每个预设展示 GAN 失败的一种方式；先看提示，训练，再应用修正后重新训练'),
     "preset.d_too_strong": ('D too strong', '判别器太强'),
     "preset.d_too_strong.look": (
         'D learns ten times faster than G, so it wins nearly every round: its outputs on real and on generated images '
@@ -439,11 +448,12 @@ STRINGS = {
         '最终明显高于修正后的训练，样本也挤进更少的类别。修正：让生成器每个批次只走一步，和判别器一样。'),
     "preset.range_mismatch": ("The report's range mismatch", '报告中的取值范围不匹配'),
     "preset.range_mismatch.look": (
-        "This is the report's recipe: real images stay in [0, 1] while G's tanh draws in [-1, 1], so G learns to "
+        "This is the report's recipe, sped up (SGD at 0.1 on batches of 32): real images stay in [0, 1] while G's "
+        "tanh draws in [-1, 1], so G learns to "
         'paint on a grey background and D can spot a fake by its pixel range alone: FD stays far above the fixed '
         "run's and almost every sample is classified as one garment. The fix scales the real images to [-1, 1], "
         'the range G draws in.',
-        '这就是报告的方案：真实图像的取值在 [0, 1]，生成器的 tanh 却在 [-1, 1] 中作画，于是生成器学会在灰色背景上'
+        '这就是报告的方案（加快了：SGD 学习率 0.1，批大小 32）：真实图像的取值在 [0, 1]，生成器的 tanh 却在 [-1, 1] 中作画，于是生成器学会在灰色背景上'
         '作画，判别器仅凭像素的取值范围就能认出假图：FD 一直远高于修正后的训练，几乎所有样本都被判为同一种衣物。'
         '修正：把真实图像缩放到 [-1, 1]，与生成器的取值范围一致。'),
     "preset.mode_collapse": ('Mode collapse', '模式崩溃'),

@@ -6,6 +6,7 @@ from gan import garment
 from gan.cockpit import KEYS
 from gan.config import CHOICES, RANGES, STEPS_MAX
 from gan.data import CLASSES
+from gan.presets import PRESETS
 from gan.ui import I18N, go_button, plot, seed_box
 
 
@@ -58,7 +59,7 @@ def settings_panel(values: tuple) -> list:
                  "real_range": choose("real_range")}
         with gr.Row():
             c |= {"optimizer_g": choose("optimizer_g"), "lr_g": number("lr_g"), "optimizer_d": choose("optimizer_d"),
-                  "lr_d": number("lr_d")}
+                  "lr_d": number("lr_d"), "beta1": number("beta1")}
         with gr.Row():
             c |= {"batch_size": number("batch_size", step=1), "label_smoothing": gr.Slider(
                       0, RANGES["label_smoothing"][1], value=v["label_smoothing"], step=0.05,
@@ -67,6 +68,15 @@ def settings_panel(values: tuple) -> list:
         c["classes"] = gr.CheckboxGroup([(I18N(f"class.{i}"), i) for i in range(len(CLASSES))], value=v["classes"],
                                         label=I18N("train.classes"), elem_id="train-classes")
     return [c[k] for k in KEYS]
+
+
+def preset_row():
+    """The presets that teach (gan.presets): (a radio of them, the words on what to look for, the fix button)."""
+    with gr.Row():
+        chosen = gr.Radio([(I18N(f"preset.{k}"), k) for k in PRESETS], value=None, label=I18N("preset.choose"),
+                          elem_id="train-preset")
+        fix = gr.Button(I18N("preset.fix"), scale=0, elem_id="train-fix")
+    return chosen, gr.Markdown(elem_id="train-look"), fix
 
 
 def train_panel(page, d):

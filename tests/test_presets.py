@@ -4,10 +4,11 @@ not; the fix changes only the settings it names; the collapse meter's entropy an
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 import torch
 
-from gan import live, nearest, presets, weights
+from gan import live, meters, nearest, presets, weights
 
 RUNS = {}  # repr(config) -> the final stats: the three fixes back to the same base train once
 
@@ -15,7 +16,7 @@ RUNS = {}  # repr(config) -> the final stats: the three fixes back to the same b
 def final_stats(cfg) -> dict:
     key = repr(cfg)
     if key not in RUNS:
-        images, feats = live.subset(nearest.load_index(weights.NEAREST_INDEX), cfg.arch)
+        images, feats = live.subset(nearest.load_index(weights.NEAREST_INDEX), cfg)
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
@@ -30,7 +31,7 @@ def final_stats(cfg) -> dict:
 @pytest.mark.parametrize("name", list(presets.PRESETS))
 def test_each_preset_shows_its_failure_and_its_fix_does_not(name):
     broken, fixed = final_stats(presets.config(name)), final_stats(presets.config(name, fixed=True))
-    meters = {k: (s["fd"], presets.collapse(s["class_shares"])) for k, s in (("preset", broken), ("fix", fixed))}
+    meters = {k: (s["fd"], s["class_entropy"], s["classes_drawn"]) for k, s in (("preset", broken), ("fix", fixed))}
     assert presets.shows(name, broken), meters
     assert not presets.shows(name, fixed), meters
 
@@ -51,6 +52,8 @@ def test_the_fix_changes_only_the_settings_it_names(name):
     ([0.9, 0.05, 0.05] + [0.0] * 7, -(0.9 * math.log2(0.9) + 0.1 * math.log2(0.05)), 1),  # 5% is not above 5%
 ])
 def test_collapse_is_the_entropy_and_the_classes_above_five_percent(shares, entropy, classes):
-    for given in (shares, {f"class {i}": s for i, s in enumerate(shares)}):  # a list, or the stats' dict
-        got = presets.collapse(given)
-        assert got == (pytest.approx(entropy), classes)
+    """gan.meters.collapse of samples whose classifier probabilities pick these shares of 20 samples."""
+    labels = np.repeat(np.arange(10), np.round(np.array(shares) * 20).astype(int))
+    got = meters.collapse(np.eye(10)[labels])
+    assert (got["class_entropy"], got["classes_drawn"]) == (pytest.approx(entropy, abs=1e-3), classes)
+    assert got["class_shares"] == pytest.approx(shares)
