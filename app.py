@@ -182,7 +182,8 @@ def train_tab(state: Demo, page: Page):
     preset.input(handler(state.preset), preset, [*inputs, look], preprocess=False, api_visibility="private")
     fix.click(handler(state.preset_fix), [preset, *controls], controls, preprocess=False, api_visibility="private")
     gr.on([c.change for c in inputs], handler(state.reproduce), inputs, [outputs[-1], settings, link],
-          preprocess=False, api_visibility="private").success(None, link, None, js=SET_LINK)
+          preprocess=False, api_visibility="private",  # changes in a burst (a preset, a link): the last one counts
+          trigger_mode="always_last").success(None, link, None, js=SET_LINK)
     job = go.click(handler(state.settings_of), [busy, *controls], [busy, settings], preprocess=False,
                    concurrency_limit=None, api_visibility="private").success(
         handler(state.train), [arch, recipe, epochs, seed, settings], list(outputs), api_name="train",

@@ -351,3 +351,76 @@ def test_draw_a_garment_invert_it_and_edit_it(page):
     latent = json.loads(latent_box.input_value())
     assert len(latent) == 100 and latent != json.loads(example_latent)  # the inverted latent, handed to Edit
     text_in(page, "garment-info", "reconstruction_label")
+
+
+def open_train_tab(page, settings=True):
+    page.get_by_role("tab", name="Train it yourself").click()
+    if settings:
+        page.get_by_text(text.t("en", "train.settings")).click()
+
+
+def command_shown(page, *parts, timeout_s: float = 30) -> str:
+    """The reproduce command once it holds every one of parts (it follows the settings controls)."""
+    page.wait_for_function("([parts]) => { const t = document.querySelector('#train-command textarea');"
+                           " return t && parts.every(p => t.value.includes(p)); }", arg=[list(parts)],
+                           timeout=timeout_s * 1000)
+    return page.locator("#train-command textarea").input_value()
+
+
+def test_every_train_setting_reaches_the_command_the_address_and_the_job(page):
+    """Each settings control of the Train tab, set in the page: the reproduce command names each
+    value as train.py takes it, the page's address holds it, and a job trains with it (its stats
+    and its meters, as gauges, after it ends)."""
+    open_train_tab(page)
+
+    def box(key, value):  # a number box, or a slider's own number box
+        field = page.locator(f"#train-{key} input[type=number]").first
+        field.fill(str(value))
+        field.press("Enter")
+
+    def pick(key, value):
+        page.locator(f"#train-{key}").get_by_text(value, exact=True).click()
+    box("d_steps", 2), box("g_steps", 3), pick("loss", "ns-logits"), pick("real_range", "-1..1")
+    pick("optimizer_g", "adam"), box("lr_g", 0.002), pick("optimizer_d", "adam"), box("lr_d", 0.001)
+    box("beta1", 0.6), box("batch_size", 50), box("label_smoothing", 0.1), box("ema_decay", 0.9), box("r1_gamma", 1)
+    for name in ("Coat", "Bag"):
+        page.locator("#train-classes").get_by_text(name, exact=True).click()
+    expected = ("--d-steps 2", "--g-steps 3", "--loss ns-logits", "--real-range -1..1", "--optimizer-g adam",
+                "--lr-g 0.002", "--optimizer-d adam", "--lr-d 0.001", "--beta1 0.6", "--batch-size 50",
+                "--label-smoothing 0.1", "--ema-decay 0.9", "--r1-gamma 1.0", "--classes 0,1,2,3,5,6,7,9")
+    command_shown(page, *expected)
+    for part in ("d_steps=2", "lr_g=0.002", "beta1=0.6", "classes=0%2C1%2C2%2C3%2C5%2C6%2C7%2C9"):
+        assert part in page.url, (part, page.url)
+    epochs = page.get_by_label(text.t("en", "train.epochs")).first
+    epochs.fill("1")
+    epochs.press("Enter")
+    page.get_by_role("button", name="Train", exact=True).click()
+    text_in(page, "train-meters", "epoch 1 of 1 ·")  # a 1-epoch job says so at its end only
+    for key in ("d_acc_real", "d_acc_fake", "class_entropy", "classes_drawn"):
+        value = float(page.locator(f"#meter-{key}").get_attribute("value"))
+        assert 0 <= value <= float(page.locator(f"#meter-{key}").get_attribute("max")), key
+    assert page.locator("#train-meters .alarms li, #train-meters .no-alarm").count() >= 1
+    assert page.locator("#train-settings").inner_text().count('"lr_g"') == 1
+    assert marks(page, "train-dacc", "line", 2) == 2
+
+
+def test_a_preset_its_fix_and_a_shared_link(page, context, server):
+    """Mode collapse, then its fix, one click each: the words on what to look for, and the
+    command that follows (beta1 0.9, then the recipe's own 0.5). The page's address then opens the
+    Train tab with those settings in a new page; a link with a bad value gets the project's message."""
+    open_train_tab(page, settings=False)
+    page.locator("#train-preset").get_by_text("Mode collapse", exact=True).click()
+    page.locator("#train-look").get_by_text("Adam's momentum at 0.9").wait_for()
+    command_shown(page, "--recipe textbook", "--epochs 2", "--beta1 0.9", "--lr-g 0.005", "--batch-size 32")
+    page.get_by_role("button", name="Apply the fix").click()
+    page.wait_for_function("() => !document.querySelector('#train-command textarea').value.includes('--beta1')")
+    fixed = command_shown(page, "--lr-g 0.005", "--batch-size 32")
+    assert "beta1" not in page.url and "lr_g=0.005" in page.url
+    shared = context.new_page()
+    try:
+        shared.goto(page.url, wait_until="domcontentloaded")
+        assert command_shown(shared, fixed) == fixed  # the Train tab, open, with the same settings
+        shared.goto(server + "?arch=mlp&lr_g=0", wait_until="domcontentloaded")
+        shared.get_by_text("lr_g (G's learning rate) must be a finite number from 1e-06 to 1, got 0").first.wait_for()
+    finally:
+        shared.close()

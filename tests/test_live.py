@@ -70,6 +70,12 @@ def test_a_short_job_streams_and_ends_with_a_loadable_model(client, tmp_path, re
     shares = np.bincount(probs.argmax(1), minlength=10) / TRAIN_FD_N
     assert list(final["class_shares"]) == list(CLASSES)
     np.testing.assert_allclose(list(final["class_shares"].values()), shares, atol=1e-4)
+    for st in stats:  # every meter, by name, in every update: the collapse meter from its class shares
+        shares = list(st["class_shares"].values())
+        assert st["class_entropy"] == pytest.approx(-sum(p * np.log2(p) for p in shares if p > 0), abs=2e-3)
+        assert st["classes_drawn"] == sum(p > 0.05 for p in shares)
+        assert all(0 <= st[k] <= 1 for k in ("d_acc_real", "d_acc_fake", "d_real", "d_fake"))
+        assert {"d_loss", "g_loss", "fd", "alarms", "d_verdict_reals", "meter_n"} <= set(st)
     fd_rows = outputs[-1][3]["data"]
     assert [row[0] for row in fd_rows] == list(range(1, epochs + 1)) and fd_rows[-1][1] == final["fd"]
 
