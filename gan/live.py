@@ -19,8 +19,10 @@ import io
 import json
 import logging
 import tempfile
+import secrets
 import threading
 import time
+import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +32,8 @@ import torch
 
 from gan import training, weights
 from gan.checkpoint import StopRequest
-from gan import meters
-from gan.checks import InputError
+from gan import checkpoint, meters
+from gan.checks import InputError, choice
 from gan.config import Config, class_list
 from gan.data import CLASSES
 from gan.ema import sampling_copy
@@ -70,11 +72,64 @@ class Places:
                     self.free += 1
 
 
+class Control:
+    """A job's time, as other requests move it (/control, the tab's buttons): pause; one-off steps
+    of D, G or both while paused; resume; stop. The job asks plan() before each step and halted()
+    after it; its stream waits (holding no place) while it is halted."""
+
+    def __init__(self):
+        self.cond, self.paused, self.stopped, self.steps = threading.Condition(), False, False, collections.deque()
+
+    def act(self, action: str) -> None:
+        """pause, resume, stop, or step_d / step_g / step_both (paused only: one step of that)."""
+        with self.cond:
+            if action.startswith("step_"):
+                if not self.paused:
+                    raise InputError("not_paused")
+                self.steps.append(STEPS[action])
+            else:
+                self.paused = action == "pause" or (self.paused and action != "resume")
+                self.stopped |= action == "stop"
+                self.steps.clear()
+            self.cond.notify_all()
+
+    def plan(self):
+        """(d_steps, g_steps) of the next step: a one-off step asked for while paused, else None."""
+        with self.cond:
+            return self.steps.popleft() if self.paused and self.steps else None
+
+    def halted(self) -> bool:
+        with self.cond:
+            return self.paused and not self.steps and not self.stopped
+
+    def may_go(self, timeout: float) -> bool:
+        """Whether the job may compute its next update: at once if it is not halted, else once it
+        is resumed or a step is asked for; False when it is stopped, or still halted after timeout."""
+        with self.cond:
+            self.cond.wait_for(lambda: not (self.paused and not self.steps) or self.stopped, timeout)
+            return not self.stopped and not (self.paused and not self.steps)
+
+
+STEPS = {"step_d": (1, 0), "step_g": (0, 1), "step_both": (1, 1)}  # a one-off step: (D's updates, G's)
+ACTIONS = ("pause", "resume", "stop", *STEPS)
+JOBS = weakref.WeakValueDictionary()  # job id (stats["job"]) -> its Control, while the job lives
+
+
+def control(job_id, action) -> None:
+    """Another request's action on a running job (its id is in every update's stats)."""
+    action = choice(action, "action", ACTIONS)
+    found = JOBS.get(job_id) if isinstance(job_id, str) else None
+    if found is None:
+        raise InputError("no_job")
+    found.act(action)
+
+
 # app.py's queue lets TRAIN_JOBS_AT_ONCE jobs under way; each computes its updates holding one of these
 # places, a second of training at a time (one_at_a_time), so a class's jobs take turns on the cores.
 PLACES = Places(TRAIN_PLACES)
 EVAL_SEED = 10_000_019     # their latents: the same every epoch, as gan.metrics uses
 UPDATE_S = 1.0             # seconds of training between two updates (a Stop lands between them)
+PAUSE_MAX_S = 600.0        # a job paused this long ends (its page may be gone: nothing else would end it)
 CURVE_EVERY = 10           # steps per point of the loss curves (their mean)
 
 
@@ -97,6 +152,7 @@ class Update:
     shares: list = None        # class shares behind the collapse meter (stats["meter_n"] samples)
     model: bytes = None        # the finished model, zipped, in the last update only
     reals: np.ndarray = None   # uint8 (REAL_ROW, 28, 28): the real images D's verdicts (stats) are on
+    checkpoint: bytes = None   # at each epoch end and pause: gan.checkpoint's file, to go on or fork from
 
 
 def zipped(G, arch: str) -> bytes:
@@ -116,18 +172,26 @@ def preview(G, z) -> np.ndarray:
 
 
 def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier,
-        cap_s: float, update_s: float = UPDATE_S, clock=time.monotonic):
+        cap_s: float, update_s: float = UPDATE_S, clock=time.monotonic, control: Control = None, start=None):
     """Train per cfg on images_u8 (uint8 (N, 1, 28, 28)), yielding an Update after every
-    update_s seconds of training and at every epoch end; the last Update has stats["done"] and
-    the model. After cap_s seconds of training (time spent computing, not waiting between
-    updates) the job ends early (stats["capped"]) with the model it has. Closing the generator
-    (Stop, a closed page) ends it after the current step."""
+    update_s seconds of training, at every epoch end and at a pause (those two with a checkpoint);
+    the last Update has stats["done"] and the model. start: a checkpoint's (tensors, metadata) to
+    go on from, with cfg's settings (the same ones: bit-identical to the job it came from; others: a
+    fork). After cap_s seconds of training (time spent computing, not waiting between updates) the
+    job ends early (stats["capped"]) with the model it has. Closing the generator (Stop, a closed
+    page) ends it after the current step; control (registered in JOBS under stats["job"]) pauses it."""
     run = training.new_run(cfg, images_u8)
+    if start is not None:
+        go_on_from(run, *start)
+    control = control or Control()
+    job_id = secrets.token_urlsafe(12)  # unguessable: only the job's own page or client can move it
+    JOBS[job_id] = control
     z_grid, z_eval = latents(training.GRID_SEED, 64), latents(EVAL_SEED, TRAIN_FD_N)
     row = torch.linspace(0, len(images_u8) - 1, meters.REAL_ROW).long()  # a fixed row of real images, across classes
     reals_u8, reals_row = images_u8[row, 0].numpy(), run.reals[row]      # ...and as D sees them in training
     n_keys = len(training.KEYS)
-    step = seen = 0
+    step = run.epoch * run.steps + run.step
+    seen = step * run.batch
     curve, n_curve, window, n_window = torch.zeros(n_keys), 0, torch.zeros(n_keys), 0
     curves, fds, alarms, before, trained = [], [], meters.Alarms(), None, 0.0
     cap = StopRequest()  # set at cap_s: the job ends after that step, with the model it has
@@ -135,7 +199,7 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
     log.info("train job %s: started", name)
     t0 = last = clock()
 
-    def update(G, done=False, model=None, class_probs=None):
+    def update(G, done=False, model=None, class_probs=None, checkpoint_of=None):
         """An Update of G's images now, the meters over the steps since the last one."""
         nonlocal window, n_window, before, trained
         images = generate(G, z_grid)
@@ -158,12 +222,14 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
                  "alarms": alarms.update(epoch, losses.get("d_acc_real"), losses.get("d_acc_fake"), change,
                                          shown["classes_drawn"]),
                  "d_verdict_fakes": meters.verdicts(run.D, images),
-                 "d_verdict_reals": meters.verdicts(run.D, reals_row), "done": done, "capped": cap.requested}
-        return Update(stats, grid(to_uint8(images)), list(curves), list(fds), shown["class_shares"], model, reals_u8)
+                 "d_verdict_reals": meters.verdicts(run.D, reals_row), "done": done, "capped": cap.requested,
+                 "paused": control.halted(), "job": job_id}
+        return Update(stats, grid(to_uint8(images)), list(curves), list(fds), shown["class_shares"], model, reals_u8,
+                      checkpoint_of and checkpoint.to_bytes(checkpoint_of))
 
     try:
         while run.epoch < cfg.epochs and not cap.requested:
-            for i, losses in training.epoch_steps(run, cap):  # train.py's epochs, step by step
+            for i, losses in training.epoch_steps(run, cap, control.plan):  # train.py's epochs, step by step
                 step, seen = step + 1, seen + run.batch
                 values = torch.stack([v.detach() for v in losses])
                 curve, window, n_curve, n_window = curve + values, window + values, n_curve + 1, n_window + 1
@@ -173,6 +239,9 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
                     curve, n_curve = torch.zeros(n_keys), 0
                 if trained + clock() - last > cap_s:
                     cap.set()  # this step was the last
+                elif control.halted() and i < run.steps - 1:  # paused: the stream waits (one_at_a_time)
+                    yield update(run.ema, checkpoint_of=run)
+                    last = clock()
                 elif clock() - last >= update_s and i < run.steps - 1:
                     yield update(run.ema)  # the EMA copy tracks G (decay 0: it is G)
                     last = clock()
@@ -183,7 +252,7 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
             feats, probs = classify(classifier, generate(sampler, z_eval))
             fds.append({"epoch": run.epoch, "FD": round(frechet_distance(real_feats, feats.astype(np.float64)), 3)})
             if run.epoch < cfg.epochs:
-                yield update(sampler, class_probs=probs)
+                yield update(sampler, class_probs=probs, checkpoint_of=run)
                 last = clock()
         if run.epoch < cfg.epochs:  # capped within an epoch: its samples were not classified yet
             sampler, probs = sampling_copy(run.ema, cfg), None
@@ -192,13 +261,35 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
         log.info("train job %s: ended after %d steps", name, step)
 
 
-def one_at_a_time(updates):
+def go_on_from(run, tensors: dict, meta: dict) -> None:
+    """run put where a checkpoint left it, to train on with run's own settings: its optimizers'
+    states kept where they are the same kind, with run's learning rates and betas; InputError if
+    the checkpoint is not one this run can go on from."""
+    same = all(meta.get("settings", {}).get(k) == getattr(run.cfg, k) for k in ("optimizer_g", "optimizer_d"))
+    try:
+        checkpoint.restore(run, tensors, meta, optimizers=same)
+    except checkpoint.CheckpointError:
+        raise InputError("bad_checkpoint") from None
+    for opt, lr in ((run.opt_g, run.cfg.lr_g), (run.opt_d, run.cfg.lr_d)):
+        for group in opt.param_groups:
+            group["lr"] = lr
+            if "betas" in group:
+                group["betas"] = (run.cfg.beta1, run.cfg.beta2)
+    if run.epoch >= run.cfg.epochs:
+        raise InputError("no_epochs_left", done=run.epoch)
+
+
+def one_at_a_time(updates, control: Control = None):
     """updates' items, each computed while holding one of PLACES, none held between them: a
     stopped job is no longer asked for items, and the thread still computing its last one keeps
-    its place until that is done, so the next job does not start training beside it."""
+    its place until that is done, so the next job does not start training beside it. A paused job
+    (control) waits here, holding no place, until it may go on; stopped, or paused for
+    PAUSE_MAX_S, it ends."""
     updates = iter(updates)
     try:
         while True:
+            if control is not None and not control.may_go(PAUSE_MAX_S):
+                return
             with PLACES.held():
                 item = next(updates, None)
             if item is None:
