@@ -15,9 +15,10 @@ from gan.limits import (CACHE_AGE_S, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_
                         TRAIN_MAX_EPOCHS)
 from gan.ui_lab import lab_tab
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, SET_LINK, Page, button, from_address, gallery, go_button, handler,
-                    index_slider, json_box, model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box,
+                    index_slider, last_as_choices, json_box, model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box,
                     seed_row, slider, table)
-from gan.ui_groups import beside_bundled, edit_row, follows, preset_row, settings_panel, sketchpad, train_panel
+from gan.ui_groups import (beside_bundled, edit_row, follows, preset_row, settings_panel, sketchpad, time_row,
+                           train_panel)
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
@@ -163,13 +164,15 @@ def train_tab(state: Demo, page: Page):
     gr.Markdown(I18N("train.intro"))
     d, job = page.defaults(state.train_example), cockpit.DEFAULT_JOB  # a finished job of the default inputs
     with gr.Row():
-        arch, recipe = model_radio(job["arch"]), radio("train.recipe", list(RECIPES), job["recipe"])
+        arch = model_radio(job["arch"], elem_id="train-arch")
+        recipe = radio("train.recipe", list(RECIPES), job["recipe"], elem_id="train-recipe")
         epochs = slider("train.epochs", 1, TRAIN_MAX_EPOCHS[job["arch"]], job["epochs"])
         seed = gr.Number(job["seed"], label=I18N("train.seed"), step=1, elem_id="train-seed")
     preset, look, fix = preset_row()
     controls = settings_panel(state.recipe_settings(job["arch"], job["recipe"]))
     with gr.Row():
         go, stop = go_button("train.go"), button("train.stop", variant="stop", scale=0, elem_id="train-stop")
+    moves, start, back, fork = time_row()
     outputs, settings = train_panel(page, d)
     link = gr.Textbox(visible=False)  # the page address's query for the settings shown (cockpit.query)
     try_seed, try_go, yours, bundled, try_labels = beside_bundled()
@@ -181,15 +184,26 @@ def train_tab(state: Demo, page: Page):
           api_visibility="private")
     preset.input(handler(state.preset), preset, [*inputs, look], preprocess=False, api_visibility="private")
     fix.click(handler(state.preset_fix), [preset, *controls], controls, preprocess=False, api_visibility="private")
-    gr.on([c.change for c in inputs], handler(state.reproduce), inputs, [outputs[-1], settings, link],
+    command, stats = outputs[8], outputs[5]
+    gr.on([c.change for c in inputs], handler(state.reproduce), inputs, [command, settings, link],
           preprocess=False, api_visibility="private",  # changes in a burst (a preset, a link): the last one counts
           trigger_mode="always_last").success(None, link, None, js=SET_LINK)
-    job = go.click(handler(state.settings_of), [busy, *controls], [busy, settings], preprocess=False,
-                   concurrency_limit=None, api_visibility="private").success(
-        handler(state.train), [arch, recipe, epochs, seed, settings], list(outputs), api_name="train",
-        preprocess=False, concurrency_limit=TRAIN_JOBS_AT_ONCE, concurrency_id="train")  # the rest queue
-    job.then(lambda: False, None, busy, api_visibility="private")
-    stop.click(lambda: False, None, busy, cancels=[job], api_visibility="private")
+    jobs = []
+    for press, begin in ((go, start), (fork, back)):  # from the file given (or none), or from a checkpoint of the last job
+        job = press.click(handler(state.settings_of), [busy, *controls], [busy, settings], preprocess=False,
+                           concurrency_limit=None, api_visibility="private").success(
+            last_as_choices(handler(state.train)), [arch, recipe, epochs, seed, settings, begin], [*outputs, back],
+            preprocess=False,
+            concurrency_limit=TRAIN_JOBS_AT_ONCE, concurrency_id="train",  # the rest queue
+            **({"api_name": "train"} if press is go else {"api_visibility": "private"}))
+        job.then(lambda: False, None, busy, api_visibility="private")
+        jobs.append(job)
+    gr.api(handler(state.control), api_name="control")  # (stats["job"], action): a script's; first, to keep the name
+    for action, press in moves.items():
+        press.click(handler(state.control), [stats, gr.State(action)], None, preprocess=False,
+                    api_visibility="private")
+    stop.click(handler(state.control), [stats, gr.State("stop")], None, preprocess=False, cancels=jobs,
+               api_visibility="private").then(lambda: False, None, busy, api_visibility="private")
     try_go.click(handler(state.trained), [outputs[6], try_seed], [yours, bundled, try_labels], api_name="trained")
     # a shared link (the address SET_LINK writes) opens this tab with its settings
     return lambda blocks, tabs: blocks.load(from_address(state.from_link, inputs, tabs, "train"), None, [*inputs, tabs],

@@ -110,7 +110,8 @@ def restore(run, tensors: dict, meta: dict, optimizers: bool = True) -> None:
         raise CheckpointError("its tensors are not those of this model")
     try:
         epoch, step, wall, history = int(meta["epoch"]), int(meta["step"]), float(meta["wall"]), list(meta["history"])
-        states = {name: optimizer_state(getattr(run, name), meta[name], opt, name) for name in ("opt_g", "opt_d")}
+        states = {name: optimizer_state(getattr(run, name), meta[name], opt, name)
+                  for name in ("opt_g", "opt_d") if optimizers}
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"its metadata is incomplete ({e})") from None
     if not 0 <= step <= run.steps or epoch < 0:
@@ -118,9 +119,8 @@ def restore(run, tensors: dict, meta: dict, optimizers: bool = True) -> None:
     for name in ("G", "D", "ema"):
         getattr(run, name).load_state_dict({k[len(name) + 1:]: v for k, v in model.items()
                                             if k.startswith(name + ".")}, strict=True)
-    if optimizers:
-        for name, state in states.items():
-            getattr(run, name).load_state_dict(state)
+    for name, state in states.items():
+        getattr(run, name).load_state_dict(state)
     run.noise.set_state(model["noise_rng"])
     run.epoch, run.step, run.wall, run.history = epoch, step, wall, history
 

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from gan import cockpit, config, examples, live, meters, presets
-from gan.checks import InputError, choice
+from gan import checkpoint, cockpit, config, examples, live, meters, presets
+from gan.checks import InputError, choice, token
 from gan.data import CLASSES
 from gan.limits import N_IMAGES
 from gan.sampling import check_seed, sample, tiles, upscale
@@ -65,7 +65,8 @@ def meter_html(stats: dict) -> Said:
                      ips=stats["img_per_s"], secs=stats["train_seconds"])
         entropy = t(lang, "meter.entropy", n=stats["meter_n"], bits=stats["class_entropy"], max_bits=math.log2(n))
         drawn = t(lang, "meter.classes", k=stats["classes_drawn"], n=n, floor=f"{100 * meters.CLASS_FLOOR:g}")
-        parts = [f'<div class="progress">{html.escape(progress)}</div>',
+        paused = f'<div class="paused">{html.escape(t(lang, "meter.paused"))}</div>' if stats.get("paused") else ""
+        parts = [f'<div class="progress">{html.escape(progress)}</div>{paused}',
                  loss("d_loss"), loss("g_loss"), percent("d_acc_real"), percent("d_acc_fake"),
                  gauge("class_entropy", stats["class_entropy"], math.log2(n), entropy),
                  gauge("classes_drawn", stats["classes_drawn"], n, drawn),
@@ -80,20 +81,49 @@ def meter_html(stats: dict) -> Said:
 
 
 class TrainTab:
-    def train(self, arch, recipe, epochs, seed, settings=None):
-        """A live training job (gan.live) of the recipe with settings over it (gan.cockpit): streams
-        (D's view, losses, D's accuracies, FD per epoch, class histogram, stats with every meter,
-        the model .zip path once done (else None), the meters as gauges, the reproduce command)."""
+    def train(self, arch, recipe, epochs, seed, settings=None, start=None):
+        """A live training job (gan.live) of the recipe with settings over it (gan.cockpit), from the
+        beginning or from a checkpoint (start: a file; the same settings go on bit-identically,
+        others fork). Streams (D's view, losses, D's accuracies, FD per epoch, class histogram,
+        stats with every meter, the model .zip once done (else None), the meters as gauges, the
+        reproduce command, the latest checkpoint file, and this job's checkpoints so far as
+        [{"label", "path"}] to go back to)."""
         cfg = cockpit.check_job(arch, recipe, epochs, seed, settings)
+        begin = self.checkpoint_in(start, cfg.arch)
         images, feats = live.subset(self.index, cfg)
-        command = cockpit.command(cfg)
-        for u in live.one_at_a_time(live.job(cfg, images, feats, self.classifier, self.train_cap_s)):
-            yield self.shown(u, command)
+        command, control, saved = cockpit.command(cfg), live.Control(), []
+        updates = live.job(cfg, images, feats, self.classifier, self.train_cap_s, control=control, start=begin)
+        for u in live.one_at_a_time(updates, control):
+            if u.checkpoint:
+                saved.append({"label": Words("train.checkpoint_at", epoch=u.stats["epoch"], step=u.stats["step"]),
+                              "path": self.store_file(u.checkpoint, ".safetensors")})
+            yield (*self.shown(u, command), saved[-1]["path"] if saved else None, list(saved))
+
+    def checkpoint_in(self, start, arch: str):
+        """A checkpoint to start from (None; a file as a client or the page sends it, {"path": ...};
+        or the path of one this app handed out) -> its (tensors, metadata), read and checked."""
+        if start is None:
+            return None
+        path = self.uploaded(start.get("path") if isinstance(start, dict) else start)
+        if not path.is_file() or path.stat().st_size > checkpoint.MAX_BYTES:
+            raise InputError("bad_checkpoint")
+        try:
+            tensors, meta = checkpoint.read(path.read_bytes())
+        except checkpoint.CheckpointError:
+            raise InputError("bad_checkpoint") from None
+        if meta.get("arch") != arch:
+            raise InputError("checkpoint_arch", arch=token(meta.get("arch")), want=arch)
+        return tensors, meta
+
+    def control(self, job: str, action: str) -> None:
+        """Pause, resume or stop a running job, or step it once (D, G or both) while paused: job is
+        its id (stats["job"]), or the stats themselves (the page's)."""
+        live.control(job.get("job") if isinstance(job, dict) else job, action)
 
     def train_example(self):
         """What the tab opens with: the last update of a finished job of its default inputs
         (gan.examples: MLP, report, 10 epochs, seed 0), without its model."""
-        return self.shown(examples.train_update(), cockpit.command(cockpit.check_job(**examples.TRAIN_JOB)))
+        return (*self.shown(examples.train_update(), cockpit.command(cockpit.check_job(**examples.TRAIN_JOB))), None, [])
 
     def shown(self, u: live.Update, command: str) -> tuple:
         """A job's update as the tab's outputs."""

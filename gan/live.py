@@ -256,7 +256,7 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
                 last = clock()
         if run.epoch < cfg.epochs:  # capped within an epoch: its samples were not classified yet
             sampler, probs = sampling_copy(run.ema, cfg), None
-        yield update(sampler, done=True, model=zipped(sampler, cfg.arch), class_probs=probs)
+        yield update(sampler, done=True, model=zipped(sampler, cfg.arch), class_probs=probs, checkpoint_of=run)
     finally:  # done, capped, or closed at a yield (Stop, a closed page)
         log.info("train job %s: ended after %d steps", name, step)
 

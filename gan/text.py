@@ -15,7 +15,8 @@ from gan.data import CLASSES
 
 LANGUAGES = ("en", "zh-CN")
 DEFAULT = "en"
-SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes", "lab.fallback", "meter.", "alarm.")  # templates filled per call, not page text
+SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes", "lab.fallback", "meter.", "alarm.",
+               "train.checkpoint_at")  # templates filled per call, not page text
 LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES - 1, z=limits.Z_POSITIONS,
               top=limits.Z_POSITIONS - 1, items=limits.MAX_ITEMS, vmax=f"{limits.MAX_ABS_VALUE:g}",
               amax=f"{limits.MAX_AMOUNT:g}", top_positions=limits.TOP_POSITIONS, cap_s=limits.TRAIN_CAP_S,
@@ -272,6 +273,20 @@ STRINGS = {
     "train.reproduce": (
         'Reproduce: this command trains the same weights as the tab (same machine)',
         '复现：这条命令在同一台机器上训练出与本页相同的权重'),
+    "train.time": (
+        "Control of time: pause, step D or G once, resume; go back to any checkpoint of this job and go on from there, "
+        'with these settings or others', '时间控制：暂停，单独更新一步判别器或生成器，继续；回到本次训练的任一检查点，用当前或修改后的设置从那里继续'),
+    "train.pause": ('Pause', '暂停'),
+    "train.resume": ('Resume', '继续'),
+    "train.step_d": ('One step of D', '判别器走一步'),
+    "train.step_g": ('One step of G', '生成器走一步'),
+    "train.step_both": ('One step of both', '两者各走一步'),
+    "train.checkpoint": (
+        'checkpoint (at each epoch end and pause; safetensors): give it to /train to go on', '检查点（每轮结束和暂停时给出；safetensors 格式）：交给 /train 即可继续训练'),
+    "train.fork_from": ('go back to', '回到'),
+    "train.fork": ('Go on from there with these settings', '用当前设置从那里继续'),
+    "train.start": ('or start from a checkpoint file (.safetensors)', '或从一个检查点文件（.safetensors）开始'),
+    "train.checkpoint_at": ('epoch {epoch}, step {step}', '第 {epoch} 轮，第 {step} 步'),
     "train.settings_json": ('settings (JSON, as /train takes them)', '训练设置（JSON，/train 接受的格式）'),
     "meter.d_loss": ('D loss', '判别器损失'),
     "meter.g_loss": ('G loss', '生成器损失'),
@@ -288,6 +303,8 @@ STRINGS = {
         '第 {epoch} / {epochs} 轮 · 第 {step} 步 · 每秒 {ips} 张图 · 已训练 {secs} 秒'),
     "meter.not_trained": ('(no step of this network yet)', '（这个网络还没有更新过）'),
     "meter.no_alarm": ('No alarm.', '没有警报。'),
+    "meter.paused": (
+        'Paused: step D or G once, go back to a checkpoint, or resume.', '已暂停：可让判别器或生成器单独走一步、回到某个检查点，或继续训练。'),
     "alarm.d_wins": (
         "D wins, since epoch {epoch}: it tells real from generated images almost every time, so G's loss has little "
         'left to teach it. See the accuracy curves there.',
@@ -393,6 +410,19 @@ STRINGS = {
     "error.smoothing_loss": (
         'label smoothing moves the target of the BCE losses only ({losses}), not of the loss {got}',
         '标签平滑只作用于 BCE 损失（{losses}），不能用于损失函数 {got}'),
+    "error.not_paused": ('pause the job first: one step at a time is for a paused job', '请先暂停训练：单步更新只用于暂停中的训练'),
+    "error.no_job": (
+        'no such training job is running (it has ended, or the id is not one this app gave)',
+        '没有这个正在运行的训练任务（它已结束，或这个编号不是本应用给出的）'),
+    "error.bad_checkpoint": (
+        "not a checkpoint this job can go on from (a .safetensors checkpoint of the Train tab or train.py, unchanged)",
+        '这不是本次训练可以继续的检查点（应是“自己训练”标签页或 train.py 给出的、未经修改的 .safetensors 检查点）'),
+    "error.checkpoint_arch": (
+        'this checkpoint is of the {arch} model, not of {want}: choose that model, or another checkpoint',
+        '这个检查点属于 {arch} 模型，而不是 {want}：请选择那个模型，或换一个检查点'),
+    "error.no_epochs_left": (
+        'the checkpoint has done {done} epochs already: ask for more epochs to go on',
+        '这个检查点已经训练了 {done} 轮：要继续，请设置更多的训练轮数'),
     "got.type": ('a {type}', '一个 {type} 类型的值'),
     "got.text": ('text that is not a plain number', '一段不是普通数字的文字'),
     "name.seed": ('seed', '随机数种子'),
@@ -422,6 +452,7 @@ STRINGS = {
     "name.batch_size": ('batch_size', '批大小 batch_size'),
     "name.beta1": ("beta1 (Adam's momentum)", 'Adam 动量 beta1'),
     "name.preset": ('preset', '预设'),
+    "name.action": ('action', '操作'),
     "name.label_smoothing": ('label_smoothing', '标签平滑 label_smoothing'),
     "name.ema_decay": ('ema_decay', '滑动平均衰减率 ema_decay'),
     "name.r1_gamma": ('r1_gamma', 'R1 惩罚权重 r1_gamma'),

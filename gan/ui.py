@@ -75,8 +75,20 @@ def handler(fn):
     # that fn may take its inputs as *values
     wrapper.__signature__ = inspect.Signature([inspect.Parameter(
         "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request), *params])
-    wrapper.__annotations__ = {"request": gr.Request}
+    wrapper.__annotations__ = {**inspect.get_annotations(fn), "request": gr.Request}  # gr.api reads fn's types
     wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def last_as_choices(stream):
+    """A stream handler whose items end with a list of {"label", "path"} -> the same, that list
+    made the choices of a gr.Dropdown, the newest chosen (the Train tab's checkpoints to go back to)."""
+    def wrapper(*args):
+        for *item, saved in stream(*args):
+            yield (*item, gr.Dropdown(choices=[(c["label"], c["path"]) for c in saved],
+                                      value=saved[-1]["path"] if saved else None))
+    wrapper.__signature__, wrapper.__name__ = inspect.signature(stream), stream.__name__
+    wrapper.__annotations__ = stream.__annotations__
     return wrapper
 
 
@@ -186,16 +198,16 @@ def seed_box(value=DEFAULT_SEED, elem_id=None):
 # what is allowed, in the visitor's language, where Gradio's own (a choice not offered, a slider past its
 # end) would answer first, in English. Numbers and text come as sent; a file as {"path": ...}.
 
-def radio(key, choices, value):
-    return gr.Radio(choices, value=value, label=I18N(key))
+def radio(key, choices, value, **kwargs):
+    return gr.Radio(choices, value=value, label=I18N(key), **kwargs)
 
 
 def slider(key, lo, hi, value, step=1):
     return gr.Slider(lo, hi, value=value, step=step, label=I18N(key))
 
 
-def model_radio(value="cnn"):
-    return radio("model", [(name, arch) for arch, name in ARCH_NAMES.items()], value)
+def model_radio(value="cnn", **kwargs):
+    return radio("model", [(name, arch) for arch, name in ARCH_NAMES.items()], value, **kwargs)
 
 
 def index_slider(key):  # which of a seed's N_IMAGES latents

@@ -79,10 +79,25 @@ def preset_row():
     return chosen, gr.Markdown(elem_id="train-look"), fix
 
 
+def time_row():
+    """The Train tab's control of time: (Pause, the three one-step buttons, Resume) as {action:
+    button}, the file to start from, the checkpoint to go back to and its button."""
+    with gr.Accordion(I18N("train.time"), open=True):
+        with gr.Row():
+            buttons = {a: gr.Button(I18N(f"train.{a}"), size="sm", elem_id=f"train-{a}")
+                       for a in ("pause", "step_d", "step_g", "step_both", "resume")}
+        with gr.Row():
+            back = gr.Dropdown([], value=None, label=I18N("train.fork_from"), elem_id="train-fork-from",
+                               allow_custom_value=False)
+            fork = gr.Button(I18N("train.fork"), scale=0, elem_id="train-fork")
+            start = gr.File(label=I18N("train.start"), elem_id="train-start", file_types=[".safetensors"], height=120)
+    return buttons, start, back, fork
+
+
 def train_panel(page, d):
     """The Train tab's outputs, showing d (a finished job) by default: (D's view, losses, D's
-    accuracies, FD, class histogram, stats, model file, meters, reproduce command), and the
-    settings object the last job or change was for."""
+    accuracies, FD, class histogram, stats, model file, meters, reproduce command, checkpoint
+    file), and the settings object the last job or change was for."""
     with gr.Row():
         view = gr.Image(d["en"][0], label=I18N("train.view"), elem_id="train-grid", format="png", height=720)
         with gr.Column():
@@ -96,13 +111,15 @@ def train_panel(page, d):
         fd = plot(page, gr.LinePlot, d, 3, "epoch", "FD", "train.fd", elem_id="train-fd")
         hist = plot(page, gr.BarPlot, d, 4, "class", "share", "train.hist", x_label_angle=-40,
                     elem_id="train-hist")
-    model = gr.File(label=I18N("train.model"), elem_id="train-model")
+    with gr.Row():
+        model = gr.File(label=I18N("train.model"), elem_id="train-model")
+        saved = gr.File(label=I18N("train.checkpoint"), elem_id="train-checkpoint")
     with gr.Accordion(I18N("train.reproduce"), open=True):
         command = gr.Textbox(d["en"][8], label=I18N("train.reproduce"), elem_id="train-command", buttons=["copy"],
                              interactive=False)
         settings = gr.JSON({}, label=I18N("train.settings_json"), elem_id="train-settings")
         stats = gr.JSON(d["en"][5], label=I18N("train.stats"), elem_id="train-stats")
-    return (view, losses, d_acc, fd, hist, stats, model, meters, command), settings
+    return (view, losses, d_acc, fd, hist, stats, model, meters, command, saved), settings
 
 
 def beside_bundled():

@@ -424,3 +424,45 @@ def test_a_preset_its_fix_and_a_shared_link(page, context, server):
         shared.get_by_text("lr_g (G's learning rate) must be a finite number from 1e-06 to 1, got 0").first.wait_for()
     finally:
         shared.close()
+
+
+def test_train_tab_pause_step_resume_and_go_back(page, live_app):
+    """The page's own buttons: Pause a CNN job (the meters say so, and the step stops moving), one
+    step of D (one step more), Resume (it moves on); then go back to its first checkpoint and go on
+    from there: a new job, which the app's log shows started, and whose first update is past that
+    checkpoint's step."""
+    open_train_tab(page, settings=False)
+    page.locator("#train-arch").get_by_text("CNN", exact=True).click()
+    page.get_by_role("button", name="Train", exact=True).click()
+    text_in(page, "train-meters", "of 5 ·")  # the job's first update: the CNN's 5 epochs
+
+    def step_shown():
+        return int(re.search(r"step (\d+)", page.locator("#train-meters .progress").inner_text()).group(1))
+
+    def wait_step(ok):  # until the step the meters show passes ok
+        for _ in range(WAIT_MS // 100):
+            if ok(step_shown()):
+                return
+            page.wait_for_timeout(100)
+        raise AssertionError(f"the step shown stayed at {step_shown()}")
+    page.locator("#train-pause").click()
+    text_in(page, "train-meters", "Paused:")
+    paused = step_shown()
+    page.wait_for_timeout(1500)
+    assert step_shown() == paused
+    page.locator("#train-step_d").click()
+    wait_step(lambda n: n == paused + 1)
+    page.locator("#train-resume").click()
+    wait_step(lambda n: n > paused + 1)
+    page.locator("#train-pause").click()  # the dropdown lists the checkpoints so far; go back to the first
+    text_in(page, "train-meters", "Paused:")
+    page.locator("#train-fork-from input").click()
+    first = page.get_by_role("option").first
+    back_to = int(re.search(r"step (\d+)", first.inner_text()).group(1))
+    first.click()
+    page.locator("#train-stop").click()
+    started = live_app[1].read_text().count("train job cnn report")
+    page.locator("#train-fork").click()
+    wait_step(lambda n: n > back_to and not page.locator("#train-meters .paused").count())
+    assert live_app[1].read_text().count("train job cnn report") > started
+    page.locator("#train-stop").click()

@@ -14,7 +14,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import CALL_TIMEOUT, api_client, call
+from conftest import CALL_TIMEOUT, api_client, call, first_outputs
 from gan import checkpoint, cockpit, live, meters, nearest, training, weights
 from gan.checks import InputError
 from gan.config import Config
@@ -196,3 +196,89 @@ def test_a_checkpoint_mid_epoch_goes_on_to_the_same_weights():
         a, b = getattr(straight, part).state_dict(), getattr(again, part).state_dict()
         assert all(torch.equal(a[k], b[k]) for k in a), part
     assert torch.equal(straight.opt_d.state_dict()["state"][0]["exp_avg"], again.opt_d.state_dict()["state"][0]["exp_avg"])
+
+
+def test_pause_step_and_resume_through_the_api(client):
+    """A CNN job paused through /control hands back a checkpoint at the step it stopped after, then
+    moves one step per step asked for (D alone: no G loss; G alone: no D loss; both), not at all
+    in between, and runs to its end once resumed. A step asked of a running job is refused."""
+    from gradio_client.exceptions import AppError
+    job = client.submit("cnn", "report", 1, 3, api_name="/train")
+    first = first_outputs(job)[0][5]
+    with pytest.raises(AppError, match="pause the job first"):
+        call(client, first["job"], "step_d", api_name="/control")
+    call(client, first["job"], "pause", api_name="/control")
+    paused = wait_for(job, lambda st: st["paused"])
+    assert load_checkpoint_file(paused[9])["step"] == paused[5]["step"] % 46  # 3,000 images / 64: 46 steps an epoch
+    for action, has_d, has_g in (("step_d", True, False), ("step_g", False, True), ("step_both", True, True)):
+        before = len(job.outputs())
+        call(client, first["job"], action, api_name="/control")
+        st = wait_for(job, lambda st, n=before: len(job.outputs()) > n)[5]
+        assert st["paused"] and st["step"] == paused[5]["step"] + ("step_d", "step_g", "step_both").index(action) + 1
+        assert (st["d_loss"] is not None, st["g_loss"] is not None) == (has_d, has_g), (action, st)
+    time.sleep(1.5)  # paused: nothing moves
+    assert job.outputs()[-1][5]["step"] == paused[5]["step"] + 3
+    call(client, first["job"], "resume", api_name="/control")
+    assert job.result(timeout=CALL_TIMEOUT)[5]["done"]
+
+
+def wait_for(job, ok, timeout: float = CALL_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not (job.outputs() and ok(job.outputs()[-1][5])):
+        assert time.monotonic() < deadline and not job.done(), "not reached"
+        time.sleep(0.05)
+    return job.outputs()[-1]
+
+
+def load_checkpoint_file(path):
+    return checkpoint.load_checkpoint(path)
+
+
+@pytest.mark.slow
+def test_going_on_from_a_checkpoint_gives_the_uninterrupted_jobs_weights(client, tmp_path):
+    """Two MLP epochs straight, or one, then /train again from its checkpoint with the same
+    settings: the same generator, byte for byte; from it with another learning rate (a fork): not."""
+    from gradio_client import handle_file
+    settings = {"classes": [1, 7], "batch_size": 32}
+    straight = client.submit("mlp", "tuned", 2, 4, settings, api_name="/train").result(timeout=CALL_TIMEOUT)
+    half = client.submit("mlp", "tuned", 1, 4, settings, api_name="/train")
+    half.result(timeout=CALL_TIMEOUT)
+    saved = [o[9] for o in half.outputs() if o[9]][-1]  # the checkpoint of epoch 1's end
+    assert checkpoint.load_checkpoint(saved)["epoch"] == 1
+    again = client.submit("mlp", "tuned", 2, 4, settings, handle_file(saved), api_name="/train").result(
+        timeout=CALL_TIMEOUT)
+    fork = client.submit("mlp", "tuned", 2, 4, {**settings, "lr_g": 5e-4}, handle_file(saved),
+                         api_name="/train").result(timeout=CALL_TIMEOUT)
+    model = {name: zipfile.ZipFile(out[6]).read(weights.MODEL_FILE) for name, out in
+             (("straight", straight), ("again", again), ("fork", fork))}
+    assert model["again"] == model["straight"] != model["fork"]
+    assert again[5]["epoch"] == 2 and again[5]["step"] == 2 * (1600 // 32)
+
+
+def test_a_bad_checkpoint_gets_the_projects_message(client, tmp_path):
+    """Not a checkpoint; a checkpoint of the other model; one whose tensor was reshaped; one with
+    its epochs all done: each refused with its own message, in the visitor's language."""
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+    from safetensors.torch import save
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"PK\x03\x04 not a checkpoint")
+    cnn = tmp_path / "cnn.safetensors"
+    cnn.write_bytes(checkpoint.to_bytes(tiny_run("cnn")))
+    tensors, meta = checkpoint.read(checkpoint.to_bytes(tiny_run("mlp")))
+    tensors["G.fc2.weight"] = tensors["G.fc2.weight"][:500].contiguous()  # (784, 128) -> (500, 128)
+    tampered = tmp_path / "tampered.safetensors"
+    tampered.write_bytes(save(tensors, {k: json.dumps(v) for k, v in meta.items()}))
+    done = tiny_run("mlp")
+    done.epoch = 3
+    finished = tmp_path / "finished.safetensors"
+    finished.write_bytes(checkpoint.to_bytes(done))
+    for path, message in ((junk, "not a checkpoint this job can go on from"),
+                          (cnn, "this checkpoint is of the 'cnn' model, not of mlp"),
+                          (tampered, "not a checkpoint this job can go on from"),
+                          (finished, "the checkpoint has done 3 epochs already")):
+        with pytest.raises(AppError, match=message):
+            call(client, "mlp", "textbook", 2, 0, {}, handle_file(str(path)), api_name="/train")
+    zh = api_client(client.src, headers={"Accept-Language": "zh-CN"})
+    with pytest.raises(AppError, match="这个检查点属于 'cnn' 模型"):
+        call(zh, "mlp", "textbook", 2, 0, {}, handle_file(str(cnn)), api_name="/train")

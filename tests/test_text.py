@@ -26,10 +26,11 @@ def test_every_entry_holds_both_languages_with_the_same_placeholders():
 
 
 # placeholders filled per call, beside the limits (each namespace's own)
-PARAMS = {"error": {"name", "lo", "hi", "got", "most", "count", "allowed", "z", "arch", "keys", "last", "losses"},
+PARAMS = {"error": {"name", "lo", "hi", "got", "most", "count", "allowed", "z", "arch", "keys", "last", "losses",
+                    "want", "done"},
           "got": {"type"}, "cap": {"seed", "index", "i", "space", "d", "cls", "p", "what", "label"}, "row": {"m"},
           "lab": {"why"}, "meter": {"n", "bits", "max_bits", "k", "floor", "fd", "epoch", "epochs", "step", "ips", "secs"},
-          "alarm": {"epoch"}}
+          "alarm": {"epoch"}, "train": {"epoch", "step"}}
 
 
 def test_the_chinese_text_is_chinese():
