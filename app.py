@@ -236,6 +236,7 @@ demo = build(handlers)
 def main():
     cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S).start()
     demo.queue(default_concurrency_limit=int(os.environ.get("GAN_CONCURRENCY", "4"))).launch(
+        max_threads=TRAIN_JOBS_AT_ONCE + 40,  # each job under way waits for its turn in a thread; Gradio's 40 for the rest
         i18n=gr.I18n(**{lang: text.page(lang, cap_s=f"{CAP_S:g}") for lang in text.LANGUAGES}),
         app_kwargs=serve_lab.app_kwargs(handlers.lab_files))  # the Latent lab's files, compressed and cached
 

@@ -119,9 +119,10 @@ def control(job_id, action) -> None:
     """Another request's action on a running job (its id is in every update's stats)."""
     action = choice(action, "action", ACTIONS)
     found = JOBS.get(job_id) if isinstance(job_id, str) else None
-    if found is None:
+    if found is not None:
+        found.act(action)
+    elif action != "stop":  # stopping a job that has ended already is no mistake
         raise InputError("no_job")
-    found.act(action)
 
 
 # app.py's queue lets TRAIN_JOBS_AT_ONCE jobs under way; each computes its updates holding one of these
@@ -165,10 +166,6 @@ def zipped(G, arch: str) -> bytes:
                 z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), (folder / name).read_bytes(),
                            compress_type=zipfile.ZIP_DEFLATED)
     return buf.getvalue()
-
-
-def preview(G, z) -> np.ndarray:
-    return grid(to_uint8(generate(G, z)))
 
 
 def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier,
