@@ -81,17 +81,10 @@ def measure(students: int, job: tuple) -> dict:
 
 
 def markdown(res: dict) -> str:
-    r = res["run"]
-    rows = "\n".join(f"| {i + 1} | {s['first_s']:.1f} | {s['end_s']:.1f} | {s['train_s']:.1f} |"
-                     for i, s in enumerate(sorted(r["per_student"], key=lambda s: s["first_s"])))
-    return f"""# A class at once (measured {res['date']})
-
-Machine: {res['machine']}. Regenerate: `python -m benchmarks.classroom`.
-
-Path: {r['students']} gradio_client students press Train together (`/train` {' '.join(map(str, r['job']))}: arch,
-recipe, epochs; each student's own training seed) on `python app.py` with its defaults: {res['jobs_at_once']} jobs under way, {res['places']}
-training at a time, taking turns a second of training each, one torch thread each. Meanwhile another visitor calls
-`/sample` once a second.
+    def section(name, r):
+        rows = "\n".join(f"| {i + 1} | {s['first_s']:.1f} | {s['end_s']:.1f} | {s['train_s']:.1f} |"
+                         for i, s in enumerate(sorted(r["per_student"], key=lambda s: s["first_s"])))
+        return f"""## {r['students']} students, `/train` {' '.join(map(str, r['job']))} (measured {r['date']})
 
 | | median | slowest |
 |---|---|---|
@@ -99,17 +92,28 @@ training at a time, taking turns a second of training each, one torch thread eac
 | job's end, s from the press | {r['end_s']['median']:.1f} | {r['end_s']['max']:.1f} |
 
 - Every job finished, none capped: {r['all_done']}.
-- The class's CPU time (the jobs' own seconds of training, each job's time holding a place): {r['class_cpu_s']:.0f} s, i.e. {r['class_cpu_s'] / r['cores']:.0f} s
-  on {r['cores']} cores; the whole class was done after {r['wall_s']:.0f} s: **{r['wall_over_cpu_per_core']:.2f}x**.
+- The class's CPU time (the jobs' own seconds of training, each job's time holding a place): {r['class_cpu_s']:.0f} s,
+  i.e. {r['class_cpu_s'] / r['cores']:.0f} s on {r['cores']} cores; the whole class was done after {r['wall_s']:.0f} s:
+  **{r['wall_over_cpu_per_core']:.2f}x**.
 - `/sample` meanwhile: {r['sample_s']['n']} calls, p50 {r['sample_s']['p50'] * 1000:.0f} ms, p95 {r['sample_s']['p95'] * 1000:.0f} ms.
-
-Before this policy (one job at a time, measured 2026-11-27 with 30 MLP tuned 10-epoch jobs, on an AMD EPYC of 2 cores):
-the median student saw a first image after 144 s, the last after 317 s.
 
 | student (by first image) | first image, s | end, s | own training, s |
 |---|---|---|---|
 {rows}
 """
+    return f"""# A class at once
+
+Machine: {res['machine']}. Regenerate: `python -m benchmarks.classroom` (the MLP's class),
+`python -m benchmarks.classroom --students 6 --arch cnn --epochs 5`.
+
+Path: gradio_client students press Train together (`/train`: arch, recipe, epochs; each student's own training
+seed) on `python app.py` with its defaults: {res['jobs_at_once']} jobs under way, {res['places']} training at a time,
+taking turns a second of training each, one torch thread each. Meanwhile another visitor calls `/sample` once a second.
+
+Before this policy (one job at a time, measured 2026-11-27 with 30 MLP tuned 10-epoch jobs, on an AMD EPYC of 2 cores):
+the median student saw a first image after 144 s, the last after 317 s.
+
+""" + "\n".join(section(name, r) for name, r in res["runs"].items())
 
 
 def main(argv=None):
@@ -120,9 +124,11 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=10)
     args = p.parse_args(argv)
     run = measure(args.students, (args.arch, args.recipe, args.epochs))
-    res = {"run": run, "date": datetime.date.today().isoformat(), "machine": machine(),
-           "jobs_at_once": TRAIN_JOBS_AT_ONCE, "places": TRAIN_PLACES}
-    (ROOT / "benchmarks" / "classroom.json").write_text(json.dumps(res, indent=2) + "\n")
+    path = ROOT / "benchmarks" / "classroom.json"
+    res = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+    res["runs"][f"{args.arch} x{args.students}"] = {**run, "date": datetime.date.today().isoformat()}
+    res.update(machine=machine(), jobs_at_once=TRAIN_JOBS_AT_ONCE, places=TRAIN_PLACES)
+    path.write_text(json.dumps(res, indent=2) + "\n")
     (ROOT / "benchmarks" / "classroom.md").write_text(markdown(res))
     print(markdown(res))
 

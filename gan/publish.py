@@ -29,13 +29,13 @@ from gan.sampling import grid, sample
 ROOT = weights.WEIGHTS_DIR.parent
 # What the Space runs on: the app, the package, the weights it loads (not the textbook reference
 # folders, which only the README's table uses), and the README with the pictures it shows and the
-# pages it links (the benchmarks' results, the tests' README), so its links work on the Space too.
+# pages it links (the benchmarks' results, the tests' README, DEVELOPERS.md), so its links work on the Space too.
 # Each is a path or a glob, as `git ls-files` and Path.glob both read it.
 SPACE_PATHS = ["app.py", "requirements.txt", "README.md", "gan", *(f"weights/{a}" for a in ARCHS),
                "weights/classifier", weights.NEAREST_INDEX.parent.relative_to(ROOT).as_posix(),
                weights.EXAMPLES_DIR.relative_to(ROOT).as_posix(), "tests/screenshots",
                "benchmarks/*.md",
-               "tests/README.md"]
+               "tests/README.md", "DEVELOPERS.md"]
 
 
 UPLOAD_PATTERNS = ["config.json", "model.safetensors", "model.onnx", "discriminator/*", "summary.json", "history.json",

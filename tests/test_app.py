@@ -63,7 +63,7 @@ def test_the_public_endpoints(client):
     public = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert public == {f"/{name}" for name in ("sample", "sweep", "importance", "compare", "interpolate", "learned",
                                               "nearest", "invert", "edit", "train", "trained", "lab",
-                                              "lab_latent")}
+                                              "lab_latent", "control")}
 
 
 def test_sample_endpoint(client, G):

@@ -163,8 +163,8 @@ def test_a_stopped_jobs_last_step_comes_before_the_next_jobs_first(monkeypatch):
     steps = []  # (the job's seed, when) of every training step
     epoch_steps = training.epoch_steps
 
-    def recorded(run, stop):
-        for item in epoch_steps(run, stop):
+    def recorded(run, stop, plan=None):
+        for item in epoch_steps(run, stop, plan):
             steps.append((run.cfg.seed, time.monotonic()))
             yield item
     monkeypatch.setattr(training, "epoch_steps", recorded)
