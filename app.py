@@ -11,7 +11,7 @@ import torch
 from gan import cache, cockpit, explore, serve_lab, text
 from gan.config import RECIPES
 from gan.demo import Demo
-from gan.limits import (CACHE_AGE_S, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_JOBS_AT_ONCE,
+from gan.limits import (CACHE_AGE_S, CACHE_MAX_BYTES, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_JOBS_AT_ONCE,
                         TRAIN_MAX_EPOCHS)
 from gan.ui_lab import lab_tab
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, SET_LINK, Page, button, from_address, gallery, go_button, handler,
@@ -26,6 +26,7 @@ CAP_S = float(os.environ.get("GAN_TRAIN_CAP_S", TRAIN_CAP_S))  # each Train job'
 # Results and uploads leave Gradio's cache once not handed out for this long (gan.cache); the page's defaults stay
 CACHE_AGE_S = float(os.environ.get("GAN_CACHE_AGE_S", CACHE_AGE_S))
 CACHE_SWEEP_S = float(os.environ.get("GAN_CACHE_SWEEP_S", CACHE_SWEEP_S))
+CACHE_MAX_BYTES = float(os.environ.get("GAN_CACHE_MAX_BYTES", CACHE_MAX_BYTES))  # Train checkpoints can outrun the age
 STARTED = time.time()  # what the build writes or touches from here on is the page's own
 
 
@@ -234,7 +235,7 @@ demo = build(handlers)
 
 
 def main():
-    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S).start()
+    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S, CACHE_MAX_BYTES).start()
     demo.queue(default_concurrency_limit=int(os.environ.get("GAN_CONCURRENCY", "4"))).launch(
         max_threads=TRAIN_JOBS_AT_ONCE + 40,  # each job under way waits for its turn in a thread; Gradio's 40 for the rest
         i18n=gr.I18n(**{lang: text.page(lang, cap_s=f"{CAP_S:g}") for lang in text.LANGUAGES}),

@@ -22,7 +22,7 @@ from gan.config import RESUMABLE
 
 CHECKPOINT = "checkpoint.safetensors"
 FORMAT = "fashion-mnist-gan-checkpoint/1"  # metadata["format"]: what this module writes and reads
-MAX_BYTES = 64 * 2**20  # a checkpoint of the CNN, the larger model, is about 14 MB
+MAX_BYTES = 64 * 2**20  # a checkpoint of the CNN, the larger model, is about 13 MB
 
 
 class CheckpointError(ValueError):

@@ -26,3 +26,4 @@ N_LAB_ROWS = 3                 # the lab's one-number sliders (the report's posi
 LAB_FIRST_OPEN_BYTES = 8_000_000  # the Latent lab's files on the wire when a browser first opens it; again: none
 CACHE_AGE_S = 6 * 3600         # a result file stays at least this long after it was last handed out (a lesson and more)
 CACHE_SWEEP_S = 15 * 60        # how often older ones are deleted (gan.cache; app.py's GAN_CACHE_AGE_S, GAN_CACHE_SWEEP_S)
+CACHE_MAX_BYTES = 4 * 2**30    # ...and the oldest while results and uploads hold more (GAN_CACHE_MAX_BYTES)

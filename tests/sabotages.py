@@ -50,6 +50,7 @@ SABOTAGES = [
     ("gan/demo_train.py", 'if meta.get("arch") != arch:', "if False:", "tests/test_cockpit.py -k bad_checkpoint"),
     ("gan/demo_train.py", "            if u.checkpoint:", "            if False:",
      "tests/test_browser.py -k pause_step_resume"),
+    ("gan/cache.py", "        if total <= max_bytes:", "        if True:", "tests/test_cache.py -k within_its_bytes"),
     ("gan/presets.py", 'return stats["class_entropy"] <= threshold', 'return stats["class_entropy"] >= threshold',
      "tests/test_presets.py -k each_preset"),
     ("gan/demo_train.py", "canvas.paste(Image.fromarray(upscale(img, VIEW_SCALE)), (x, y))",
@@ -315,7 +316,8 @@ SABOTAGES = [
     ("gan/static/latent_lab.js", "(v) => { st.psi = v; st.rows.forEach((_, i) => showRow(i)); });", "(v) => { st.psi = v; });",
      "tests/test_lab.py -k control_draws"),
     # the disk: Gradio's cache and the lab's compressed copies stay bounded
-    ("app.py", "    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S).start()", "    pass",
+    ("app.py", "    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S, CACHE_MAX_BYTES).start()",
+     "    pass",
      "tests/test_cache.py -k deleted"),
     ("gan/cache.py", "if p.stat().st_ctime >= since - 1}", "if False}", "tests/test_cache.py -k deleted"),
     ("gan/cache.py", "if path not in keep and now - path.stat().st_ctime > age_s:", "if now - path.stat().st_ctime > age_s:",

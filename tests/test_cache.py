@@ -51,6 +51,19 @@ def test_a_sweep_deletes_old_results_and_uploads_and_nothing_else(tmp_path):
     assert cache.sweep(tmp_path, results, set(), age_s=10, now=written + 11) == 1  # page.png, once no longer kept
 
 
+def test_a_sweep_keeps_the_cache_within_its_bytes_deleting_the_oldest_first(tmp_path):
+    """Four results of 100 bytes, none old enough for the age: over a budget of 250 bytes the two
+    oldest go (by ctime: the order they were written in); the page's own file is never counted out."""
+    results = tmp_path / "gan-explorer"
+    results.mkdir()
+    for name in ("a", "b", "c", "d", "page"):
+        (results / f"{name}.safetensors").write_bytes(b"x" * 100)
+        time.sleep(0.02)  # a ctime of its own
+    kept = {results / "page.safetensors"}
+    assert cache.sweep(tmp_path, results, kept, age_s=3600, now=time.time(), max_bytes=250) == 2
+    assert sorted(p.name for p in results.iterdir()) == ["c.safetensors", "d.safetensors", "page.safetensors"]
+
+
 def test_the_sweeper_goes_on_after_a_failed_sweep(tmp_path, monkeypatch):
     """A sweep that fails (a bug, a disk error) is logged; the next one runs all the same."""
     calls = []
