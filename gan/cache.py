@@ -1,8 +1,9 @@
 """Gradio's cache, kept bounded on a Space that runs for months: every result (gan.io.cached_file,
 in the app's own folder) and every visitor's upload (Gradio's, one folder per file hash) is deleted
 once it has not been handed out for CACHE_AGE_S, and the oldest first while they hold more than
-CACHE_MAX_BYTES, by a sweep every CACHE_SWEEP_S on a thread of its own. What the page itself shows (the defaults its tabs open with) stays: those files were written,
-or touched, while the app was built, before it served anyone.
+CACHE_MAX_BYTES, by a sweep every CACHE_SWEEP_S on a thread of its own. What the page itself shows
+(the defaults its tabs open with) stays: those files were written, or touched, while the app was
+built, before it served anyone.
 
 Not Gradio's own delete_cache: in Gradio 6.31 its scheduled sweep stops for good once requests come
 in at the same time (benchmarks/cache.md: the cache grew exactly as without it), as it walks sets

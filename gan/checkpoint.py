@@ -43,11 +43,10 @@ def to_bytes(run) -> bytes:
     tensors, meta = {"noise_rng": run.noise.get_state()}, {}
     for name in ("G", "D", "ema"):
         tensors |= {f"{name}.{k}": v.detach().cpu().contiguous() for k, v in getattr(run, name).state_dict().items()}
-    for name in ("opt_g", "opt_d"):
+    for name in ("opt_g", "opt_d"):  # the per-parameter state; the settings are the run's (restore)
         state = getattr(run, name).state_dict()
         tensors |= {f"{name}.{i}.{k}": v.cpu().contiguous() for i, s in state["state"].items() for k, v in s.items()
                     if isinstance(v, torch.Tensor)}
-        meta[name] = [{k: v for k, v in g.items()} for g in state["param_groups"]]
     meta |= {"format": FORMAT, "arch": run.cfg.arch, "settings": settings(run.cfg), "epoch": run.epoch,
              "step": run.step, "wall": run.wall, "history": run.history}
     return save(tensors, {k: json.dumps(v) for k, v in meta.items()})
@@ -76,9 +75,9 @@ def read(data: bytes) -> tuple:
         tensors = load(data)
         with_meta = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])  # the header safetensors wrote
         meta = {k: json.loads(v) for k, v in with_meta.get("__metadata__", {}).items()}
-    except (SafetensorError, ValueError, TypeError, OverflowError):
+    except (SafetensorError, ValueError, TypeError, OverflowError, RecursionError, AttributeError):
         raise CheckpointError("not a safetensors file") from None
-    if meta.get("format") != FORMAT:
+    if meta.get("format") != FORMAT or not isinstance(meta.get("settings"), dict):
         raise CheckpointError(f"not a {FORMAT} file")
     return tensors, meta
 
@@ -110,10 +109,10 @@ def restore(run, tensors: dict, meta: dict, optimizers: bool = True) -> None:
         raise CheckpointError("its tensors are not those of this model")
     try:
         epoch, step, wall, history = int(meta["epoch"]), int(meta["step"]), float(meta["wall"]), list(meta["history"])
-        states = {name: optimizer_state(getattr(run, name), meta[name], opt, name)
-                  for name in ("opt_g", "opt_d") if optimizers}
-    except (KeyError, TypeError, ValueError) as e:
-        raise CheckpointError(f"its metadata is incomplete ({e})") from None
+        states = {name: optimizer_state(getattr(run, name), opt, name) for name in ("opt_g", "opt_d") if optimizers}
+        torch.Generator().set_state(model["noise_rng"])  # an RNG state torch takes, tried on a scratch generator
+    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as e:
+        raise CheckpointError(f"its metadata or states are not a run's ({e})") from None
     if not 0 <= step <= run.steps or epoch < 0:
         raise CheckpointError("it is at a step this run does not have")
     for name in ("G", "D", "ema"):
@@ -125,23 +124,30 @@ def restore(run, tensors: dict, meta: dict, optimizers: bool = True) -> None:
     run.epoch, run.step, run.wall, run.history = epoch, step, wall, history
 
 
-def optimizer_state(opt, groups: list, tensors: dict, name: str) -> dict:
-    """An optimizer's state_dict from a checkpoint's parts, checked against opt's own."""
+# The state each optimizer keeps per parameter (SGD without momentum keeps none).
+OPTIMIZER_STATE = {torch.optim.Adam: {"step", "exp_avg", "exp_avg_sq"}, torch.optim.SGD: set()}
+
+
+def optimizer_state(opt, tensors: dict, name: str) -> dict:
+    """opt's state_dict with the checkpoint's per-parameter state (tensors "<name>.<param>.<key>"),
+    each checked: its keys are those opt keeps, each the shape and dtype of its parameter (step: one
+    number). The settings (learning rate, betas, ...) stay opt's own, never a stranger's."""
     own = opt.state_dict()
-    if len(groups) != len(own["param_groups"]) or any(g["params"] != o["params"] or set(g) != set(o)
-                                                       for g, o in zip(groups, own["param_groups"])):
-        raise ValueError(f"{name}: another optimizer")
-    params = {i: p for g, o in zip(groups, opt.param_groups) for i, p in zip(g["params"], o["params"])}
+    params = [p for group in opt.param_groups for p in group["params"]]
     state = {}
     for key, v in tensors.items():
         if key.startswith(name + "."):
             i, k = key[len(name) + 1:].split(".", 1)
-            p = params[int(i)]
-            if k != "step" and (v.shape != p.shape or v.dtype != p.dtype):
-                raise ValueError(f"{name}: a state of another shape")
             state.setdefault(int(i), {})[k] = v
-    fixed = [{k: tuple(v) if isinstance(v, list) and k != "params" else v for k, v in g.items()} for g in groups]
-    return {"state": state, "param_groups": fixed}
+    keys = OPTIMIZER_STATE[type(opt)]
+    for i, s in state.items():
+        if not 0 <= i < len(params) or set(s) != keys:
+            raise ValueError(f"{name}: a state this optimizer does not keep")
+        for k, v in s.items():
+            want = (torch.Size([]), torch.float32) if k == "step" else (params[i].shape, params[i].dtype)
+            if (v.shape, v.dtype) != want:
+                raise ValueError(f"{name}: a state of another shape")
+    return {"state": state, "param_groups": own["param_groups"]}
 
 
 def resume(run) -> None:

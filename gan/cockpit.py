@@ -92,13 +92,13 @@ def check_job(arch, recipe, epochs, seed, settings=None) -> Config:
 def command(cfg: Config) -> str:
     """The train.py command that trains cfg as the Train tab does, to bit-identical weights on the
     same machine: its settings where they differ from the recipe's, the tab's subset and thread."""
-    flags = [f"--arch {cfg.arch}", f"--recipe {cfg.recipe}", f"--epochs {cfg.epochs}", f"--seed {cfg.seed}"]
-    for k, v in check_settings(cfg.arch, cfg.recipe, {}).items():
-        if getattr(cfg, k) != v:
-            flags.append(f"--{k.replace('_', '-')} {getattr(cfg, k)!r}" if isinstance(v, float)
-                         else f"--{k.replace('_', '-')} {getattr(cfg, k)}")
-    flags += [f"--per-class {cfg.per_class}", "--threads 1", "--device cpu", "--weights-only"]
-    return "python train.py " + " ".join(flags)
+    values = {"arch": cfg.arch, "recipe": cfg.recipe, "epochs": cfg.epochs, "seed": cfg.seed}
+    values |= {k: getattr(cfg, k) for k, v in check_settings(cfg.arch, cfg.recipe, {}).items() if getattr(cfg, k) != v}
+    values |= {"per_class": cfg.per_class, "threads": 1, "device": "cpu"}
+    # --flag=value: a value such as -1..1 would read as a flag of its own; repr: a float as it is, to the last bit
+    flags = [f"--{k.replace('_', '-')}={v!r}" if isinstance(v, float) else f"--{k.replace('_', '-')}={v}"
+             for k, v in values.items()]
+    return "python train.py " + " ".join(flags + ["--weights-only"])
 
 
 LINK_KEYS = ("arch", "recipe", "epochs", "seed", *KEYS)  # what a page's address may hold (the Train tab's link)
@@ -107,7 +107,8 @@ LINK_KEYS = ("arch", "recipe", "epochs", "seed", *KEYS)  # what a page's address
 def query(cfg: Config) -> str:
     """cfg as a page address's query: the job's inputs and the settings that differ from the recipe's."""
     recipe = check_settings(cfg.arch, cfg.recipe, {})
-    return urllib.parse.urlencode({k: getattr(cfg, k) for k in LINK_KEYS if k not in recipe or getattr(cfg, k) != recipe[k]})
+    shown = {k: getattr(cfg, k) for k in LINK_KEYS if k not in recipe or getattr(cfg, k) != recipe[k]}
+    return urllib.parse.urlencode(shown)
 
 
 def from_query(params: dict):

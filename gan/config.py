@@ -21,6 +21,7 @@ from gan.limits import HISTORY_FD_N, SEED_MAX
 STEPS_MAX = 5  # D or G steps per batch, at most
 LR_MIN, LR_MAX = 1e-6, 1.0  # a learning rate outside these trains nothing, or only blows up (Adam or SGD)
 R1_MAX = 1000.0  # the R1 weight, at most: far past any that trains
+BETA_MAX = 0.9999  # Adam's betas, at most: torch refuses 1
 
 # Per-recipe values of the flags left at None.
 TEXTBOOK = dict(lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, batch_size=128, ema_decay=0.0, r1_gamma=0.0, epochs=20,
@@ -41,9 +42,11 @@ CHOICES = {"arch": ("mlp", "cnn"), "recipe": tuple(RECIPES), "optimizer_g": ("ad
 BCE_LOSSES = ("bce-sigmoid", "ns-logits")  # the losses with targets that label smoothing moves
 # The numbers each flag takes, checked once the recipe has filled them in: (lowest, highest, lowest excluded).
 RANGES = {"epochs": (1, None, False), "batch_size": (1, None, False), "seed": (0, SEED_MAX, False),
-          "limit": (0, None, False), "per_class": (0, CLASS_SIZE, False), "stop_after": (0, None, False), "threads": (0, None, False),
+          "limit": (0, None, False), "per_class": (0, CLASS_SIZE, False), "stop_after": (0, None, False),
+          "threads": (0, None, False),
           "eval_every": (0, None, False), "eval_n": (2, None, False), "lr_g": (LR_MIN, LR_MAX, False),
-          "lr_d": (LR_MIN, LR_MAX, False), "beta1": (0, 1, False), "beta2": (0, 1, False), "ema_decay": (0, 1, False),
+          "lr_d": (LR_MIN, LR_MAX, False), "beta1": (0, BETA_MAX, False), "beta2": (0, BETA_MAX, False),
+          "ema_decay": (0, 1, False),
           "r1_gamma": (0, R1_MAX, False),
           "d_steps": (0, STEPS_MAX, False), "g_steps": (0, STEPS_MAX, False), "label_smoothing": (0, 0.5, False)}
 # What --resume may change: where and how fast a run goes, not what it trains (gan.checkpoint.resume).

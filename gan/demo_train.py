@@ -40,6 +40,9 @@ def d_view(grid_u8: np.ndarray, fakes_p: list, reals_u8: np.ndarray, reals_p: li
         r, c = divmod(i, cols) if i < len(fakes_p) else (rows, i - len(fakes_p))
         x, y = c * cell_w + 2, r * cell_h + 2 + (ROW_GAP if r == rows else 0)
         canvas.paste(Image.fromarray(upscale(img, VIEW_SCALE)), (x, y))
+        if p is None:  # no verdict: the weights diverged
+            pen.text((x + size / 2, y + size + 4), "-", fill="grey", font=font, anchor="mt")
+            continue
         colour = (30, 150, 60) if p >= 0.5 else (200, 40, 40)
         pen.rectangle((x, y + size + 1, x + round(p * (size - 1)), y + size + 3), fill=colour)
         pen.text((x + size / 2, y + size + 4), f"{p:.2f}", fill=colour, font=font, anchor="mt")
@@ -105,7 +108,7 @@ class TrainTab:
         if start is None:
             return None
         path = self.uploaded(start.get("path") if isinstance(start, dict) else start)
-        if not path.is_file() or path.stat().st_size > checkpoint.MAX_BYTES:
+        if path is None or not path.is_file() or path.stat().st_size > checkpoint.MAX_BYTES:
             raise InputError("bad_checkpoint")
         try:
             tensors, meta = checkpoint.read(path.read_bytes())

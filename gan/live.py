@@ -131,6 +131,7 @@ PLACES = Places(TRAIN_PLACES)
 EVAL_SEED = 10_000_019     # their latents: the same every epoch, as gan.metrics uses
 UPDATE_S = 1.0             # seconds of training between two updates (a Stop lands between them)
 PAUSE_MAX_S = 600.0        # a job paused this long ends (its page may be gone: nothing else would end it)
+CHECKPOINT_EVERY_S = 10.0  # seconds of training between two checkpoints of pauses (epoch ends: each has one)
 CURVE_EVERY = 10           # steps per point of the loss curves (their mean)
 
 
@@ -190,15 +191,15 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
     step = run.epoch * run.steps + run.step
     seen = step * run.batch
     curve, n_curve, window, n_window = torch.zeros(n_keys), 0, torch.zeros(n_keys), 0
-    curves, fds, alarms, before, trained = [], [], meters.Alarms(), None, 0.0
+    curves, fds, alarms, before, trained, saved_at = [], [], meters.Alarms(), None, 0.0, None
     cap = StopRequest()  # set at cap_s: the job ends after that step, with the model it has
     name = f"{cfg.arch} {cfg.recipe}, {cfg.epochs} epochs, seed {cfg.seed}"
     log.info("train job %s: started", name)
     t0 = last = clock()
 
-    def update(G, done=False, model=None, class_probs=None, checkpoint_of=None):
+    def update(G, done=False, model=None, class_probs=None, checkpoint_of=None, paused=False):
         """An Update of G's images now, the meters over the steps since the last one."""
-        nonlocal window, n_window, before, trained
+        nonlocal window, n_window, before, trained, saved_at
         images = generate(G, z_grid)
         if class_probs is None:  # between epoch ends: the collapse meter on the first METER_N of its samples
             probs = classify(classifier, generate(G, z_eval[:meters.METER_N]))[1]
@@ -211,16 +212,19 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
         shown = meters.collapse(probs)
         epoch = round(run.epoch + (step - run.epoch * run.steps) / run.steps, 4)
         trained += clock() - last
+        if checkpoint_of is not None:
+            saved_at = trained
         stats = {"epoch": run.epoch, "epochs": cfg.epochs, "step": step, "images_seen": seen,
                  "img_per_s": round(seen / max(trained, 1e-9), 1), "seconds": round(clock() - t0, 1),
                  "train_seconds": round(trained, 1), **losses, **shown,
                  "class_shares": dict(zip(CLASSES, shown["class_shares"])), "meter_n": len(probs),
                  "fd": fds[-1]["FD"] if fds else None,
-                 "alarms": alarms.update(epoch, losses.get("d_acc_real"), losses.get("d_acc_fake"), change,
-                                         shown["classes_drawn"]),
+                 "alarms": alarms.update(epoch, losses.get("d_acc_real"), losses.get("d_acc_fake"),
+                                         None if paused else change,  # one-off steps of D alone: no stall
+                                         meters.collapse(probs[:meters.METER_N])["classes_drawn"]),  # same count
                  "d_verdict_fakes": meters.verdicts(run.D, images),
                  "d_verdict_reals": meters.verdicts(run.D, reals_row), "done": done, "capped": cap.requested,
-                 "paused": control.halted(), "job": job_id}
+                 "paused": paused, "job": job_id}
         return Update(stats, grid(to_uint8(images)), list(curves), list(fds), shown["class_shares"], model, reals_u8,
                       checkpoint_of and checkpoint.to_bytes(checkpoint_of))
 
@@ -234,22 +238,27 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
                     curves.append({"epoch": round(run.epoch + (i + 1) / run.steps, 4),
                                    **{k: training.mean(float(v), n_curve) for k, v in zip(training.KEYS, curve)}})
                     curve, n_curve = torch.zeros(n_keys), 0
+                halted = control.halted()
                 if trained + clock() - last > cap_s:
                     cap.set()  # this step was the last
-                elif control.halted() and i < run.steps - 1:  # paused: the stream waits (one_at_a_time)
-                    yield update(run.ema, checkpoint_of=run)
+                elif halted and i < run.steps - 1:  # paused: the stream waits (one_at_a_time)
+                    # a checkpoint at the pause, and after CHECKPOINT_EVERY_S more training: one-off steps and
+                    # pause-resume clicks cannot fill the disk
+                    due = saved_at is None or trained + clock() - last - saved_at >= CHECKPOINT_EVERY_S
+                    yield update(run.ema, checkpoint_of=run if due else None, paused=True)
                     last = clock()
                 elif clock() - last >= update_s and i < run.steps - 1:
                     yield update(run.ema)  # the EMA copy tracks G (decay 0: it is G)
                     last = clock()
-            if cap.requested:
+            if cap.requested and run.step > 0:  # capped within the epoch (capped at its last step: it counts)
                 break
             run.epoch += 1
             sampler = sampling_copy(run.ema, cfg)
             feats, probs = classify(classifier, generate(sampler, z_eval))
-            fds.append({"epoch": run.epoch, "FD": round(frechet_distance(real_feats, feats.astype(np.float64)), 3)})
+            fd = frechet_distance(real_feats, feats.astype(np.float64)) if np.isfinite(feats).all() else None
+            fds.append({"epoch": run.epoch, "FD": None if fd is None else round(fd, 3)})  # None: G's images diverged
             if run.epoch < cfg.epochs:
-                yield update(sampler, class_probs=probs, checkpoint_of=run)
+                yield update(sampler, class_probs=probs, checkpoint_of=run, paused=control.halted())
                 last = clock()
         if run.epoch < cfg.epochs:  # capped within an epoch: its samples were not classified yet
             sampler, probs = sampling_copy(run.ema, cfg), None
@@ -260,18 +269,13 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
 
 def go_on_from(run, tensors: dict, meta: dict) -> None:
     """run put where a checkpoint left it, to train on with run's own settings: its optimizers'
-    states kept where they are the same kind, with run's learning rates and betas; InputError if
-    the checkpoint is not one this run can go on from."""
-    same = all(meta.get("settings", {}).get(k) == getattr(run.cfg, k) for k in ("optimizer_g", "optimizer_d"))
+    states kept where they are of the same kind (their learning rates and betas: run's own);
+    InputError if the checkpoint is not one this run can go on from."""
+    same = all(meta["settings"].get(k) == getattr(run.cfg, k) for k in ("optimizer_g", "optimizer_d"))  # a dict: read()
     try:
         checkpoint.restore(run, tensors, meta, optimizers=same)
     except checkpoint.CheckpointError:
         raise InputError("bad_checkpoint") from None
-    for opt, lr in ((run.opt_g, run.cfg.lr_g), (run.opt_d, run.cfg.lr_d)):
-        for group in opt.param_groups:
-            group["lr"] = lr
-            if "betas" in group:
-                group["betas"] = (run.cfg.beta1, run.cfg.beta2)
     if run.epoch >= run.cfg.epochs:
         raise InputError("no_epochs_left", done=run.epoch)
 
@@ -292,6 +296,8 @@ def one_at_a_time(updates, control: Control = None):
             if item is None:
                 return
             yield item
+            if item.stats["done"]:  # the last: no wait for a pause that no longer matters
+                return
     finally:
         updates.close()
 

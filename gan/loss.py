@@ -27,8 +27,8 @@ def g_forward(G, z):
 def d_loss_fn(D, real, fake, r1_gamma: float = 0.0, loss: str = "ns-logits", smoothing: float = 0.0):
     """D's loss (see D_LOSSES) on its logits at reals and fakes, plus R1 = gamma/2 * E||grad_x D(x)||^2
     on reals (on the logit); with D(x), D(G(z)) as mean probabilities and D's accuracy on the reals
-    and on the fakes. Reals and fakes go through D
-    as two batches, each normalized by its own BatchNorm statistics, as the DCGAN example does."""
+    and on the fakes. Reals and fakes go through D as two batches, each normalized by its own
+    BatchNorm statistics, as the DCGAN example does."""
     if r1_gamma > 0:
         real = real.detach().requires_grad_(True)
     d_real, d_fake = D.logits(real), D.logits(fake)

@@ -50,9 +50,10 @@ def collapse(probs: np.ndarray) -> dict:
 
 
 def verdicts(D, images: torch.Tensor) -> list:
-    """D's probability of "real" for each image (N, 1, 28, 28) in [-1, 1], as seen in eval mode."""
+    """D's probability of "real" for each image (N, 1, 28, 28) in [-1, 1], as seen in eval mode;
+    None where it is no number (a run whose weights diverged)."""
     with evaluating(D):
-        return [round(float(p), 3) for p in torch.sigmoid(D.logits(images)).view(-1)]
+        return [round(float(p), 3) if math.isfinite(p) else None for p in torch.sigmoid(D.logits(images)).view(-1)]
 
 
 def g_change(G, z, before):

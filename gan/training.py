@@ -166,10 +166,11 @@ def train_step(run: Run, real: torch.Tensor, t: int, d_steps: int = None, g_step
 
 
 def epoch_steps(run: Run, stop: StopRequest = None, plan=None):
-    """Epoch run.epoch + 1, a step at a time from step run.step (0 but after a pause's checkpoint): yields (i, losses) after each
-    step, in the epoch's own data order; stops before a step once stop is requested. plan() ->
-    (d_steps, g_steps) of the next step, or None for cfg's (the Train tab's one-off steps).
-    run_epoch (train.py) and gan.live.job (the Train tab) both go through the epochs this way."""
+    """Epoch run.epoch + 1, a step at a time from step run.step (0, but after a pause's checkpoint):
+    yields (i, losses) after each step, in the epoch's own data order; stops before a step once stop
+    is requested. plan() -> (d_steps, g_steps) of the next step, or None for cfg's (the Train tab's
+    one-off steps). run_epoch (train.py) and gan.live.job (the Train tab) both go through the
+    epochs this way."""
     cfg, bs = run.cfg, run.batch
     run.G.train(), run.D.train()
     perm = epoch_perm(cfg.seed, run.epoch, run.reals.size(0))

@@ -384,9 +384,9 @@ def test_every_train_setting_reaches_the_command_the_address_and_the_job(page):
     box("beta1", 0.6), box("batch_size", 50), box("label_smoothing", 0.1), box("ema_decay", 0.9), box("r1_gamma", 1)
     for name in ("Coat", "Bag"):
         page.locator("#train-classes").get_by_text(name, exact=True).click()
-    expected = ("--d-steps 2", "--g-steps 3", "--loss ns-logits", "--real-range -1..1", "--optimizer-g adam",
-                "--lr-g 0.002", "--optimizer-d adam", "--lr-d 0.001", "--beta1 0.6", "--batch-size 50",
-                "--label-smoothing 0.1", "--ema-decay 0.9", "--r1-gamma 1.0", "--classes 0,1,2,3,5,6,7,9")
+    expected = ("--d-steps=2", "--g-steps=3", "--loss=ns-logits", "--real-range=-1..1", "--optimizer-g=adam",
+                "--lr-g=0.002", "--optimizer-d=adam", "--lr-d=0.001", "--beta1=0.6", "--batch-size=50",
+                "--label-smoothing=0.1", "--ema-decay=0.9", "--r1-gamma=1.0", "--classes=0,1,2,3,5,6,7,9")
     command_shown(page, *expected)
     for part in ("d_steps=2", "lr_g=0.002", "beta1=0.6", "classes=0%2C1%2C2%2C3%2C5%2C6%2C7%2C9"):
         assert part in page.url, (part, page.url)
@@ -410,10 +410,10 @@ def test_a_preset_its_fix_and_a_shared_link(page, context, server):
     open_train_tab(page, settings=False)
     page.locator("#train-preset").get_by_text("Mode collapse", exact=True).click()
     page.locator("#train-look").get_by_text("Adam's momentum at 0.9").wait_for()
-    command_shown(page, "--recipe textbook", "--epochs 2", "--beta1 0.9", "--lr-g 0.005", "--batch-size 32")
+    command_shown(page, "--recipe=textbook", "--epochs=2", "--beta1=0.9", "--lr-g=0.005", "--batch-size=32")
     page.get_by_role("button", name="Apply the fix").click()
     page.wait_for_function("() => !document.querySelector('#train-command textarea').value.includes('--beta1')")
-    fixed = command_shown(page, "--lr-g 0.005", "--batch-size 32")
+    fixed = command_shown(page, "--lr-g=0.005", "--batch-size=32")
     assert "beta1" not in page.url and "lr_g=0.005" in page.url
     shared = context.new_page()
     try:

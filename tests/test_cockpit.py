@@ -12,7 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save
 
 from conftest import CALL_TIMEOUT, api_client, call, first_outputs
 from gan import checkpoint, cockpit, live, meters, nearest, training, weights
@@ -45,6 +45,7 @@ BAD = [  # settings, the message in English, in Chinese
     ({"label_smoothing": 0.1, "loss": "hinge"}, "label smoothing moves the target of the BCE losses only",
      "标签平滑只作用于 BCE 损失"),
     ({"batch_size": 4096}, "batch_size must be a whole number from 1 to 1024, got 4096", "批大小 batch_size必须是"),
+    ({"beta1": 1}, "beta1 (Adam's momentum) must be a finite number from 0 to 0.9999, got 1", "Adam 动量 beta1必须是"),
     ({"epochs": 3}, "settings: 'epochs' is not a setting; the settings are: d_steps", "不是可用的设置"),
     ([1, 2], "settings must be a JSON object whose keys are some of: d_steps", "训练设置必须是一个 JSON 对象"),
 ]
@@ -65,10 +66,11 @@ def test_the_command_shown_trains_the_same_weights_as_the_tab(client, root, tmp_
     """A job through /train with settings, then the command its last update shows, run as a
     learner would (here in a temp folder, its model folder there): the same generator, tensor for
     tensor. The tab's subset is the bundled index's; train.py picks it from the dataset itself."""
-    settings = {"lr_g": 0.05, "classes": [0, 1, 7], "batch_size": 32}
+    settings = {"lr_g": 0.05, "classes": [0, 1, 7], "batch_size": 32, "real_range": "-1..1"}  # -1..1: not a flag
     outputs = client.submit("mlp", "report", 1, 3, settings, api_name="/train").result(timeout=CALL_TIMEOUT)
     command = outputs[8]
-    assert command.startswith("python train.py ") and "--lr-g 0.05" in command and "--classes 0,1,7" in command
+    assert command.startswith("python train.py ") and "--lr-g=0.05" in command and "--classes=0,1,7" in command
+    assert "--real-range=-1..1" in command
     args = command.split()[2:] + ["--out", str(tmp_path / "run")]
     done = subprocess.run([sys.executable, str(root / "train.py"), *args], cwd=tmp_path, capture_output=True,
                           text=True, timeout=CALL_TIMEOUT)
@@ -175,6 +177,20 @@ def test_a_checkpoint_from_a_stranger_is_checked_before_any_tensor_is_used():
     for junk in (b"not a checkpoint", b"\xff" * 8 + b"{}", good[:-10]):
         with pytest.raises(checkpoint.CheckpointError):
             checkpoint.read(junk)
+    fresh = tiny_run("mlp")
+    before = {k: v.clone() for k, v in fresh.G.state_dict().items()}
+    trained = tiny_run("mlp")
+    for _ in training.epoch_steps(trained):  # an Adam state to tamper with
+        pass
+    tensors, meta = checkpoint.read(checkpoint.to_bytes(trained))
+    for name, bad in (("an RNG state torch refuses", {**tensors, "noise_rng": torch.zeros_like(tensors["noise_rng"])}),
+                      ("a state Adam does not keep", {k: v for k, v in tensors.items() if "exp_avg" not in k}),
+                      ("a step of another shape", {**tensors, "opt_g.0.step": torch.zeros(3)})):
+        with pytest.raises(checkpoint.CheckpointError):
+            checkpoint.restore(fresh, bad, meta)
+        assert all(torch.equal(v, before[k]) for k, v in fresh.G.state_dict().items()), name
+    with pytest.raises(checkpoint.CheckpointError):  # settings that are not an object
+        checkpoint.read(save(tensors, {**{k: json.dumps(v) for k, v in meta.items()}, "settings": "[1, 2]"}))
 
 
 def test_a_checkpoint_mid_epoch_goes_on_to_the_same_weights():
@@ -213,7 +229,9 @@ def test_pause_step_and_resume_through_the_api(client):
     for action, has_d, has_g in (("step_d", True, False), ("step_g", False, True), ("step_both", True, True)):
         before = len(job.outputs())
         call(client, first["job"], action, api_name="/control")
-        st = wait_for(job, lambda st, n=before: len(job.outputs()) > n)[5]
+        out = wait_for(job, lambda st, n=before: len(job.outputs()) > n)
+        st = out[5]
+        assert out[9] == paused[9]  # no checkpoint of its own: one-off steps cannot fill the disk
         assert st["paused"] and st["step"] == paused[5]["step"] + ("step_d", "step_g", "step_both").index(action) + 1
         assert (st["d_loss"] is not None, st["g_loss"] is not None) == (has_d, has_g), (action, st)
     time.sleep(1.5)  # paused: nothing moves
@@ -282,3 +300,23 @@ def test_a_bad_checkpoint_gets_the_projects_message(client, tmp_path):
     zh = api_client(client.src, headers={"Accept-Language": "zh-CN"})
     with pytest.raises(AppError, match="这个检查点属于 'cnn' 模型"):
         call(zh, "mlp", "textbook", 2, 0, {}, handle_file(str(cnn)), api_name="/train")
+
+
+def test_a_diverged_run_streams_on_without_a_number_it_cannot_have():
+    """G's and D's weights all NaN (as a learning rate of 1 can leave them): the job still streams
+    to its end; FD and D's verdicts are None, the losses None, and D's view draws a dash."""
+    from gan import demo_train
+    cfg = cockpit.check_job("mlp", "textbook", 1, 0, {"batch_size": 64})
+    index = nearest.load_index(weights.NEAREST_INDEX)
+    images, feats = live.subset(index, cfg)
+    images, feats = images[::40], feats[::40]
+    broken = training.new_run(cfg, images)
+    with torch.no_grad():
+        for p in [*broken.G.parameters(), *broken.D.parameters(), *broken.ema.parameters()]:
+            p.fill_(float("nan"))
+    last = list(live.job(cfg, images, feats, weights.load_classifier(), cap_s=300,
+                         start=checkpoint.read(checkpoint.to_bytes(broken))))[-1]
+    assert last.stats["done"] and last.stats["fd"] is None and last.fd == [{"epoch": 1, "FD": None}]
+    assert set(last.stats["d_verdict_fakes"]) == {None} and last.stats["d_loss"] is None
+    view = demo_train.d_view(last.grid, last.stats["d_verdict_fakes"], last.reals, last.stats["d_verdict_reals"])
+    assert view.shape[2] == 3

@@ -55,7 +55,8 @@ def test_deploy_uploads_the_app_in_one_commit_and_points_it_at_the_models(hub, r
     uploaded = set(deploy_commits[0]["added"])
     # what the app runs on, byte for byte, and the pages the README links; none of the tests' code,
     # the benchmarks' code and data, the textbook reference rows
-    want = {f for f in tracked_files(root) if f in ("app.py", "requirements.txt", "README.md", "tests/README.md")
+    want = {f for f in tracked_files(root) if f in ("app.py", "requirements.txt", "README.md", "tests/README.md",
+                                                    "DEVELOPERS.md")
             or f.startswith(("gan/", "weights/mlp/", "weights/cnn/", "weights/classifier/", "weights/nearest/",
                              "weights/examples/", "tests/screenshots/"))
             or (f.startswith("benchmarks/") and f.endswith(".md"))}

@@ -88,7 +88,7 @@ def test_help_explains_every_flag(capsys):
     (["--lr-g", "0"], "error: --lr-g must be at least 1e-06 and at most 1.0, got 0.0"),
     (["--lr-d", "nan"], "error: --lr-d must be at least 1e-06 and at most 1.0, got nan"),
     (["--lr-d", "1e9"], "error: --lr-d must be at least 1e-06 and at most 1.0, got 1000000000.0"),
-    (["--beta1", "1.5"], "error: --beta1 must be at least 0 and at most 1, got 1.5"),
+    (["--beta1", "1.5"], "error: --beta1 must be at least 0 and at most 0.9999, got 1.5"),
     (["--ema-decay", "-0.1"], "error: --ema-decay must be at least 0 and at most 1, got -0.1"),
     (["--r1-gamma", "inf"], "error: --r1-gamma must be at least 0 and at most 1000.0, got inf"),
     (["--device", "tpu"], "invalid choice: 'tpu'"),
