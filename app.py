@@ -186,9 +186,11 @@ def train_tab(state: Demo, page: Page):
     preset.input(handler(state.preset), preset, [*inputs, look], preprocess=False, api_visibility="private")
     fix.click(handler(state.preset_fix), [preset, *controls], controls, preprocess=False, api_visibility="private")
     command, stats = outputs[8], outputs[5]
+    # changes come in bursts (a preset, a link: a trigger each); one at a time, in the order they came, so the
+    # last one's command is the one that stays (side by side, an earlier one could finish after it)
     gr.on([c.change for c in inputs], handler(state.reproduce), inputs, [command, settings, link],
-          preprocess=False, api_visibility="private",  # changes in a burst (a preset, a link): the last one counts
-          trigger_mode="always_last").success(None, link, None, js=SET_LINK)
+          preprocess=False, api_visibility="private", trigger_mode="always_last", concurrency_limit=1,
+          concurrency_id="reproduce").success(None, link, None, js=SET_LINK)
     jobs = []
     for press, begin in ((go, start), (fork, back)):  # from the file given (or none), or from a checkpoint of the last job
         job = press.click(handler(state.settings_of), [busy, *controls], [busy, settings], preprocess=False,

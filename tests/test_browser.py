@@ -358,7 +358,7 @@ def open_train_tab(page, settings=True):
         page.get_by_text(text.t("en", "train.settings")).click()
 
 
-def command_shown(page, *parts, timeout_s: float = 30) -> str:
+def command_shown(page, *parts, timeout_s: float = WAIT_MS / 1000) -> str:
     """The reproduce command once it holds every one of parts (it follows the settings controls)."""
     page.wait_for_function("([parts]) => { const t = document.querySelector('#train-command textarea');"
                            " return t && parts.every(p => t.value.includes(p)); }", arg=[list(parts)],
@@ -459,7 +459,12 @@ def test_train_tab_pause_step_resume_and_go_back(page, live_app):
     first = page.get_by_role("option").first
     back_to = int(re.search(r"step (\d+)", first.inner_text()).group(1))
     first.click()
+    ended = live_app[1].read_text().count("train job cnn report, 5 epochs, seed 0: ended")
     page.locator("#train-stop").click()
+    for _ in range(WAIT_MS // 100):  # until the page's job has ended: then the page may start another
+        if live_app[1].read_text().count("train job cnn report, 5 epochs, seed 0: ended") > ended:
+            break
+        page.wait_for_timeout(100)
     started = live_app[1].read_text().count("train job cnn report")
     page.locator("#train-fork").click()
     wait_step(lambda n: n > back_to and not page.locator("#train-meters .paused").count())
