@@ -7,6 +7,7 @@ Examples:
   python train.py --arch cnn --resume                 # continue after Ctrl-C or a crash
   python train.py --arch mlp --dry-run                # a few steps on 512 images (CI)
   python train.py --arch mlp --push-to-hub USER/fashion-mnist-gan-mlp   # train, then publish
+  python train.py --arch mlp --data my_shoes.zip      # your own images: a folder or a .zip (gan/owndata.py)
   python train.py --arch mlp --recipe report --per-class 800 --threads 1 --device cpu --weights-only
                                                       # the Train tab's default job: the same weights
 
@@ -20,6 +21,7 @@ import sys
 
 from gan import export, garment, weights
 from gan.checkpoint import ResumeError
+from gan.checks import InputError
 from gan.config import CHOICES, Config
 from gan.metrics import Evaluator
 from gan.publish import push, require_token
@@ -80,7 +82,8 @@ def main(argv=None):
         require_token()  # fail now, not after the training
     try:
         summary = train(cfg, None if cfg.weights_only else evaluator(cfg.data_dir))
-    except ResumeError as e:  # --resume without a checkpoint, or of the other arch; anything else is a bug
+    except (ResumeError, InputError) as e:  # --resume without a checkpoint, or of the other arch; --data that
+        # cannot be trained on; anything else is a bug
         p.exit(2, f"{p.prog}: error: {e}\n")
     if summary is None:
         return STOPPED  # the checkpoint is saved; --resume goes on

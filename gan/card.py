@@ -34,6 +34,15 @@ def saved_generator(ema_decay, G) -> str:
             + (" Its BatchNorm statistics are the running averages training kept." if has_bn else ""))
 
 
+def own_data(data) -> str:
+    """The sentence naming a run's data when it was not Fashion-MNIST (train.py --data), else ''."""
+    if not data or data.get("source", "fashion-mnist") == "fashion-mnist":
+        return ""
+    return (f"\nIt was trained not on Fashion-MNIST but on {data.get('images', '?')} images of its own "
+            f"(`{Path(data['source']).name}`, made Fashion-MNIST-like; sha256 of its files "
+            f"`{data.get('sha256', '?')}`): any metrics below compare it with Fashion-MNIST's test images.\n")
+
+
 def model_card(folder, repo_id: str) -> str:
     """README.md for a model folder: YAML metadata (with model-index) and the story of the run."""
     from huggingface_hub import EvalResult, ModelCardData
@@ -68,7 +77,7 @@ def model_card(folder, repo_id: str) -> str:
 A small GAN from a course report on GANs, trained on Fashion-MNIST with the
 [Fashion-MNIST GAN Explorer](https://huggingface.co/spaces) code (`train.py --arch {arch}`).
 Generator input: z of shape (N, {cfg.get('z_dim', 100)}), standard normal; output: (N, 1, 28, 28) in [-1, 1].
-
+{own_data(summary.get('data'))}
 ## Load it
 
 ```python

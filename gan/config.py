@@ -89,6 +89,8 @@ class Config:
     classes: str = flag("all", "train on these classes only, e.g. 0,1,7 (labels 0-9 of gan/data.py), or all")
     seed: int = flag(0, "seed of the weight init, data order and training latents: same seed, same weights")
     data_dir: str = flag(None, "folder with the Fashion-MNIST idx files (default: see gan/data.py)")
+    data: str = flag(None, "train on your own images instead: a folder of them (one subfolder per class optional) "
+                           "or a .zip of one, each made Fashion-MNIST-like as an upload is (gan/owndata.py)")
     out: str = flag(None, "run folder (default: runs/<arch>-<recipe>)")
     resume: bool = flag(False, "continue from <out>/checkpoint.safetensors after Ctrl-C or a crash")
     stop_after: int = flag(0, "stop cleanly after this epoch, as Ctrl-C would (0 = run to the end)")

@@ -25,7 +25,11 @@ LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES 
               cnn_images=f"{10 * limits.TRAIN_PER_CLASS['cnn']:,}", index_per_class=f"{limits.INDEX_PER_CLASS:,}",
               index_images=f"{10 * limits.INDEX_PER_CLASS:,}", max_batch=limits.TRAIN_MAX_BATCH, steps_max=STEPS_MAX,
               jobs=limits.TRAIN_JOBS_AT_ONCE, history_fd=f"{limits.HISTORY_FD_N:,}",
-              eval_n=f"{limits.EVAL_N:,}", k_nearest=limits.NEAREST_K, max_pixels=f"{limits.MAX_PIXELS:,}")
+              eval_n=f"{limits.EVAL_N:,}", k_nearest=limits.NEAREST_K, max_pixels=f"{limits.MAX_PIXELS:,}",
+              data_min=limits.DATA_MIN_IMAGES, data_max=f"{limits.DATA_MAX_IMAGES:,}",
+              data_classes=limits.DATA_MAX_CLASSES, data_files=f"{limits.DATA_MAX_FILES:,}",
+              file_mb=limits.DATA_MAX_FILE_MB, unpacked_mb=f"{limits.DATA_MAX_UNPACKED_MB:,}",
+              zip_mb=limits.DATA_MAX_ZIP_MB)
 
 # The report's observations (课程报告 w5, section 3), quoted in its own words.
 REPORT_QUOTE = ("> 当随机数设置得很小（如 0.3）时，在不同位置改变一个这样的小随机数会产生相对较小的影响，甚至肉眼无法观察到任何变化。"
@@ -379,6 +383,28 @@ STRINGS = {
     "error.empty_image": (
         'the image shows nothing: draw or upload a garment',
         '图像中什么也没有：请画一件衣物，或上传一张图片'),
+    "error.data_missing": (
+        'the data must be a folder of images or a .zip file of one', '训练数据必须是一个图像文件夹，或这样一个文件夹的 .zip 文件'),
+    "error.data_few": (
+        'at least {data_min} readable images are needed to train, found {count}',
+        '训练至少需要 {data_min} 张可以读取的图像，只找到了 {count} 张'),
+    "error.data_many": (
+        'at most {data_max} images can be trained on: the data holds more',
+        '最多只能用 {data_max} 张图像训练：这些数据中的图像更多'),
+    "error.data_files": (
+        'the data holds too many files: at most {data_files} are read',
+        '数据中的文件太多：最多读取 {data_files} 个'),
+    "error.data_classes": (
+        'at most {data_classes} class folders are allowed, found {count}',
+        '最多允许 {data_classes} 个类别文件夹，找到了 {count} 个'),
+    "error.zip_big": ('the .zip file is too large: at most {zip_mb} MB', '.zip 文件太大：最多 {zip_mb} MB'),
+    "error.zip_bomb": (
+        'the .zip file unpacks to too much: at most {file_mb} MB a file and {unpacked_mb} MB in all',
+        '.zip 文件解压后太大：每个文件最多 {file_mb} MB，总共最多 {unpacked_mb} MB'),
+    "error.zip_unsafe": (
+        'the .zip file holds a link, or a name that leads out of its folder (such as ../ or /): it is refused',
+        '.zip 文件中有链接，或有指向其文件夹之外的名称（如 ../ 或 /）：已拒绝'),
+    "error.bad_zip": ('this is not a .zip file that can be read', '这不是可以读取的 .zip 文件'),
     "error.latent_text": (
         'latent must be a JSON list of {z} numbers, or SEED/INDEX such as 114514/3',
         '潜在向量必须是 {z} 个数的 JSON 列表，或“种子/序号”，例如 114514/3'),

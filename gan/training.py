@@ -20,7 +20,8 @@ import torch
 from tqdm import tqdm
 
 from gan import data as fmnist
-from gan import weights
+from gan import owndata, weights
+from gan.checks import InputError
 from gan.checkpoint import CHECKPOINT, StopRequest, resume, save_checkpoint, to_bytes
 from gan.config import Config, class_list
 from gan.ema import ema_update, sampling_copy
@@ -75,6 +76,7 @@ class Run:
     epoch: int = 0               # epochs complete
     step: int = 0                # steps done of the epoch under way (a checkpoint of a pause: above 0)
     wall: float = 0.0            # training seconds so far, over all processes
+    data: dict = None            # where the images came from (summary.json's "data")
 
     @property
     def batch(self) -> int:
@@ -93,8 +95,18 @@ def setup(cfg: Config) -> Run:
         tmp.unlink()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    images, labels = fmnist.load("train", cfg.data_dir)
-    return new_run(cfg, images[chosen(cfg, labels)], out)
+    if cfg.data:  # your own images (gan.owndata): --classes and --per-class pick among its class folders
+        own = owndata.load(cfg.data)
+        images, labels, data = torch.from_numpy(own.images), torch.from_numpy(own.labels), own.record(cfg.data)
+    else:
+        images, labels = fmnist.load("train", cfg.data_dir)
+        data = {"source": "fashion-mnist"}
+    keep = chosen(cfg, labels)
+    if not len(keep):  # own data whose class folders are not those of --classes
+        raise InputError("data_few", count=0)
+    run = new_run(cfg, images[keep], out)
+    run.data = data | {"trained_on": len(keep)}
+    return run
 
 
 def chosen(cfg: Config, labels: torch.Tensor) -> torch.Tensor:
@@ -239,7 +251,10 @@ def summarize(run: Run, evaluate_fn, final_n: int) -> dict:
                    + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
         "out": str(run.out), "torch": torch.__version__,
         "img_per_s": round(sum(r["img_per_s"] for r in run.history) / len(run.history), 1),
+        "data": run.data,
     }
+    if evaluate_fn and cfg.data:
+        summary["data"] = run.data | {"note": "the metrics compare with Fashion-MNIST's test images, not with these"}
     if evaluate_fn:
         summary["metrics"] = evaluate_fn(sampling_copy(run.ema, cfg), min(final_n, cfg.eval_n) if cfg.dry_run
                                          else final_n)
