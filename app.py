@@ -179,18 +179,20 @@ def train_tab(state: Demo, page: Page):
     try_seed, try_go, yours, bundled, try_labels = beside_bundled()
     busy = gr.State(False)  # this page's job is running: a second one gets a message, not a place in the queue
     inputs = [arch, recipe, epochs, seed, *controls]
-    follows(arch, epochs, TRAIN_MAX_EPOCHS.get)
-    # the visitor's choice of a recipe shows its settings (.input: not when a preset or a link sets it)
-    gr.on([arch.input, recipe.input], handler(state.recipe_settings), [arch, recipe], controls, preprocess=False,
-          api_visibility="private")
-    preset.input(handler(state.preset), preset, [*inputs, look], preprocess=False, api_visibility="private")
-    fix.click(handler(state.preset_fix), [preset, *controls], controls, preprocess=False, api_visibility="private")
+    follows(arch, epochs, TRAIN_MAX_EPOCHS.get, value=False)  # the epochs: chosen_recipe's
     command, stats = outputs[8], outputs[5]
-    # changes come in bursts (a preset, a link: a trigger each); one at a time, in the order they came, so the
-    # last one's command is the one that stays (side by side, an earlier one could finish after it)
-    gr.on([c.change for c in inputs], handler(state.reproduce), inputs, [command, settings, link],
-          preprocess=False, api_visibility="private", trigger_mode="always_last", concurrency_limit=1,
-          concurrency_id="reproduce").success(None, link, None, js=SET_LINK)
+    shown = [command, settings, link]  # what follows the settings: each event that sets them sets these too
+    private = dict(preprocess=False, api_visibility="private")
+    # The visitor's own changes (.input: not when an event sets a control) each update the command and the
+    # page's address; a model or recipe, a preset, its fix and a link set the controls and these in one event.
+    gr.on([c.input for c in inputs[2:]], handler(state.reproduce), inputs, shown, trigger_mode="always_last",
+          **private).success(None, link, None, js=SET_LINK)
+    gr.on([arch.input, recipe.input], handler(state.chosen_recipe), inputs[:4], [epochs, *controls, *shown],
+          **private).success(None, link, None, js=SET_LINK)
+    preset.input(handler(state.preset), preset, [*inputs, look, *shown], **private).success(
+        None, link, None, js=SET_LINK)
+    fix.click(handler(state.preset_fix), [preset, *inputs], [*controls, *shown], **private).success(
+        None, link, None, js=SET_LINK)
     jobs = []
     for press, begin in ((go, start), (fork, back)):  # from the file given (or none), or from a checkpoint of the last job
         job = press.click(handler(state.settings_of), [busy, *controls], [busy, settings], preprocess=False,
@@ -209,8 +211,9 @@ def train_tab(state: Demo, page: Page):
                api_visibility="private").then(lambda: False, None, busy, api_visibility="private")
     try_go.click(handler(state.trained), [outputs[6], try_seed], [yours, bundled, try_labels], api_name="trained")
     # a shared link (the address SET_LINK writes) opens this tab with its settings
-    return lambda blocks, tabs: blocks.load(from_address(state.from_link, inputs, tabs, "train"), None, [*inputs, tabs],
-                                            api_visibility="private")
+    return lambda blocks, tabs: blocks.load(from_address(state.from_link, [*inputs, *shown], tabs, "train"), None,
+                                            [*inputs, *shown, tabs], api_visibility="private").success(
+        None, link, None, js=SET_LINK)
 
 
 TABS = dict(sample=sample_tab, sweep=sweep_tab, lab=lab_tab, compare=compare_tab, interpolate=interpolate_tab,

@@ -15,9 +15,9 @@ import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
 from gan import checkpoint, cockpit, config, examples, live, meters, presets
-from gan.checks import InputError, choice, token
+from gan.checks import InputError, choice, token, whole
 from gan.data import CLASSES
-from gan.limits import N_IMAGES
+from gan.limits import N_IMAGES, TRAIN_MAX_EPOCHS
 from gan.sampling import check_seed, sample, tiles, upscale
 from gan.text import Said, Words, t
 
@@ -153,6 +153,14 @@ class TrainTab:
         """The settings controls' values for a recipe (what choosing it shows)."""
         return self.controls(cockpit.check_job(arch, recipe, 1, 0))[4:]
 
+    def chosen_recipe(self, arch, recipe, epochs, seed) -> tuple:
+        """The visitor's choice of a model or recipe -> the epochs (within the model's most), the
+        recipe's settings, and what reproduce() gives for them."""
+        arch = choice(arch, "arch", config.CHOICES["arch"])
+        epochs = min(whole(epochs, "epochs", 1, max(TRAIN_MAX_EPOCHS.values())), TRAIN_MAX_EPOCHS[arch])
+        shown = self.controls(cockpit.check_job(arch, recipe, epochs, seed))
+        return (epochs, *shown[4:], *self.reproduce(*shown))
+
     def reproduce(self, arch, recipe, epochs, seed, *values) -> tuple:
         """The page's current settings -> (the train.py command that gives the tab's weights, the
         settings object /train takes, the page address's query that opens the tab with them)."""
@@ -164,13 +172,16 @@ class TrainTab:
         """A preset that teaches (gan.presets) -> the tab's inputs and settings controls for it, and
         the words on what to look for."""
         name = choice(name, "preset", tuple(presets.PRESETS))
-        return (*self.controls(presets.config(name)), Words(f"preset.{name}.look"))
+        shown = self.controls(presets.config(name))
+        return (*shown, Words(f"preset.{name}.look"), *self.reproduce(*shown))
 
-    def preset_fix(self, name, *values) -> tuple:
-        """The settings controls with the preset's fix applied, the rest as the page has them."""
+    def preset_fix(self, name, arch, recipe, epochs, seed, *values) -> tuple:
+        """The settings controls with the preset's fix applied, the rest as the page has them, and
+        what reproduce() gives for them."""
         name = choice(name, "preset", tuple(presets.PRESETS))
         fixed = dict(zip(cockpit.KEYS, values)) | presets.PRESETS[name]["fix"]
-        return tuple(fixed[k] for k in cockpit.KEYS)
+        shown = tuple(fixed[k] for k in cockpit.KEYS)
+        return (*shown, *self.reproduce(arch, recipe, epochs, seed, *shown))
 
     def controls(self, cfg) -> tuple:
         """A job's configuration as the tab's inputs and settings controls (arch, recipe, epochs, seed, *KEYS)."""
@@ -179,9 +190,13 @@ class TrainTab:
 
     def from_link(self, params: dict) -> tuple:
         """A shared link's query (?arch=mlp&lr_g=0.01...) -> the tab's inputs and settings
-        controls, checked as a job's; None when the link holds no settings."""
+        controls, checked as a job's, and what reproduce() gives for them; None when the link holds
+        no settings."""
         job = cockpit.from_query(params)
-        return None if job is None else self.controls(cockpit.check_job(*job))
+        if job is None:
+            return None
+        shown = self.controls(cockpit.check_job(*job))
+        return (*shown, *self.reproduce(*shown))
 
     def trained(self, model, seed):
         """A Train job's model .zip and a seed -> its 8 images, the bundled model's for the same

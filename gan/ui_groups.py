@@ -10,12 +10,13 @@ from gan.presets import PRESETS
 from gan.ui import I18N, go_button, plot, seed_box
 
 
-def follows(radio, slider, maximum_of, to_last=False):
+def follows(radio, slider, maximum_of, to_last=False, value=True):
     """When the radio changes, the slider's maximum becomes maximum_of(its value), and the slider
-    moves to it (to_last) or stays where it is, within it."""
-    def follow(choice, value):
+    moves to it (to_last) or stays where it is, within it (value=False: its value is another
+    event's to set)."""
+    def follow(choice, now):
         top = maximum_of(choice)
-        return gr.Slider(maximum=top, value=top if to_last else min(value, top))
+        return gr.Slider(maximum=top, **({"value": top if to_last else min(now, top)} if value else {}))
     radio.change(follow, [radio, slider], slider, preprocess=False, api_visibility="private")  # as sent: gan.ui
 
 
