@@ -367,10 +367,19 @@ def command_shown(page, *parts, timeout_s: float = WAIT_MS / 1000) -> str:
 
 
 def test_every_train_setting_reaches_the_command_the_address_and_the_job(page):
-    """Each settings control of the Train tab, set in the page: the reproduce command names each
-    value as train.py takes it, the page's address holds it, and a job trains with it (its stats
-    and its meters, as gauges, after it ends)."""
+    """A recipe and a model chosen: the command names no setting (the recipe's own), and the CNN's
+    epochs and subset. Then each settings control of the Train tab, set in the page: the reproduce
+    command names each value as train.py takes it, the page's address holds it, and a job trains
+    with it (its stats and its meters, as gauges, after it ends)."""
     open_train_tab(page)
+    tail = "--threads=1 --device=cpu --weights-only"
+    page.locator("#train-recipe").get_by_text("textbook", exact=True).click()  # the recipe's own settings: no flags
+    command_shown(page, f"python train.py --arch=mlp --recipe=textbook --epochs=10 --seed=0 --per-class=800 {tail}")
+    page.locator("#train-arch").get_by_text("CNN", exact=True).click()  # at most 5 epochs; 300 images a class
+    command_shown(page, f"python train.py --arch=cnn --recipe=textbook --epochs=5 --seed=0 --per-class=300 {tail}")
+    page.locator("#train-arch").get_by_text("MLP", exact=True).click()
+    page.locator("#train-recipe").get_by_text("report", exact=True).click()
+    command_shown(page, f"python train.py --arch=mlp --recipe=report --epochs=5 --seed=0 --per-class=800 {tail}")
 
     def box(key, value):  # a number box, or a slider's own number box
         field = page.locator(f"#train-{key} input[type=number]").first
