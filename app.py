@@ -182,11 +182,14 @@ def train_tab(state: Demo, page: Page):
     follows(arch, epochs, TRAIN_MAX_EPOCHS.get, value=False)  # the epochs: chosen_recipe's
     command, stats = outputs[8], outputs[5]
     shown = [command, settings, link]  # what follows the settings: each event that sets them sets these too
-    private = dict(preprocess=False, api_visibility="private")
     # The visitor's own changes (.input: not when an event sets a control) each update the command and the
     # page's address; a model or recipe, a preset, its fix and a link set the controls and these in one event.
-    gr.on([c.input for c in inputs[2:]], handler(state.reproduce), inputs, shown, trigger_mode="always_last",
-          **private).success(None, link, None, js=SET_LINK)
+    # These events run one at a time, in the order they came, and a quick second click is not dropped
+    # (always_last): the command shown is the last change's.
+    private = dict(preprocess=False, api_visibility="private", trigger_mode="always_last", concurrency_limit=1,
+                   concurrency_id="settings")
+    gr.on([c.input for c in inputs[2:]], handler(state.reproduce), inputs, shown, **private).success(
+        None, link, None, js=SET_LINK)
     gr.on([arch.input, recipe.input], handler(state.chosen_recipe), inputs[:4], [epochs, *controls, *shown],
           **private).success(None, link, None, js=SET_LINK)
     preset.input(handler(state.preset), preset, [*inputs, look, *shown], **private).success(
