@@ -107,7 +107,8 @@ Machine: {res['machine']}. Regenerate: `python -m benchmarks.classroom` (the MLP
 `python -m benchmarks.classroom --students 6 --arch cnn --epochs 5`.
 
 Path: gradio_client students press Train together (`/train`: arch, recipe, epochs; each student's own training
-seed) on `python app.py` with its defaults: {res['jobs_at_once']} jobs under way, {res['places']} training at a time,
+seed) on the app as `python app.py` starts it (`python -m benchmarks.serve`: app.main() with one idle /echo
+endpoint more), with its defaults: {res['jobs_at_once']} jobs under way, {res['places']} training at a time,
 taking turns a second of training each, one torch thread each. Meanwhile another visitor calls `/sample` once a second.
 
 Before this policy (one job at a time, measured 2026-11-27 with 30 MLP tuned 10-epoch jobs, on an AMD EPYC of 2 cores):

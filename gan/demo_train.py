@@ -7,6 +7,7 @@ One training step, from the Train button to the pixels: app.train_tab's button -
 gan.live.job (a loop over gan.training.epoch_steps -> train_step: (1) Update D, (2) Update G) ->
 gan.live.Update (grid, meters) -> shown() here -> the tab's image, plots and meters.
 """
+import dataclasses
 import html
 import math
 
@@ -126,7 +127,10 @@ class TrainTab:
     def train_example(self):
         """What the tab opens with: the last update of a finished job of its default inputs
         (gan.examples: MLP, report, 10 epochs, seed 0), without its model."""
-        return (*self.shown(examples.train_update(), cockpit.command(cockpit.check_job(**examples.TRAIN_JOB))), None, [])
+        cfg = cockpit.check_job(**examples.TRAIN_JOB)
+        images, _ = live.subset(self.index, cfg)
+        update = dataclasses.replace(examples.train_update(), reals=images[live.real_row(images), 0].numpy())
+        return (*self.shown(update, cockpit.command(cfg)), None, [])
 
     def shown(self, u: live.Update, command: str) -> tuple:
         """A job's update as the tab's outputs."""

@@ -46,8 +46,7 @@ def train_update() -> live.Update:
     """The example Train job's last update (its model left out: the tab offers none to download)."""
     run = json.loads(TRAIN_RUN.read_text())
     grid = np.asarray(Image.open(TRAIN_GRID).convert("L"))
-    return live.Update(run["stats"], grid, run["curves"], run["fd"], run["shares"],
-                       reals=np.array(run["reals"], dtype=np.uint8))
+    return live.Update(run["stats"], grid, run["curves"], run["fd"], run["shares"])  # its real row: the subset's
 
 
 def make() -> None:
@@ -66,7 +65,7 @@ def make() -> None:
     last = list(live.job(cfg, images, feats, classifier, cap_s=float("inf")))[-1]
     write_png(TRAIN_GRID, last.grid)
     write_json(TRAIN_RUN, {"job": TRAIN_JOB, "stats": last.stats, "curves": last.curves, "fd": last.fd,
-                           "shares": last.shares, "reals": last.reals.tolist()})
+                           "shares": last.shares})
 
 
 def main(argv=None):

@@ -144,6 +144,12 @@ def subset(index: dict, cfg) -> tuple:
     return index["images"][pick].unsqueeze(1).contiguous(), index["features"][pick].double().numpy()
 
 
+def real_row(images_u8: torch.Tensor) -> torch.Tensor:
+    """Indices of the fixed row of real images D's view shows: REAL_ROW spread over the subset (it
+    runs class by class, so across the classes)."""
+    return torch.linspace(0, len(images_u8) - 1, meters.REAL_ROW).long()
+
+
 @dataclass
 class Update:
     """One step of the stream: what the tab shows."""
@@ -185,8 +191,8 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
     job_id = secrets.token_urlsafe(12)  # unguessable: only the job's own page or client can move it
     JOBS[job_id] = control
     z_grid, z_eval = latents(training.GRID_SEED, 64), latents(EVAL_SEED, TRAIN_FD_N)
-    row = torch.linspace(0, len(images_u8) - 1, meters.REAL_ROW).long()  # a fixed row of real images, across classes
-    reals_u8, reals_row = images_u8[row, 0].numpy(), run.reals[row]      # ...and as D sees them in training
+    row = real_row(images_u8)
+    reals_u8, reals_row = images_u8[row, 0].numpy(), run.reals[row]  # ...and as D sees them in training
     n_keys = len(training.KEYS)
     step = run.epoch * run.steps + run.step
     seen = step * run.batch
