@@ -4,7 +4,7 @@ from pathlib import Path
 
 import torch
 
-from gan import weights
+from gan import hubdata, weights
 from gan.models import ARCHS
 
 DATASET_ID = "zalando-datasets/fashion_mnist"
@@ -39,8 +39,17 @@ def own_data(data) -> str:
     if not data or data.get("source", "fashion-mnist") == "fashion-mnist":
         return ""
     return (f"\nIt was trained not on Fashion-MNIST but on {data.get('images', '?')} images of its own "
-            f"(`{Path(data['source']).name}`, made Fashion-MNIST-like; sha256 of its files "
+            f"({data_name(data)}, made Fashion-MNIST-like; sha256 of its files "
             f"`{data.get('sha256', '?')}`): any metrics below compare it with Fashion-MNIST's test images.\n")
+
+
+def data_name(data) -> str:
+    """Where own data came from, as the card names it: a Hub dataset linked at its commit, or a file name."""
+    source = str(data.get("source"))
+    if source.startswith(hubdata.PREFIX):
+        repo, commit = hubdata.parse(source)
+        return f"the Hub dataset [{repo}](https://huggingface.co/datasets/{repo}) at commit `{commit[:12]}`"
+    return f"`{Path(source).name}`"
 
 
 def model_card(folder, repo_id: str) -> str:
@@ -52,12 +61,17 @@ def model_card(folder, repo_id: str) -> str:
     if arch not in ARCHS:
         raise ValueError(f"{folder / weights.CONFIG_FILE} names no known arch")
     summary = weights.read_json(folder, "summary.json", {}) or {}
+    own = cfg.get("data") or summary.get("data")
+    own = own if own_data(own) else None  # train.py --data: not Fashion-MNIST
+    source = str((own or {}).get("source"))
+    hub_repo = hubdata.parse(source)[0] if source.startswith(hubdata.PREFIX) else None
     metrics, fid = summary.get("metrics", {}), summary.get("inception_fid")  # fid: written by benchmarks/fid.py
     G, D = (cls() for cls in ARCHS[arch])
     name = repo_id.split("/")[-1]
     data = ModelCardData(
         library_name="pytorch", license="mit", pipeline_tag="unconditional-image-generation",
-        tags=["gan", "fashion-mnist", "pytorch", "pytorch_model_hub_mixin"], datasets=[DATASET_ID],
+        tags=["gan", "pytorch", "pytorch_model_hub_mixin"] + ([] if own else ["fashion-mnist"]),
+        datasets=[hub_repo] if hub_repo else None if own else [DATASET_ID],
         model_name=name,
         eval_results=[EvalResult(task_type="unconditional-image-generation", dataset_type=DATASET_ID,
                                  dataset_name="Fashion-MNIST", dataset_split="test", metric_type=key,
@@ -72,12 +86,12 @@ def model_card(folder, repo_id: str) -> str:
     metric_rows = "\n".join(f"| {label} | {metrics[key]:.4f} |" for key, label in CARD_METRICS if key in metrics)
     cls_name = ARCHS[arch][0].__name__
     body = f"""
-# {name}: the course report's {arch.upper()} GAN on Fashion-MNIST
+# {name}: the course report's {arch.upper()} GAN on {"its own images" if own else "Fashion-MNIST"}
 
-A small GAN from a course report on GANs, trained on Fashion-MNIST with the
-[Fashion-MNIST GAN Explorer](https://huggingface.co/spaces) code (`train.py --arch {arch}`).
+A small GAN from a course report on GANs, trained on {"its own images" if own else "Fashion-MNIST"} with the
+[Fashion-MNIST GAN Explorer](https://huggingface.co/spaces) code (`train.py --arch {arch}{" --data ..." if own else ""}`).
 Generator input: z of shape (N, {cfg.get('z_dim', 100)}), standard normal; output: (N, 1, 28, 28) in [-1, 1].
-{own_data(summary.get('data'))}
+{own_data(own)}
 ## Load it
 
 ```python

@@ -48,7 +48,8 @@ def to_bytes(run) -> bytes:
         tensors |= {f"{name}.{i}.{k}": v.cpu().contiguous() for i, s in state["state"].items() for k, v in s.items()
                     if isinstance(v, torch.Tensor)}
     meta |= {"format": FORMAT, "arch": run.cfg.arch, "settings": settings(run.cfg), "epoch": run.epoch,
-             "step": run.step, "wall": run.wall, "history": run.history}
+             "step": run.step, "wall": run.wall, "history": run.history,
+             "data_sha256": (run.data or {}).get("sha256")}  # own data (train.py --data): the files it was
     return save(tensors, {k: json.dumps(v) for k, v in meta.items()})
 
 
@@ -168,6 +169,10 @@ def resume(run) -> None:
         raise ResumeError(f"--resume: {path} was trained with {', '.join(changed)}; resume with the same "
                           f"settings (only {', '.join('--' + k.replace('_', '-') for k in RESUMABLE)} may change) "
                           f"or use another --out")
+    was, now = meta.get("data_sha256"), (run.data or {}).get("sha256")
+    if was != now:  # --data names the same folder, .zip or dataset, but its files changed
+        raise ResumeError(f"--resume: {path} was trained on other files (sha256 {was}, now {now}); resume with the "
+                          f"data it was trained on or use another --out")
     try:
         restore(run, tensors, meta)
     except CheckpointError as e:

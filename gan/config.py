@@ -38,7 +38,8 @@ RECIPES = {
 # train.py's argparse choices
 CHOICES = {"arch": ("mlp", "cnn"), "recipe": tuple(RECIPES), "optimizer_g": ("adam", "sgd"),
            "optimizer_d": ("adam", "sgd"), "real_range": ("-1..1", "0..1"),
-           "loss": ("bce-sigmoid", "ns-logits", "lsgan", "hinge"), "device": ("auto", "cpu", "cuda")}
+           "loss": ("bce-sigmoid", "ns-logits", "lsgan", "hinge"), "device": ("auto", "cpu", "cuda"),
+           "data_source": ("auto", "local", "hub")}
 BCE_LOSSES = ("bce-sigmoid", "ns-logits")  # the losses with targets that label smoothing moves
 # The numbers each flag takes, checked once the recipe has filled them in: (lowest, highest, lowest excluded).
 RANGES = {"epochs": (1, None, False), "batch_size": (1, None, False), "seed": (0, SEED_MAX, False),
@@ -89,8 +90,11 @@ class Config:
     classes: str = flag("all", "train on these classes only, e.g. 0,1,7 (labels 0-9 of gan/data.py), or all")
     seed: int = flag(0, "seed of the weight init, data order and training latents: same seed, same weights")
     data_dir: str = flag(None, "folder with the Fashion-MNIST idx files (default: see gan/data.py)")
-    data: str = flag(None, "train on your own images instead: a folder of them (one subfolder per class optional) "
-                           "or a .zip of one, each made Fashion-MNIST-like as an upload is (gan/owndata.py)")
+    data: str = flag(None, "train on your own images instead: a folder of them (one subfolder per class optional), "
+                           "a .zip of one, or a Hub dataset of image files (hf://datasets/USER/NAME), each made "
+                           "Fashion-MNIST-like as an upload is (gan/owndata.py)")
+    data_source: str = flag("auto", "where --data is: auto (hf://datasets/... on the Hub, anything else here), "
+                                    "local, or hub (--data USER/NAME is a Hub dataset)")
     out: str = flag(None, "run folder (default: runs/<arch>-<recipe>)")
     resume: bool = flag(False, "continue from <out>/checkpoint.safetensors after Ctrl-C or a crash")
     stop_after: int = flag(0, "stop cleanly after this epoch, as Ctrl-C would (0 = run to the end)")

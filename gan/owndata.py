@@ -1,4 +1,5 @@
-"""Your own images as a training set (train.py --data): a folder, or a .zip of one, read into
+"""Your own images as a training set (train.py --data): a folder, a .zip of one, or a Hub dataset
+of image files (gan.hubdata fetches it as a folder), read into
 uint8 images (N, 1, 28, 28) and labels, each image made Fashion-MNIST-like by the very pipeline
 an upload goes through (gan.upload: load_image, then fashion_mnist_like).
 
@@ -13,6 +14,7 @@ that show nothing. A .zip is read member by member in memory, never extracted, a
 unpacked) or holds a link or a name that leads out of its folder.
 sha256 names the training set: over the images' sorted relative paths, each with its bytes' sha256.
 """
+import dataclasses
 import hashlib
 import os
 import stat
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan import limits
+from gan import hubdata, limits
 from gan.checks import InputError
 from gan.upload import fashion_mnist_like, load_image
 
@@ -43,18 +45,23 @@ class OwnData:
     classes: list        # class folder names in label order ("" for the root's images)
     skipped: dict        # reason -> files skipped (a gan.upload InputError key, or one of this module's)
     sha256: str          # of the training set (see the module docstring)
+    source: str = None   # where it was read: a path, or hf://datasets/USER/NAME@COMMIT
 
-    def record(self, source) -> dict:
-        """Where a model's data came from, as summary.json keeps it."""
-        return {"source": str(source), "images": len(self.labels), "classes": self.classes,
+    def record(self) -> dict:
+        """Where a model's data came from, as summary.json and config.json keep it."""
+        return {"source": self.source, "images": len(self.labels), "classes": self.classes,
                 "skipped": self.skipped, "sha256": self.sha256}
 
 
-def load(path) -> OwnData:
-    """A folder or a .zip file of images -> OwnData; InputError when it cannot be trained on."""
+def load(path, source: str = "auto") -> OwnData:
+    """A folder or a .zip file of images, or a Hub dataset (gan.hubdata: hf://datasets/USER/NAME, or
+    USER/NAME with source "hub") -> OwnData; InputError when it cannot be trained on."""
+    if hubdata.is_hub(path, source):
+        folder, where = hubdata.fetch(path)
+        return dataclasses.replace(read(folder_entries(folder)), source=where)
     path = Path(path)
     if path.is_dir():
-        return read(folder_entries(path))
+        return dataclasses.replace(read(folder_entries(path)), source=str(path))
     if not (path.is_file() and path.suffix.lower() == ".zip"):
         raise InputError("data_missing")
     if path.stat().st_size > limits.DATA_MAX_ZIP_MB * MB:
@@ -64,7 +71,7 @@ def load(path) -> OwnData:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise InputError("bad_zip") from None
     with archive:
-        return read(zip_entries(archive))
+        return dataclasses.replace(read(zip_entries(archive)), source=str(path))
 
 
 def folder_entries(root: Path) -> list:

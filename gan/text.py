@@ -405,6 +405,22 @@ STRINGS = {
         'the .zip file holds a link, or a name that leads out of its folder (such as ../ or /): it is refused',
         '.zip 文件中有链接，或有指向其文件夹之外的名称（如 ../ 或 /）：已拒绝'),
     "error.bad_zip": ('this is not a .zip file that can be read', '这不是可以读取的 .zip 文件'),
+    "error.hub_name": (
+        'a Hub dataset is named hf://datasets/USER/NAME or USER/NAME, optionally with @REVISION',
+        'Hub 数据集的名称形如 hf://datasets/USER/NAME 或 USER/NAME，可以加上 @REVISION'),
+    "error.hub_missing": (
+        'the Hub has no such dataset, or no such revision of it', 'Hub 上没有这个数据集，或没有它的这个版本'),
+    "error.hub_unreachable": (
+        'the Hub cannot be reached from here (offline, or the Hub did not answer): try again later, or download '
+        'the images and pass their folder',
+        '这里无法连接 Hub（离线，或 Hub 没有回应）：请稍后再试，或先下载图像再传入它们的文件夹'),
+    "error.hub_parquet": (
+        'this Hub dataset stores its images inside Parquet or Arrow files; a dataset of image files (one folder per '
+        'class optional) is needed',
+        '这个 Hub 数据集把图像存放在 Parquet 或 Arrow 文件中；需要由图像文件组成的数据集（可以每个类别一个文件夹）'),
+    "error.hub_big": (
+        'the Hub dataset is too large: at most {file_mb} MB a file and {unpacked_mb} MB in all',
+        'Hub 数据集太大：每个文件最多 {file_mb} MB，总共最多 {unpacked_mb} MB'),
     "error.latent_text": (
         'latent must be a JSON list of {z} numbers, or SEED/INDEX such as 114514/3',
         '潜在向量必须是 {z} 个数的 JSON 列表，或“种子/序号”，例如 114514/3'),

@@ -96,8 +96,8 @@ def setup(cfg: Config) -> Run:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     if cfg.data:  # your own images (gan.owndata): --classes and --per-class pick among its class folders
-        own = owndata.load(cfg.data)
-        images, labels, data = torch.from_numpy(own.images), torch.from_numpy(own.labels), own.record(cfg.data)
+        own = owndata.load(cfg.data, cfg.data_source)
+        images, labels, data = torch.from_numpy(own.images), torch.from_numpy(own.labels), own.record()
     else:
         images, labels = fmnist.load("train", cfg.data_dir)
         data = {"source": "fashion-mnist"}
@@ -237,7 +237,7 @@ def end_epoch(run: Run, row: dict, evaluate_fn) -> None:
     print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
     save_checkpoint(out / CHECKPOINT, to_bytes(run))
     write_json(out / "history.json", run.history)
-    weights.save(out, cfg.arch, sampler, run.D)
+    weights.save(out, cfg.arch, sampler, run.D, data=run.data if cfg.data else None)  # own data: named in config.json
 
 
 def summarize(run: Run, evaluate_fn, final_n: int) -> dict:

@@ -56,12 +56,13 @@ def _save_one(model, folder: Path, config: dict) -> None:
             os.replace(Path(tmp) / name, folder / name)
 
 
-def save(folder, arch: str, G, D=None) -> Path:
-    """Write G (and D) as a model folder; other files in it are left alone, but for model.onnx,
+def save(folder, arch: str, G, D=None, data: dict = None) -> Path:
+    """Write G (and D) as a model folder, with where its training images came from (data: a
+    training.Run's, kept in config.json); other files in it are left alone, but for model.onnx,
     removed: it is a copy of the old weights (gan.export writes the new one)."""
     folder = Path(folder)
     (folder / ONNX_FILE).unlink(missing_ok=True)
-    _save_one(G, folder, {"arch": arch, "z_dim": G.z_dim})
+    _save_one(G, folder, {"arch": arch, "z_dim": G.z_dim} | ({"data": data} if data else {}))
     if D is not None:
         _save_one(D, folder / D_SUBDIR, {"arch": arch})
     return folder

@@ -229,7 +229,8 @@ def test_train_py_trains_on_a_folder_and_records_it(tmp_path, fm_test):
     assert data == {"source": str(root), "images": len(IMAGES), "classes": ["bags", "shoes"],
                     "skipped": owndata.load(root).skipped, "sha256": files_hash(root, IMAGES),
                     "trained_on": len(IMAGES)}
-    assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
+    assert json.loads((out / "config.json").read_text())["data"] == data  # the model folder names its data
+    assert (out / "model.safetensors").is_file()
     assert len(json.loads((out / "history.json").read_text())) == 2
     from gan.card import own_data
     assert files_hash(root, IMAGES) in own_data(data) and "`mine`" in own_data(data)
@@ -242,3 +243,23 @@ def test_train_py_refuses_data_it_cannot_train_on(tmp_path, fm_test, capsys):
         train_py.main(["--arch", "mlp", "--dry-run", "--weights-only", "--device", "cpu", "--out", str(tmp_path / "out"),
                        "--data", str(root / "bags")])
     assert e.value.code == 2 and text.t("en", "error.data_few", count=len(FORMATS)) in capsys.readouterr().err
+
+
+def test_resume_refuses_data_whose_files_changed(tmp_path, fm_test, capsys):
+    """--resume after one of the images was replaced: a usage error naming both hashes; with the
+    files as they were, it goes on to the end."""
+    import train as train_py
+    root, out = build(tmp_path / "mine", fm_test), tmp_path / "out"
+    args = ["--arch", "mlp", "--dry-run", "--weights-only", "--device", "cpu", "--out", str(out), "--data", str(root)]
+    assert train_py.main(args + ["--stop-after", "1"]) == train_py.STOPPED
+    before, shoe = files_hash(root, IMAGES), root / SHOES[0]
+    kept = shoe.read_bytes()
+    Image.fromarray(fm_test[30]).save(shoe)
+    with pytest.raises(SystemExit) as e:
+        train_py.main(args + ["--resume"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "was trained on other files" in err
+    assert f"sha256 {before}, now {files_hash(root, IMAGES)}" in err
+    shoe.write_bytes(kept)
+    assert train_py.main(args + ["--resume"]) == 0
+    assert len(json.loads((out / "history.json").read_text())) == 2
