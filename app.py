@@ -11,14 +11,14 @@ import torch
 from gan import cache, cockpit, explore, serve_lab, text
 from gan.config import RECIPES
 from gan.demo import Demo
-from gan.limits import (CACHE_AGE_S, CACHE_MAX_BYTES, CACHE_SWEEP_S, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S, TRAIN_JOBS_AT_ONCE,
-                        TRAIN_MAX_EPOCHS)
+from gan.limits import (CACHE_AGE_S, CACHE_MAX_BYTES, CACHE_SWEEP_S, DATA_MAX_ZIP_MB, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S,
+                        TRAIN_JOBS_AT_ONCE, TRAIN_MAX_EPOCHS)
 from gan.ui_lab import lab_tab
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, SET_LINK, Page, button, from_address, gallery, go_button, handler,
                     index_slider, last_as_choices, json_box, model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box,
                     seed_row, slider, table)
-from gan.ui_groups import (beside_bundled, edit_row, follows, preset_row, settings_panel, sketchpad, time_row,
-                           train_panel)
+from gan.ui_groups import (beside_bundled, edit_row, follows, own_data_panel, preset_row, settings_panel, sketchpad,
+                           time_row, train_panel)
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 torch.set_num_threads(int(os.environ.get("GAN_TORCH_THREADS", "1")))  # one core per request; requests run side by side
@@ -171,10 +171,12 @@ def train_tab(state: Demo, page: Page):
         seed = gr.Number(job["seed"], label=I18N("train.seed"), step=1, elem_id="train-seed")
     preset, look, fix = preset_row()
     controls = settings_panel(state.recipe_settings(job["arch"], job["recipe"]))
+    data, sketch, add, preview, summary = own_data_panel()  # the visitor's own images (None: Fashion-MNIST)
     with gr.Row():
         go, stop = go_button("train.go"), button("train.stop", variant="stop", scale=0, elem_id="train-stop")
     moves, start, back, fork = time_row()
     outputs, settings = train_panel(page, d)
+    nearest = gallery(page, d, 10, "train.nearest", elem_id="train-nearest", columns=8)
     link = gr.Textbox(visible=False)  # the page address's query for the settings shown (cockpit.query)
     try_seed, try_go, yours, bundled, try_labels = beside_bundled()
     busy = gr.State(False)  # this page's job is running: a second one gets a message, not a place in the queue
@@ -200,18 +202,20 @@ def train_tab(state: Demo, page: Page):
     for press, begin in ((go, start), (fork, back)):  # from the file given (or none), or from a checkpoint of the last job
         job = press.click(handler(state.settings_of), [busy, *controls], [busy, settings], preprocess=False,
                            concurrency_limit=None, api_visibility="private").success(
-            last_as_choices(handler(state.train)), [arch, recipe, epochs, seed, settings, begin], [*outputs, back],
-            preprocess=False,
+            last_as_choices(handler(state.train)), [arch, recipe, epochs, seed, settings, begin, data],
+            [*outputs, nearest, back], preprocess=False,
             concurrency_limit=TRAIN_JOBS_AT_ONCE, concurrency_id="train",  # the rest queue
             **({"api_name": "train"} if press is go else {"api_visibility": "private"}))
-        job.then(lambda: False, None, busy, api_visibility="private")
+        job.then(lambda: (False, None), None, [busy, data], api_visibility="private")  # the files are gone: say so
         jobs.append(job)
     gr.api(handler(state.control), api_name="control")  # (stats["job"], action): a script's; first, to keep the name
     for action, press in moves.items():
         press.click(handler(state.control), [stats, gr.State(action)], None, preprocess=False,
                     api_visibility="private")
     stop.click(handler(state.control), [stats, gr.State("stop")], None, preprocess=False, cancels=jobs,
-               api_visibility="private").then(lambda: False, None, busy, api_visibility="private")
+               api_visibility="private").then(lambda: (False, None), None, [busy, data], api_visibility="private")
+    data.change(handler(state.data_preview), data, [preview, summary], preprocess=False, api_name="train_data")
+    add.click(handler(state.add_drawing), [sketch, data], [data, sketch], api_visibility="private")  # numpy, paths
     try_go.click(handler(state.trained), [outputs[6], try_seed], [yours, bundled, try_labels], api_name="trained")
     # a shared link (the address SET_LINK writes) opens this tab with its settings
     return lambda blocks, tabs: blocks.load(from_address(state.from_link, [*inputs, *shown], tabs, "train"), None,
@@ -245,6 +249,7 @@ demo = build(handlers)
 def main():
     cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S, CACHE_MAX_BYTES).start()
     demo.queue(default_concurrency_limit=int(os.environ.get("GAN_CONCURRENCY", "4"))).launch(
+        max_file_size=f"{DATA_MAX_ZIP_MB}mb",  # the largest upload: a Train tab .zip of your own images
         max_threads=TRAIN_JOBS_AT_ONCE + 40,  # each job under way waits for its turn in a thread; Gradio's 40 for the rest
         i18n=gr.I18n(**{lang: text.page(lang, cap_s=f"{CAP_S:g}") for lang in text.LANGUAGES}),
         app_kwargs=serve_lab.app_kwargs(handlers.lab_files))  # the Latent lab's files, compressed and cached

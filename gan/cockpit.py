@@ -7,6 +7,7 @@ recipe as before. Every value is checked here with the project's message (gan.ch
 visitor's language; Config.resolved() then fills in the rest, as for train.py.
 """
 import json
+import shlex
 import urllib.parse
 
 from gan import config
@@ -89,12 +90,13 @@ def check_job(arch, recipe, epochs, seed, settings=None) -> Config:
                   per_class=TRAIN_PER_CLASS[arch], **values).resolved()
 
 
-def command(cfg: Config) -> str:
+def command(cfg: Config, data: str = None) -> str:
     """The train.py command that trains cfg as the Train tab does, to bit-identical weights on the
-    same machine: its settings where they differ from the recipe's, the tab's subset and thread."""
+    same machine: its settings where they differ from the recipe's, the tab's subset and thread,
+    and own images (data: the name of their .zip or folder) where the job trained on them."""
     values = {"arch": cfg.arch, "recipe": cfg.recipe, "epochs": cfg.epochs, "seed": cfg.seed}
     values |= {k: getattr(cfg, k) for k, v in check_settings(cfg.arch, cfg.recipe, {}).items() if getattr(cfg, k) != v}
-    values |= {"per_class": cfg.per_class, "threads": 1, "device": "cpu"}
+    values |= {"per_class": cfg.per_class, "threads": 1, "device": "cpu"} | ({"data": shlex.quote(data)} if data else {})
     # --flag=value: a value such as -1..1 would read as a flag of its own; repr: a float as it is, to the last bit
     flags = [f"--{k.replace('_', '-')}={v!r}" if isinstance(v, float) else f"--{k.replace('_', '-')}={v}"
              for k, v in values.items()]

@@ -13,13 +13,16 @@ import math
 
 import numpy as np
 import pandas as pd
+import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from gan import checkpoint, cockpit, config, examples, live, meters, presets
+from gan import checkpoint, cockpit, config, examples, live, meters, nearest, owndata, presets, training
+from gan import data as fmnist
 from gan.checks import InputError, choice, token, whole
 from gan.data import CLASSES
-from gan.limits import N_IMAGES, TRAIN_MAX_EPOCHS
-from gan.sampling import check_seed, sample, tiles, upscale
+from gan.limits import DATA_PREVIEW_N, N_IMAGES, TRAIN_MAX_EPOCHS
+from gan.metrics import classify
+from gan.sampling import check_seed, grid, sample, tiles, upscale
 from gan.text import Said, Words, t
 
 VIEW_SCALE = 2     # D's view: each 28x28 image at 2x, with its verdict under it
@@ -84,24 +87,100 @@ def meter_html(stats: dict) -> Said:
     return Said(said)
 
 
+def data_name(paths: list) -> str:
+    """Own images as the reproduce command names them: the .zip's name, or a folder of the images."""
+    return paths[0].name if len(paths) == 1 and paths[0].suffix.lower() == ".zip" else "my_images/"
+
+
+def data_summary(own: owndata.OwnData) -> Said:
+    """What a job will train on, in the visitor's language: the images, the classes, the files skipped."""
+    def said(lang):
+        names = ", ".join(c or "-" for c in own.classes)
+        classes = t(lang, "data.one_class") if len(own.classes) == 1 else \
+            t(lang, "data.classes", k=len(own.classes), names=names)
+        skipped = ", ".join(t(lang, f"data.skip.{k}", count=v) for k, v in own.skipped.items())
+        return t(lang, "data.summary", n=len(own.labels), classes=classes, skipped=skipped or t(lang, "data.none"))
+    return Said(said)
+
+
+def delete_uploads(paths: list, uploads) -> None:
+    """Uploaded files deleted, with the folder Gradio made for each when it is left empty."""
+    for path in paths:
+        path.unlink(missing_ok=True)
+        if path.parent != uploads and path.parent.is_dir() and not any(path.parent.iterdir()):
+            path.parent.rmdir()
+
+
 class TrainTab:
-    def train(self, arch, recipe, epochs, seed, settings=None, start=None):
+    def train(self, arch, recipe, epochs, seed, settings=None, start=None, data=None):
         """A live training job (gan.live) of the recipe with settings over it (gan.cockpit), from the
         beginning or from a checkpoint (start: a file; the same settings go on bit-identically,
-        others fork). Streams (D's view, losses, D's accuracies, FD per epoch, class histogram,
-        stats with every meter, the model .zip once done (else None), the meters as gauges, the
-        reproduce command, the latest checkpoint file, and this job's checkpoints so far as
-        [{"label", "path"}] to go back to)."""
+        others fork), on Fashion-MNIST or on the visitor's own images (data: uploaded files, see
+        own_data; deleted when the job ends, however it ends). Streams (D's view, losses, D's
+        accuracies, FD per epoch, class histogram, stats with every meter, the model .zip once done
+        (else None), the meters as gauges, the reproduce command, the latest checkpoint file, the
+        nearest training images of 8 final images once done (else None), and this job's
+        checkpoints so far as [{"label", "path"}] to go back to)."""
         cfg = cockpit.check_job(arch, recipe, epochs, seed, settings)
         begin = self.checkpoint_in(start, cfg.arch)
-        images, feats = live.subset(self.index, cfg)
-        command, control, saved = cockpit.command(cfg), live.Control(), []
-        updates = live.job(cfg, images, feats, self.classifier, self.train_cap_s, control=control, start=begin)
-        for u in live.one_at_a_time(updates, control):
-            if u.checkpoint:
-                saved.append({"label": Words("train.checkpoint_at", epoch=u.stats["epoch"], step=u.stats["step"]),
-                              "path": self.store_file(u.checkpoint, ".safetensors")})
-            yield (*self.shown(u, command), saved[-1]["path"] if saved else None, list(saved))
+        paths = self.uploaded_files(data)
+        try:
+            own = paths and owndata.load_files(paths)
+            if own:  # the data's own classes, all of them; the tab's images per class
+                cfg = dataclasses.replace(cfg, classes="all")
+                images = torch.from_numpy(own.images)[training.chosen(cfg, torch.from_numpy(own.labels))]
+                feats = classify(self.classifier, fmnist.to_float(images))[0]
+            else:
+                images, feats = live.subset(self.index, cfg)
+            command, control, saved = cockpit.command(cfg, own and data_name(paths)), live.Control(), []
+            updates = live.job(cfg, images, feats, self.classifier, self.train_cap_s, control=control, start=begin,
+                               data=own and own.record())
+            for u in live.one_at_a_time(updates, control):
+                if u.checkpoint:
+                    saved.append({"label": Words("train.checkpoint_at", epoch=u.stats["epoch"], step=u.stats["step"]),
+                                  "path": self.store_file(u.checkpoint, ".safetensors")})
+                yield (*self.shown(u, command), saved[-1]["path"] if saved else None,
+                       self.nearest_training(u.grid, images) if u.stats["done"] else None, list(saved))
+        finally:  # done, stopped, a closed page, or data it cannot train on: the visitor's files go
+            delete_uploads(paths, self.uploads)
+
+    def uploaded_files(self, data) -> list:
+        """The Train tab's own images as the page or a client sends them ([{"path": ...}] or paths,
+        each uploaded here; None or []: none, Fashion-MNIST) -> their paths."""
+        files = data if isinstance(data, list) else [] if data is None else [data]
+        paths = [self.uploaded(f.get("path") if isinstance(f, dict) else f) for f in files]
+        if None in paths:
+            raise InputError("not_uploaded")
+        return paths
+
+    def data_preview(self, data) -> tuple:
+        """The Train tab's own images -> (the first DATA_PREVIEW_N as the GAN will see them, 28x28
+        each, or None; what the job will train on, in words)."""
+        paths = self.uploaded_files(data)
+        if not paths:
+            return None, Words("data.none_yet")
+        own = owndata.load_files(paths)
+        return self.store(upscale(grid(own.images[:DATA_PREVIEW_N, 0], cols=16), 2)), data_summary(own)
+
+    def add_drawing(self, sketch, data) -> tuple:
+        """A drawing added to the Train tab's own images (as a PNG file), the canvas cleared; a
+        blank canvas adds nothing."""
+        drawn = self.drawing(sketch)
+        files = [f.get("path") if isinstance(f, dict) else f for f in (data or [])]
+        return (files + [drawn] if drawn else files) or None, None
+
+    def nearest_training(self, grid_u8: np.ndarray, images) -> list:
+        """The first N_IMAGES of a job's grid, each beside the training image nearest to it in
+        pixels, with its distance and the training images' own typical distance to their nearest
+        (a model that copies its data sits well below it)."""
+        finals = tiles(grid_u8, N_IMAGES)
+        pool = images[:, 0].numpy()
+        idx, dist = nearest.closest(finals, pool)
+        typical = nearest.spacing(pool)
+        imgs = np.stack([x for i, j in enumerate(idx) for x in (finals[i], pool[j])])
+        caps = [c for i, d in enumerate(dist) for c in (Words("cap.final", i=i),
+                                                       Words("cap.nearest", d=float(d), typical=typical))]
+        return self.gallery(imgs, caps)
 
     def checkpoint_in(self, start, arch: str):
         """A checkpoint to start from (None; a file as a client or the page sends it, {"path": ...};
@@ -130,7 +209,7 @@ class TrainTab:
         cfg = cockpit.check_job(**examples.TRAIN_JOB)
         images, _ = live.subset(self.index, cfg)
         update = dataclasses.replace(examples.train_update(), reals=images[live.real_row(images), 0].numpy())
-        return (*self.shown(update, cockpit.command(cfg)), None, [])
+        return (*self.shown(update, cockpit.command(cfg)), None, self.nearest_training(update.grid, images), [])
 
     def shown(self, u: live.Update, command: str) -> tuple:
         """A job's update as the tab's outputs."""

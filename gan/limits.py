@@ -34,3 +34,4 @@ DATA_MAX_FILES = 10_000        # files in the folder, or members in the .zip (fo
 DATA_MAX_FILE_MB = 64          # one file's bytes (a zip member's unpacked size), at most
 DATA_MAX_UNPACKED_MB = 1024    # all files' bytes together (a zip's unpacked size), at most
 DATA_MAX_ZIP_MB = 256          # the .zip file itself, at most
+DATA_PREVIEW_N = 64            # the Train tab shows this many of your images as the GAN sees them

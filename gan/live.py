@@ -163,10 +163,11 @@ class Update:
     checkpoint: bytes = None   # at each epoch end and pause: gan.checkpoint's file, to go on or fork from
 
 
-def zipped(G, arch: str) -> bytes:
-    """config.json + model.safetensors of G in a .zip: unzip, then Generator.from_pretrained."""
+def zipped(G, arch: str, data: dict = None) -> bytes:
+    """config.json (naming own data, if any) + model.safetensors of G in a .zip: unzip, then
+    Generator.from_pretrained."""
     with tempfile.TemporaryDirectory() as tmp:
-        folder = weights.save(Path(tmp) / "model", arch, G)
+        folder = weights.save(Path(tmp) / "model", arch, G, data=data)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as z:
             for name in (weights.CONFIG_FILE, weights.MODEL_FILE):  # a fixed date: same weights, same bytes
@@ -176,14 +177,16 @@ def zipped(G, arch: str) -> bytes:
 
 
 def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier,
-        cap_s: float, update_s: float = UPDATE_S, clock=time.monotonic, control: Control = None, start=None):
+        cap_s: float, update_s: float = UPDATE_S, clock=time.monotonic, control: Control = None, start=None,
+        data: dict = None):
     """Train per cfg on images_u8 (uint8 (N, 1, 28, 28)), yielding an Update after every
     update_s seconds of training, at every epoch end and at a pause (those two with a checkpoint);
     the last Update has stats["done"] and the model. start: a checkpoint's (tensors, metadata) to
     go on from, with cfg's settings (the same ones: bit-identical to the job it came from; others: a
     fork). After cap_s seconds of training (time spent computing, not waiting between updates) the
     job ends early (stats["capped"]) with the model it has. Closing the generator (Stop, a closed
-    page) ends it after the current step; control (registered in JOBS under stats["job"]) pauses it."""
+    page) ends it after the current step; control (registered in JOBS under stats["job"]) pauses it.
+    data: where own images came from (gan.owndata's record), named in the model's config.json."""
     run = training.new_run(cfg, images_u8)
     if start is not None:
         go_on_from(run, *start)
@@ -268,7 +271,7 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
                 last = clock()
         if run.epoch < cfg.epochs:  # capped within an epoch: its samples were not classified yet
             sampler, probs = sampling_copy(run.ema, cfg), None
-        yield update(sampler, done=True, model=zipped(sampler, cfg.arch), class_probs=probs, checkpoint_of=run)
+        yield update(sampler, done=True, model=zipped(sampler, cfg.arch, data), class_probs=probs, checkpoint_of=run)
     finally:  # done, capped, or closed at a yield (Stop, a closed page)
         log.info("train job %s: ended after %d steps", name, step)
 

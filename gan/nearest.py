@@ -61,6 +61,25 @@ def query(index: dict, classifier, images_u8: np.ndarray, k: int = 5):
     return out
 
 
+def closest(images_u8: np.ndarray, pool_u8: np.ndarray) -> tuple:
+    """For uint8 (N, 28, 28) images: (index into pool_u8 (M, 28, 28) of the nearest, its L2
+    distance on [0, 1] pixels), each (N,)."""
+    d = torch.cdist(torch.from_numpy(images_u8).flatten(1).float() / 255,
+                    torch.from_numpy(pool_u8).flatten(1).float() / 255)
+    dist, idx = d.min(dim=1)
+    return idx.numpy(), dist.numpy()
+
+
+def spacing(pool_u8: np.ndarray, n: int = 500) -> float:
+    """How far a pool's images lie from their nearest other one: the median over n of them,
+    spread evenly (L2 on [0, 1] pixels; the scale a generated image's nearest distance is read on)."""
+    pick = np.linspace(0, len(pool_u8) - 1, min(n, len(pool_u8))).round().astype(int)
+    d = torch.cdist(torch.from_numpy(pool_u8[pick]).flatten(1).float() / 255,
+                    torch.from_numpy(pool_u8).flatten(1).float() / 255)
+    d[torch.arange(len(pick)), torch.from_numpy(pick)] = float("inf")  # not itself
+    return float(d.min(dim=1).values.median())
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("cmd", choices=["build"])

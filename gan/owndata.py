@@ -32,6 +32,7 @@ from gan.checks import InputError
 from gan.upload import fashion_mnist_like, load_image
 
 MB = 2**20
+UPLOAD = "upload"  # the source of files uploaded to the Train tab
 FILE_BYTES = limits.DATA_MAX_FILE_MB * MB
 # what a broken file may raise from PIL or zipfile; gan.upload turns most of them into InputError
 BROKEN = (OSError, ValueError, EOFError, SyntaxError, IndexError, struct.error, zlib.error, RuntimeError,
@@ -72,6 +73,25 @@ def load(path, source: str = "auto") -> OwnData:
         raise InputError("bad_zip") from None
     with archive:
         return dataclasses.replace(read(zip_entries(archive)), source=str(path))
+
+
+def load_files(paths: list) -> OwnData:
+    """Uploaded files (the Train tab's) -> OwnData: one .zip (as load reads it), or images, each its
+    own file, all of one class; InputError when they cannot be trained on."""
+    paths = [Path(p) for p in paths]
+    zips = [p for p in paths if p.suffix.lower() == ".zip"]
+    if zips and len(paths) > 1:
+        raise InputError("data_one_zip")
+    if any(not p.is_file() for p in paths):  # deleted after a job, or by the cache's sweep
+        raise InputError("data_gone")
+    if zips:
+        return dataclasses.replace(load(zips[0]), source=UPLOAD)
+    if len(paths) > limits.DATA_MAX_FILES:
+        raise InputError("data_files")
+    if sum(file_size(p) for p in paths) > limits.DATA_MAX_UNPACKED_MB * MB:
+        raise InputError("data_big")
+    return dataclasses.replace(read([(p.name, lambda p=p: file_size(p), lambda p=p: bounded(open(p, "rb")))
+                                     for p in paths]), source=UPLOAD)
 
 
 def folder_entries(root: Path) -> list:

@@ -15,7 +15,7 @@ from gan.data import CLASSES
 
 LANGUAGES = ("en", "zh-CN")
 DEFAULT = "en"
-SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes", "lab.fallback", "meter.", "alarm.",
+SERVER_ONLY = ("error.", "got.", "cap.", "row.minutes", "lab.fallback", "meter.", "alarm.", "data.",
                "train.checkpoint_at")  # templates filled per call, not page text
 LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES - 1, z=limits.Z_POSITIONS,
               top=limits.Z_POSITIONS - 1, items=limits.MAX_ITEMS, vmax=f"{limits.MAX_ABS_VALUE:g}",
@@ -29,7 +29,8 @@ LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES 
               data_min=limits.DATA_MIN_IMAGES, data_max=f"{limits.DATA_MAX_IMAGES:,}",
               data_classes=limits.DATA_MAX_CLASSES, data_files=f"{limits.DATA_MAX_FILES:,}",
               file_mb=limits.DATA_MAX_FILE_MB, unpacked_mb=f"{limits.DATA_MAX_UNPACKED_MB:,}",
-              zip_mb=limits.DATA_MAX_ZIP_MB)
+              zip_mb=limits.DATA_MAX_ZIP_MB, cache_hours=f"{limits.CACHE_AGE_S / 3600:g}",
+              preview_n=limits.DATA_PREVIEW_N)
 
 # The report's observations (课程报告 w5, section 3), quoted in its own words.
 REPORT_QUOTE = ("> 当随机数设置得很小（如 0.3）时，在不同位置改变一个这样的小随机数会产生相对较小的影响，甚至肉眼无法观察到任何变化。"
@@ -291,6 +292,48 @@ STRINGS = {
     "train.fork": ('Go on from there with these settings', '用当前设置从那里继续'),
     "train.start": ('or start from a checkpoint file (.safetensors)', '或从一个检查点文件（.safetensors）开始'),
     "train.checkpoint_at": ('epoch {epoch}, step {step}', '第 {epoch} 轮，第 {step} 步'),
+    "train.data_intro": (
+        '**Your own images.** Upload a .zip of a folder of images (one folder per class optional) or several '
+        'images, or draw garments and add each drawing. Each image is made Fashion-MNIST-like, as in Your own '
+        'garment: see them below as the GAN will, then press Train, and the job trains on them with the model, '
+        'recipe and settings above. At least {data_min} and at most {data_max} images; a .zip of at most {zip_mb} '
+        'MB, unpacking to at most {unpacked_mb} MB. **Your files stay on this server only for the job: they are '
+        'deleted when it ends** (files never trained on are deleted with the app\'s other uploads within '
+        '{cache_hours} hours). Remove the files to train on Fashion-MNIST again.',
+        '**你自己的图像。** 上传一个图像文件夹的 .zip 文件（可以每个类别一个文件夹），或上传多张图像，'
+        '也可以画几件衣物，每画一件就添加一次。每张图像都会像“你自己的衣物”中那样变成 Fashion-MNIST 的样子：'
+        '先在下面看看 GAN 将看到的样子，再点“开始训练”，训练就会用上面的模型、训练方案和设置在这些图像上进行。'
+        '至少 {data_min} 张，最多 {data_max} 张；.zip 文件最多 {zip_mb} MB，解压后最多 {unpacked_mb} MB。'
+        '**你的文件只在训练期间留在服务器上：训练结束时即被删除**（从未用于训练的文件，会与本应用的其他上传文件一起，'
+        '在 {cache_hours} 小时内删除）。移除这些文件，即可重新用 Fashion-MNIST 训练。'),
+    "train.own": ('Train on your own images', '用你自己的图像训练'),
+    "train.data": ('your images, or a .zip of them', '你的图像，或它们的 .zip 文件'),
+    "train.draw": ('draw a garment', '画一件衣物'),
+    "train.add_drawing": ('Add this drawing', '添加这幅画'),
+    "train.data_preview": (
+        'as the GAN will see them (28x28; the first {preview_n})', 'GAN 将看到的样子（28x28；前 {preview_n} 张）'),
+    "train.data_summary": ('your images', '你的图像'),
+    "train.nearest": (
+        'nearest training images: 8 of the final images, each beside the training image closest to it',
+        '最近的训练图像：最终的 8 张图像，每张旁边是与它最接近的训练图像'),
+    "data.summary": (
+        '{n} images to train on, {classes}. Files skipped: {skipped}.',
+        '可用于训练的图像 {n} 张，{classes}。跳过的文件：{skipped}。'),
+    "data.one_class": ('one class', '一个类别'),
+    "data.classes": ('{k} classes ({names})', '{k} 个类别（{names}）'),
+    "data.none": ('none', '无'),
+    "data.none_yet": (
+        'No images yet: Train uses Fashion-MNIST.', '还没有图像：训练将使用 Fashion-MNIST。'),
+    "data.skip.hidden": ('{count} hidden', '{count} 个隐藏文件'),
+    "data.skip.empty_file": ('{count} empty', '{count} 个空文件'),
+    "data.skip.too_big": ('{count} too large', '{count} 个过大'),
+    "data.skip.unreadable": ('{count} unreadable', '{count} 个无法读取'),
+    "data.skip.not_image": ('{count} not images', '{count} 个不是图像'),
+    "data.skip.empty_image": ('{count} blank', '{count} 个空白图像'),
+    "cap.nearest": (
+        'nearest: distance {d:.2f} (training images: {typical:.2f} from their nearest)',
+        '最近：距离 {d:.2f}（训练图像与其最近者相距 {typical:.2f}）'),
+    "cap.final": ('final #{i}', '最终 #{i}'),
     "train.settings_json": ('settings (JSON, as /train takes them)', '训练设置（JSON，/train 接受的格式）'),
     "meter.d_loss": ('D loss', '判别器损失'),
     "meter.g_loss": ('G loss', '生成器损失'),
@@ -405,6 +448,15 @@ STRINGS = {
         'the .zip file holds a link, or a name that leads out of its folder (such as ../ or /): it is refused',
         '.zip 文件中有链接，或有指向其文件夹之外的名称（如 ../ 或 /）：已拒绝'),
     "error.bad_zip": ('this is not a .zip file that can be read', '这不是可以读取的 .zip 文件'),
+    "error.data_one_zip": (
+        'upload one .zip file, or images: not several .zip files, nor a .zip with images',
+        '请上传一个 .zip 文件，或上传图像：不能上传多个 .zip 文件，也不能把 .zip 文件和图像一起上传'),
+    "error.data_gone": (
+        'these files are no longer on the server (they are deleted after each job): upload them again',
+        '这些文件已不在服务器上（每次训练结束后都会删除）：请重新上传'),
+    "error.data_big": (
+        'the images are too large together: at most {unpacked_mb} MB in all',
+        '这些图像加起来太大：总共最多 {unpacked_mb} MB'),
     "error.hub_name": (
         'a Hub dataset is named hf://datasets/USER/NAME or USER/NAME, optionally with @REVISION',
         'Hub 数据集的名称形如 hf://datasets/USER/NAME 或 USER/NAME，可以加上 @REVISION'),

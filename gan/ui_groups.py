@@ -1,5 +1,6 @@
 """Groups of components that one tab uses (app.py wires them): the Learned and Train tabs' slider
-that follows a radio, Your own garment's drawing and edit row, the Train tab's settings and outputs."""
+that follows a radio, Your own garment's drawing and edit row, the Train tab's settings, own
+images and outputs."""
 import gradio as gr
 
 from gan import garment
@@ -20,10 +21,27 @@ def follows(radio, slider, maximum_of, to_last=False, value=True):
     radio.change(follow, [radio, slider], slider, preprocess=False, api_visibility="private")  # as sent: gan.ui
 
 
-def sketchpad():
-    """Your own garment's drawing: black ink on a transparent canvas."""
-    return gr.Sketchpad(label=I18N("garment.draw"), type="numpy", elem_id="garment-sketch", height=360,
+def sketchpad(label="garment.draw", elem_id="garment-sketch"):
+    """A drawing of a garment (Your own garment's, the Train tab's): black ink on a transparent canvas."""
+    return gr.Sketchpad(label=I18N(label), type="numpy", elem_id=elem_id, height=360,
                         brush=gr.Brush(colors=["#000000"], default_size=14))
+
+
+def own_data_panel():
+    """The Train tab's own images: (files: a .zip or images, the drawing and its Add button, the
+    preview as the GAN will see them, what the job will train on in words)."""
+    with gr.Accordion(I18N("train.own"), open=False, elem_id="train-own"):
+        gr.Markdown(I18N("train.data_intro"))
+        with gr.Row():
+            files = gr.File(label=I18N("train.data"), file_count="multiple", file_types=["image", ".zip"],
+                            elem_id="train-data", height=360)
+            with gr.Column():
+                sketch = sketchpad("train.draw", "train-sketch")
+                add = gr.Button(I18N("train.add_drawing"), elem_id="train-add-drawing")
+        preview = gr.Image(label=I18N("train.data_preview"), elem_id="train-data-preview", format="png",
+                           interactive=False)
+        summary = gr.Textbox(label=I18N("train.data_summary"), elem_id="train-data-summary", interactive=False)
+    return files, sketch, add, preview, summary
 
 
 def direction_dropdown():

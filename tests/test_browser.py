@@ -319,6 +319,18 @@ def test_train_tab_starts_a_job_shows_it_learn_and_stops_it(page, client, live_a
         assert live_app[1].read_text().count(started) == page_jobs + attempt + 1
 
 
+def stroke(page, elem_id):
+    """A vertical stroke down the middle of the sketchpad #elem_id, with its brush."""
+    page.locator(f"#{elem_id}").get_by_role("button", name="Brush").click()
+    box = page.locator(f"#{elem_id} canvas").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(x, y + i * box["height"] * 0.6 / 20)
+    page.mouse.up()
+
+
 def test_draw_a_garment_invert_it_and_edit_it(page):
     """A stroke on the sketchpad becomes the file to invert (in place of the example drawing the
     tab opens with); Find it -> the target is that stroke, a light vertical bar on black, and the
@@ -328,15 +340,7 @@ def test_draw_a_garment_invert_it_and_edit_it(page):
     example = {id_: srcs(page, id_) for id_ in ("garment-recon", "edit-strip")}
     latent_box = page.get_by_label("latent: a JSON list of 100 numbers, or SEED/INDEX such as 114514/3")
     example_latent, example_file = latent_box.input_value(), page.locator("#garment-image").inner_text()
-    page.locator("#garment-sketch").get_by_role("button", name="Brush").click()
-    canvas = page.locator("#garment-sketch canvas").first
-    box = canvas.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for i in range(1, 21):  # a vertical stroke down the middle
-        page.mouse.move(x, y + i * box["height"] * 0.6 / 20)
-    page.mouse.up()
+    stroke(page, "garment-sketch")
     page.wait_for_function("(before) => { const t = document.getElementById('garment-image').innerText;"
                            " return t.includes('.png') && t !== before; }", arg=example_file, timeout=WAIT_MS)
     settled(page, "garment-image")  # the stroke's change events have all been answered
@@ -479,3 +483,45 @@ def test_train_tab_pause_step_resume_and_go_back(page, live_app):
     wait_step(lambda n: n > back_to and not page.locator("#train-meters .paused").count())
     assert live_app[1].read_text().count("train job cnn report") > started
     page.locator("#train-stop").click()
+
+
+def value_in(page, elem_id, text):
+    """Wait until the text box #elem_id holds text (a textarea's value is not its innerText)."""
+    page.wait_for_function("([id, t]) => (document.querySelector(`#${id} textarea`)?.value || '').includes(t)",
+                           arg=[elem_id, text], timeout=WAIT_MS)
+
+
+def test_train_on_your_own_images_uploaded_and_drawn(page, tmp_path):
+    """20 images uploaded and a drawing added: the preview shows them as the GAN will and says how
+    many; Train: the command names them, each nearest training image shown at the end is one of
+    the uploaded ones, and the files, deleted on the server, leave the page (Fashion-MNIST again)."""
+    x = __import__("gan.data", fromlist=["load"]).load("test")[0][:20, 0].numpy()
+    files = []
+    for i, img in enumerate(x):
+        files.append(tmp_path / f"{i:02d}.png")
+        Image.fromarray(img).save(files[-1])
+    open_train_tab(page, settings=False)
+    page.get_by_text(text.t("en", "train.own")).click()
+    page.locator("#train-data input[type=file]").set_input_files([str(f) for f in files])
+    value_in(page, "train-data-summary", "20 images to train on, one class.")
+    images_in(page, "train-data-preview", 1)
+    stroke(page, "train-sketch")
+    page.get_by_role("button", name=text.t("en", "train.add_drawing")).click()
+    value_in(page, "train-data-summary", "21 images to train on, one class.")
+    epochs = page.get_by_label(text.t("en", "train.epochs")).first
+    epochs.fill("1")
+    epochs.press("Enter")
+    command_shown(page, "--epochs=1")
+    before = srcs(page, "train-nearest")  # the example job's
+    page.get_by_role("button", name="Train", exact=True).click()
+    value_in(page, "train-data-summary", text.t("en", "data.none_yet"))  # the job has ended: its files are gone
+    assert "--data=my_images/" in command_shown(page, "--data=")
+    page.locator("#train-nearest").scroll_into_view_if_needed()  # its images load once in view
+    page.wait_for_function(
+        """([id, before]) => { const imgs = [...document.querySelectorAll(`#${id} img`)];
+             return imgs.length == 16 && imgs.every(img => img.complete && img.naturalWidth > 0)
+                    && JSON.stringify(imgs.map(img => img.src)) !== JSON.stringify(before); }""",
+        arg=["train-nearest", before], timeout=WAIT_MS)
+    for src in srcs(page, "train-nearest")[1::2]:  # final, nearest, ...: the nearest are uploaded images
+        shown = np.asarray(Image.open(io.BytesIO(page.request.get(src).body())).convert("L"))[::8, ::8]
+        assert any(np.array_equal(shown, u) for u in x), "a nearest image that was not uploaded"

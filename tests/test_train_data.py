@@ -1,0 +1,155 @@
+"""The Train tab on your own images (#39): a .zip or images uploaded through /train_data (the
+preview) and /train, as the tab and the README's gradio_client snippet send them. The job trains
+on those images (its nearest-training-images gallery shows them), its model names them and works
+in "Try it"; the files are deleted when the job ends; what cannot be trained on gets the
+project's message in the visitor's language, and the app keeps serving."""
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from PIL import Image
+
+from conftest import CALL_TIMEOUT, api_client, call
+from gan import data as fmnist
+from gan import owndata, text
+from gan.checks import InputError
+from test_app import pixels
+from test_owndata import files_hash
+
+
+@pytest.fixture(scope="module")
+def shoes():
+    """24 Fashion-MNIST test images, sneakers (class 7) and bags (class 8), as PNG bytes by name."""
+    x, y = fmnist.load("test")
+    pick = [i for i in range(len(y)) if int(y[i]) in (7, 8)][:24]
+    out = {}
+    for i in pick:
+        png = io.BytesIO()
+        Image.fromarray(x[i, 0].numpy()).save(png, "PNG")
+        out[f"{'sneakers' if int(y[i]) == 7 else 'bags'}/{i}.png"] = png.getvalue()
+    return out
+
+
+def zipped(tmp_path, members: dict, name="closet.zip") -> Path:
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as z:
+        for member, data in members.items():
+            z.writestr(member, data)
+    return path
+
+
+def test_a_job_trains_on_an_uploaded_zip_and_names_it(client, shoes, tmp_path):
+    """/train_data previews the zip (its images, its two classes); /train on it: the command names
+    it, the model's config.json names the upload and its files' hash, each nearest training image
+    shown is one of the uploaded ones, pixel for pixel, and the model works beside the bundled one."""
+    path = zipped(tmp_path, shoes)
+    preview, summary = call(client, [handle_file(str(path))], api_name="/train_data")
+    assert summary == text.t("en", "data.summary", n=24, classes=text.t("en", "data.classes", k=2,
+                             names="bags, sneakers"), skipped=text.t("en", "data.none"))
+    shown = np.asarray(Image.open(preview).convert("L"))[::2, ::2]  # 2x; 16 a row, 2 px apart: the first at 2, 2
+    first = np.asarray(Image.open(io.BytesIO(shoes[sorted(shoes)[0]])))
+    assert np.array_equal(shown[2:30, 2:30], first)
+    out = client.submit("mlp", "report", 1, 0, {}, None, [handle_file(str(path))],
+                        api_name="/train").result(timeout=CALL_TIMEOUT)
+    stats, model, command, nearest = out[5], out[6], out[8], out[10]
+    assert stats["done"] and "--data=closet.zip" in command and "--classes" not in command
+    with zipfile.ZipFile(model) as z:
+        data = json.loads(z.read("config.json"))["data"]
+    assert data["source"] == owndata.UPLOAD and data["classes"] == ["bags", "sneakers"] and data["images"] == 24
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(path).extractall(unpacked)
+    assert data["sha256"] == files_hash(unpacked, sorted(shoes))
+    uploaded = [np.asarray(Image.open(io.BytesIO(b))) for b in shoes.values()]
+    assert len(nearest) == 16
+    pool = np.stack(uploaded).reshape(len(uploaded), -1) / 255
+    for final, found in zip(nearest[::2], nearest[1::2]):  # final, its nearest, final, its nearest...
+        d = np.linalg.norm(pool - pixels(final).reshape(-1) / 255, axis=1)  # to each uploaded image
+        assert np.array_equal(pixels(found), uploaded[int(d.argmin())])
+    yours, bundled, labels = call(client, handle_file(model), 3, api_name="/trained")
+    assert Path(yours).is_file() and Path(bundled).is_file()
+
+
+@pytest.mark.parametrize("case,key,params", [
+    ("few", "data_few", {"count": 5}), ("bomb", "zip_unsafe", {}), ("zip_and_image", "data_one_zip", {})])
+def test_uploads_it_cannot_train_on_get_the_projects_message(server, shoes, tmp_path, case, key, params):
+    """5 images; a .zip with a name out of its folder; a .zip beside an image: the project's
+    message, in English and in Chinese, from the preview and from /train alike; still serving."""
+    few = dict(list(shoes.items())[:5])
+    files = {"few": lambda: [zipped(tmp_path, few)],
+             "bomb": lambda: [zipped(tmp_path, {**shoes, "../evil.png": shoes[sorted(shoes)[0]]})],
+             "zip_and_image": lambda: [zipped(tmp_path, shoes), zipped(tmp_path, few, "one.png")]}[case]()
+    from gradio_client.exceptions import AppError
+    for lang in ("en", "zh-CN"):
+        c = api_client(server, headers={"Accept-Language": lang})
+        message = text.t(lang, f"error.{key}", **params)
+        with pytest.raises(AppError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+            call(c, [handle_file(str(f)) for f in files], api_name="/train_data")
+        with pytest.raises(AppError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+            c.submit("mlp", "report", 1, 0, {}, None, [handle_file(str(f)) for f in files],
+                     api_name="/train").result(timeout=CALL_TIMEOUT)
+    assert call(api_client(server), "cnn", 1, api_name="/sample")
+
+
+def test_the_uploaded_files_are_deleted_when_the_job_ends(shoes, tmp_path):
+    """The tab's handler on images in an upload folder of its own: after the job, done or stopped
+    at its first update, the files and the folders Gradio made for them are gone; a job asked to
+    train on them again is told they are gone."""
+    from gan.demo import Demo
+    uploads = tmp_path / "uploads"
+    demo = Demo.load(archs=("mlp",), cache_dir=uploads / "gan-explorer", train_cap_s=30, uploads=uploads)
+
+    def upload():
+        paths = []
+        for i, (name, data) in enumerate(shoes.items()):  # as Gradio keeps uploads: a folder each
+            (uploads / f"u{i}").mkdir(parents=True, exist_ok=True)
+            paths.append(uploads / f"u{i}" / Path(name).name)
+            paths[-1].write_bytes(data)
+        return [{"path": str(p)} for p in paths]
+
+    for stop_early in (False, True):
+        files = upload()
+        job = demo.train("mlp", "report", 1, 0, None, None, files)
+        first = next(job)
+        assert all(Path(f["path"]).is_file() for f in files)  # kept while the job runs
+        if stop_early:
+            job.close()  # Stop, or a closed page
+        else:
+            assert [first, *job][-1][5]["done"]
+        assert not any(Path(f["path"]).exists() or Path(f["path"]).parent.exists() for f in files)
+        assert (uploads / "gan-explorer").is_dir()  # the app's results stay
+    with pytest.raises(InputError) as e:
+        next(demo.train("mlp", "report", 1, 0, None, None, files))
+    assert e.value.key == "data_gone"
+
+
+def test_load_files_reads_images_or_one_zip():
+    """Several images: one class, named by their file names in the hash; one .zip: its folders."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        x = fmnist.load("test")[0][:20, 0].numpy()
+        paths = []
+        for i, img in enumerate(x):
+            paths.append(tmp / f"{i:02d}.png")
+            Image.fromarray(img).save(paths[-1])
+        own = owndata.load_files(paths)
+        assert own.classes == [""] and np.array_equal(own.images[:, 0], x) and own.source == owndata.UPLOAD
+        assert own.sha256 == files_hash(tmp, [p.name for p in paths])
+        with pytest.raises(InputError) as e:
+            owndata.load_files(paths + [tmp / "also.zip"])
+        assert e.value.key == "data_one_zip"
+
+
+def test_nearest_and_spacing_on_images_of_one_grey_each():
+    """Flat images of grey 0, 51, 102 and 255: L2 on [0, 1] pixels between two is 28 * |a - b| / 255;
+    each one's nearest other lies 5.6 away but 255's, 16.8: the median, 5.6. A grey-60 image's
+    nearest is the grey-51 one."""
+    from gan import nearest
+    pool = np.stack([np.full((28, 28), v, np.uint8) for v in (0, 51, 102, 255)])
+    assert nearest.spacing(pool) == pytest.approx(28 * 51 / 255, rel=1e-5)
+    idx, dist = nearest.closest(np.full((1, 28, 28), 60, np.uint8), pool)
+    assert idx.tolist() == [1] and dist[0] == pytest.approx(28 * 9 / 255, rel=1e-5)
