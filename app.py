@@ -214,7 +214,8 @@ def train_tab(state: Demo, page: Page):
                     api_visibility="private")
     stop.click(handler(state.control), [stats, gr.State("stop")], None, preprocess=False, cancels=jobs,
                api_visibility="private").then(lambda: (False, None), None, [busy, data], api_visibility="private")
-    data.change(handler(state.data_preview), data, [preview, summary], preprocess=False, api_name="train_data")
+    data.change(handler(state.data_preview), data, [preview, summary], preprocess=False, api_name="train_data",
+                concurrency_limit=2, concurrency_id="train_data")  # decoding takes turns with training (demo_train.READS)
     add.click(handler(state.add_drawing), [sketch, data], [data, sketch], api_visibility="private")  # numpy, paths
     try_go.click(handler(state.trained), [outputs[6], try_seed], [yours, bundled, try_labels], api_name="trained")
     # a shared link (the address SET_LINK writes) opens this tab with its settings

@@ -7,9 +7,11 @@ One training step, from the Train button to the pixels: app.train_tab's button -
 gan.live.job (a loop over gan.training.epoch_steps -> train_step: (1) Update D, (2) Update G) ->
 gan.live.Update (grid, meters) -> shown() here -> the tab's image, plots and meters.
 """
+import collections
 import dataclasses
 import html
 import math
+import threading
 
 import numpy as np
 import pandas as pd
@@ -87,6 +89,38 @@ def meter_html(stats: dict) -> Said:
     return Said(said)
 
 
+class Reads:
+    """The last `n` reads of uploaded images (gan.owndata), so that a preview and the job after it
+    decode the files once (thousands of photos are minutes of decoding); each read takes its turn
+    on the cores with the training jobs (live.PLACES). forget() drops the reads of deleted files."""
+
+    def __init__(self, n: int):
+        self.n, self.kept, self.lock = n, collections.OrderedDict(), threading.Lock()
+
+    def __call__(self, paths: list) -> owndata.OwnData:
+        key = tuple((str(p), p.stat().st_size if p.is_file() else None) for p in paths)
+        with self.lock:
+            if key in self.kept:
+                self.kept.move_to_end(key)
+                return self.kept[key]
+        with live.PLACES.held():
+            own = owndata.load_files(paths)
+        with self.lock:
+            self.kept[key] = own
+            while len(self.kept) > self.n:
+                self.kept.popitem(last=False)
+        return own
+
+    def forget(self, paths: list) -> None:
+        gone = {str(p) for p in paths}
+        with self.lock:
+            for key in [k for k in self.kept if gone & {name for name, _ in k}]:
+                del self.kept[key]
+
+
+READS = Reads(8)  # a few pages' previews between upload and Train
+
+
 def data_name(paths: list) -> str:
     """Own images as the reproduce command names them: the .zip's name, or a folder of the images."""
     return paths[0].name if len(paths) == 1 and paths[0].suffix.lower() == ".zip" else "my_images/"
@@ -105,6 +139,7 @@ def data_summary(own: owndata.OwnData) -> Said:
 
 def delete_uploads(paths: list, uploads) -> None:
     """Uploaded files deleted, with the folder Gradio made for each when it is left empty."""
+    READS.forget(paths)
     for path in paths:
         path.unlink(missing_ok=True)
         if path.parent != uploads and path.parent.is_dir() and not any(path.parent.iterdir()):
@@ -125,7 +160,7 @@ class TrainTab:
         begin = self.checkpoint_in(start, cfg.arch)
         paths = self.uploaded_files(data)
         try:
-            own = paths and owndata.load_files(paths)
+            own = paths and READS(paths)
             if own:  # the data's own classes, all of them; the tab's images per class
                 cfg = dataclasses.replace(cfg, classes="all")
                 images = torch.from_numpy(own.images)[training.chosen(cfg, torch.from_numpy(own.labels))]
@@ -159,7 +194,7 @@ class TrainTab:
         paths = self.uploaded_files(data)
         if not paths:
             return None, Words("data.none_yet")
-        own = owndata.load_files(paths)
+        own = READS(paths)
         return self.store(upscale(grid(own.images[:DATA_PREVIEW_N, 0], cols=16), 2)), data_summary(own)
 
     def add_drawing(self, sketch, data) -> tuple:

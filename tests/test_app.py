@@ -62,7 +62,7 @@ def plot_rows(plot) -> list:
 def test_the_public_endpoints(client):
     public = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert public == {f"/{name}" for name in ("sample", "sweep", "importance", "compare", "interpolate", "learned",
-                                              "nearest", "invert", "edit", "train", "trained", "lab",
+                                              "nearest", "invert", "edit", "train", "train_data", "trained", "lab",
                                               "lab_latent", "control")}
 
 

@@ -28,9 +28,9 @@ def test_every_entry_holds_both_languages_with_the_same_placeholders():
 # placeholders filled per call, beside the limits (each namespace's own)
 PARAMS = {"error": {"name", "lo", "hi", "got", "most", "count", "allowed", "z", "arch", "keys", "last", "losses",
                     "want", "done"},
-          "got": {"type"}, "cap": {"seed", "index", "i", "space", "d", "cls", "p", "what", "label"}, "row": {"m"},
+          "got": {"type"}, "cap": {"seed", "index", "i", "space", "d", "cls", "p", "what", "label", "typical"}, "row": {"m"},
           "lab": {"why"}, "meter": {"n", "bits", "max_bits", "k", "floor", "fd", "epoch", "epochs", "step", "ips", "secs"},
-          "alarm": {"epoch"}, "train": {"epoch", "step"}}
+          "alarm": {"epoch"}, "train": {"epoch", "step"}, "data": {"n", "classes", "skipped", "k", "names", "count"}}
 
 
 def test_the_chinese_text_is_chinese():

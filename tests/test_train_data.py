@@ -16,7 +16,7 @@ from PIL import Image
 
 from conftest import CALL_TIMEOUT, api_client, call
 from gan import data as fmnist
-from gan import owndata, text
+from gan import demo_train, live, owndata, text
 from gan.checks import InputError
 from test_app import pixels
 from test_owndata import files_hash
@@ -121,6 +121,7 @@ def test_the_uploaded_files_are_deleted_when_the_job_ends(shoes, tmp_path):
         else:
             assert [first, *job][-1][5]["done"]
         assert not any(Path(f["path"]).exists() or Path(f["path"]).parent.exists() for f in files)
+        assert not demo_train.READS.kept  # nor their pixels, in memory
         assert (uploads / "gan-explorer").is_dir()  # the app's results stay
     with pytest.raises(InputError) as e:
         next(demo.train("mlp", "report", 1, 0, None, None, files))
@@ -153,3 +154,23 @@ def test_nearest_and_spacing_on_images_of_one_grey_each():
     assert nearest.spacing(pool) == pytest.approx(28 * 51 / 255, rel=1e-5)
     idx, dist = nearest.closest(np.full((1, 28, 28), 60, np.uint8), pool)
     assert idx.tolist() == [1] and dist[0] == pytest.approx(28 * 9 / 255, rel=1e-5)
+
+
+def test_a_preview_and_its_job_decode_the_files_once_taking_turns(tmp_path, monkeypatch):
+    """READS: the same files twice, one read (gan.owndata.load_files called once); a read waits for
+    a place on the cores while the training jobs hold them all, and goes once one is given back."""
+    import threading
+    calls = []
+    monkeypatch.setattr(owndata, "load_files", lambda paths: calls.append(paths) or len(calls))
+    monkeypatch.setattr(live, "PLACES", live.Places(1))
+    reads, path = demo_train.Reads(2), tmp_path / "a.png"
+    path.write_bytes(b"png")
+    assert reads([path]) == reads([path]) == 1 and len(calls) == 1
+    with live.PLACES.held():  # a job's turn: the read of other files waits for it
+        got = []
+        reader = threading.Thread(target=lambda: got.append(reads([tmp_path / "b.png"])))
+        reader.start()
+        reader.join(0.5)
+        assert not got
+    reader.join(10)
+    assert got == [2]
