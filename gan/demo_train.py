@@ -151,7 +151,7 @@ class TrainTab:
         """A live training job (gan.live) of the recipe with settings over it (gan.cockpit), from the
         beginning or from a checkpoint (start: a file; the same settings go on bit-identically,
         others fork), on Fashion-MNIST or on the visitor's own images (data: uploaded files, see
-        own_data; deleted when the job ends, however it ends). Streams (D's view, losses, D's
+        uploaded_files; deleted when the job ends, however it ends). Streams (D's view, losses, D's
         accuracies, FD per epoch, class histogram, stats with every meter, the model .zip once done
         (else None), the meters as gauges, the reproduce command, the latest checkpoint file, the
         nearest training images of 8 final images once done (else None), and this job's
@@ -160,8 +160,8 @@ class TrainTab:
         begin = self.checkpoint_in(start, cfg.arch)
         paths = self.uploaded_files(data)
         try:
-            own = paths and READS(paths)
-            if own:  # the data's own classes, all of them; the tab's images per class
+            own = READS(paths) if paths else None
+            if own:  # the data's own classes (its folders), all of them; the tab's images per class
                 cfg = dataclasses.replace(cfg, classes="all")
                 images = torch.from_numpy(own.images)[training.chosen(cfg, torch.from_numpy(own.labels))]
                 feats = classify(self.classifier, fmnist.to_float(images))[0]
@@ -169,7 +169,7 @@ class TrainTab:
                 images, feats = live.subset(self.index, cfg)
             command, control, saved = cockpit.command(cfg, own and data_name(paths)), live.Control(), []
             updates = live.job(cfg, images, feats, self.classifier, self.train_cap_s, control=control, start=begin,
-                               data=own and own.record())
+                               data=own.record() if own else None)
             for u in live.one_at_a_time(updates, control):
                 if u.checkpoint:
                     saved.append({"label": Words("train.checkpoint_at", epoch=u.stats["epoch"], step=u.stats["step"]),
