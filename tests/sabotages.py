@@ -433,6 +433,11 @@ SABOTAGES = [
     ("gan/card.py", 'if not data or data.get("source", "fashion-mnist") == "fashion-mnist":', "if True:",
      "tests/test_owndata.py -k records_it"),
     ("train.py", "except (ResumeError, InputError) as e:", "except ResumeError as e:", "tests/test_owndata.py -k refuses"),
+    # small data, measured (#39)
+    ("benchmarks/smalldata.py", "torch.cdist(q[i:i + chunk], r).min(1).values", "torch.cdist(q[i:i + chunk], r).max(1).values",
+     "tests/test_smalldata.py -k nearest"),
+    ("benchmarks/smalldata.py", '"copies": (d_samples < cut).double().mean().item()}',
+     '"copies": (d_samples > cut).double().mean().item()}', "tests/test_smalldata.py -k memorisation"),
 ]
 
 
