@@ -477,6 +477,11 @@ SABOTAGES = [
      "tests/test_hubdata.py -k card_names"),
     ("gan/training.py", "own = owndata.load(cfg.data, cfg.data_source)", "own = owndata.load(cfg.data)",
      "tests/test_hubdata.py -k card_names"),
+    # small data, measured (#39)
+    ("benchmarks/smalldata.py", "torch.cdist(q[i:i + chunk], r).min(1).values", "torch.cdist(q[i:i + chunk], r).max(1).values",
+     "tests/test_smalldata.py -k nearest"),
+    ("benchmarks/smalldata.py", '"copies": (d_samples < cut).double().mean().item()}',
+     '"copies": (d_samples > cut).double().mean().item()}', "tests/test_smalldata.py -k memorisation"),
 ]
 
 
