@@ -96,7 +96,8 @@ def command(cfg: Config, data: str = None) -> str:
     and own images (data: the name of their .zip or folder) where the job trained on them."""
     values = {"arch": cfg.arch, "recipe": cfg.recipe, "epochs": cfg.epochs, "seed": cfg.seed}
     values |= {k: getattr(cfg, k) for k, v in check_settings(cfg.arch, cfg.recipe, {}).items() if getattr(cfg, k) != v}
-    values |= {"per_class": cfg.per_class, "threads": 1, "device": "cpu"} | ({"data": shlex.quote(data)} if data else {})
+    values |= {"per_class": cfg.per_class, "threads": 1, "device": "cpu"}
+    values |= {"data": shlex.quote(data), "repeat": cfg.repeat} if data else {}
     # --flag=value: a value such as -1..1 would read as a flag of its own; repr: a float as it is, to the last bit
     flags = [f"--{k.replace('_', '-')}={v!r}" if isinstance(v, float) else f"--{k.replace('_', '-')}={v}"
              for k, v in values.items()]

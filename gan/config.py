@@ -19,6 +19,7 @@ from gan.data import CLASS_SIZE, CLASSES
 from gan.limits import HISTORY_FD_N, SEED_MAX
 
 STEPS_MAX = 5  # D or G steps per batch, at most
+REPEAT_MAX = 10_000  # passes over the images per epoch, at most: 16 images -> 160,000 an epoch
 LR_MIN, LR_MAX = 1e-6, 1.0  # a learning rate outside these trains nothing, or only blows up (Adam or SGD)
 R1_MAX = 1000.0  # the R1 weight, at most: far past any that trains
 BETA_MAX = 0.9999  # Adam's betas, at most: torch refuses 1
@@ -44,6 +45,7 @@ BCE_LOSSES = ("bce-sigmoid", "ns-logits")  # the losses with targets that label 
 # The numbers each flag takes, checked once the recipe has filled them in: (lowest, highest, lowest excluded).
 RANGES = {"epochs": (1, None, False), "batch_size": (1, None, False), "seed": (0, SEED_MAX, False),
           "limit": (0, None, False), "per_class": (0, CLASS_SIZE, False), "stop_after": (0, None, False),
+          "repeat": (1, REPEAT_MAX, False),
           "threads": (0, None, False),
           "eval_every": (0, None, False), "eval_n": (2, None, False), "lr_g": (LR_MIN, LR_MAX, False),
           "lr_d": (LR_MIN, LR_MAX, False), "beta1": (0, BETA_MAX, False), "beta2": (0, BETA_MAX, False),
@@ -102,6 +104,8 @@ class Config:
     per_class: int = flag(0, "train on N images of each class of --classes, a seeded choice (0 = all of them); the "
                              "Train tab trains on the same ones (MLP 800, CNN 300)")
     limit: int = flag(0, "train on the first N training images of --classes only (0 = all of them)")
+    repeat: int = flag(1, "pass over the training images N times an epoch: a small set (--data) gets as many steps "
+                          "an epoch as a larger one (the Train tab: as its Fashion-MNIST subset)")
     device: str = flag("auto", "cpu, cuda, or auto (cuda when present)")
     threads: int = flag(0, "CPU threads for torch (0 = torch's default, all cores)")
     eval_every: int = flag(0, "FD every N epochs on --eval-n samples (0 = about 10 times a run)")

@@ -22,7 +22,7 @@ from gan import checkpoint, cockpit, config, examples, live, meters, nearest, ow
 from gan import data as fmnist
 from gan.checks import InputError, choice, token, whole
 from gan.data import CLASSES
-from gan.limits import DATA_PREVIEW_N, N_IMAGES, TRAIN_MAX_EPOCHS
+from gan.limits import DATA_PREVIEW_N, N_IMAGES, TRAIN_MAX_EPOCHS, TRAIN_PER_CLASS
 from gan.metrics import classify
 from gan.sampling import check_seed, grid, sample, tiles, upscale
 from gan.text import Said, Words, t
@@ -165,6 +165,8 @@ class TrainTab:
                 cfg = dataclasses.replace(cfg, classes="all")
                 images = torch.from_numpy(own.images)[training.chosen(cfg, torch.from_numpy(own.labels))]
                 feats = classify(self.classifier, fmnist.to_float(images))[0]
+                # as many steps an epoch as the Fashion-MNIST subset: 200 images would train 3 steps an epoch
+                cfg = dataclasses.replace(cfg, repeat=max(1, len(CLASSES) * TRAIN_PER_CLASS[cfg.arch] // len(images)))
             else:
                 images, feats = live.subset(self.index, cfg)
             command, control, saved = cockpit.command(cfg, own and data_name(paths)), live.Control(), []

@@ -296,13 +296,14 @@ STRINGS = {
         '**Your own images.** Upload a .zip of a folder of images (one folder per class optional) or several '
         'images, or draw garments and add each drawing. Each image is made Fashion-MNIST-like, as in Your own '
         'garment: see them below as the GAN will, then press Train, and the job trains on them with the model, '
-        'recipe and settings above (the classes are your folders, all of them). At least {data_min} and at most {data_max} images; a .zip of at most {zip_mb} '
+        'recipe and settings above (the classes are your folders, all of them), an epoch passing over them as often as '
+        'it takes to make as many steps as on Fashion-MNIST. At least {data_min} and at most {data_max} images; a .zip of at most {zip_mb} '
         'MB, unpacking to at most {unpacked_mb} MB. **Your files stay on this server only for the job: they are '
         'deleted when it ends** (files never trained on are deleted with the app\'s other uploads within '
         '{cache_hours} hours). Remove the files to train on Fashion-MNIST again.',
         '**你自己的图像。** 上传一个图像文件夹的 .zip 文件（可以每个类别一个文件夹），或上传多张图像，'
         '也可以画几件衣物，每画一件就添加一次。每张图像都会像“你自己的衣物”中那样变成 Fashion-MNIST 的样子：'
-        '先在下面看看 GAN 将看到的样子，再点“开始训练”，训练就会用上面的模型、训练方案和设置在这些图像上进行（类别就是你的各个文件夹，全部参与训练）。'
+        '先在下面看看 GAN 将看到的样子，再点“开始训练”，训练就会用上面的模型、训练方案和设置在这些图像上进行（类别就是你的各个文件夹，全部参与训练）；每一轮会把这些图像重复多遍，使训练步数与在 Fashion-MNIST 上相同。'
         '至少 {data_min} 张，最多 {data_max} 张；.zip 文件最多 {zip_mb} MB，解压后最多 {unpacked_mb} MB。'
         '**你的文件只在训练期间留在服务器上：训练结束时即被删除**（从未用于训练的文件，会与本应用的其他上传文件一起，'
         '在 {cache_hours} 小时内删除）。移除这些文件，即可重新用 Fashion-MNIST 训练。'),

@@ -122,6 +122,7 @@ def new_run(cfg: Config, images: torch.Tensor, out: Path = None) -> Run:
     device = torch.device(cfg.device)
     # real pixels as the recipe sees them: [-1, 1] like G's tanh, or [0, 1] (ToTensor alone)
     reals = fmnist.to_float(images) if cfg.real_range == "-1..1" else images.float() / 255
+    reals = reals.repeat(cfg.repeat, 1, 1, 1)  # an epoch passes over them cfg.repeat times (in one shuffled order)
     # channels_last: faster convolutions on CPU (benchmarks/results.md); a no-op for the MLP's 2-D math
     fmt = torch.channels_last if cfg.arch == "cnn" else torch.contiguous_format
     reals = reals.to(device).contiguous(memory_format=fmt)

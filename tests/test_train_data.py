@@ -5,16 +5,20 @@ in "Try it"; the files are deleted when the job ends; what cannot be trained on 
 project's message in the visitor's language, and the app keeps serving."""
 import io
 import json
+import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from gradio_client import handle_file
 from PIL import Image
+from safetensors.torch import load_file
 
-from conftest import CALL_TIMEOUT, api_client, call
+from conftest import CALL_TIMEOUT, ROOT, api_client, call
 from gan import data as fmnist
 from gan import demo_train, live, owndata, text
 from gan.checks import InputError
@@ -72,6 +76,15 @@ def test_a_job_trains_on_an_uploaded_zip_and_names_it(client, shoes, tmp_path):
         assert np.array_equal(pixels(found), uploaded[int(d.argmin())])
     yours, bundled, labels = call(client, handle_file(model), 3, api_name="/trained")
     assert Path(yours).is_file() and Path(bundled).is_file()
+    # the command, run beside the .zip: the same generator, tensor for tensor; 24 images are passed over
+    # as often as the tab's 8,000 Fashion-MNIST images would be an epoch
+    assert f"--repeat={8000 // 24}" in command
+    done = subprocess.run([sys.executable, str(ROOT / "train.py"), *command.split()[2:], "--out", "run"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=CALL_TIMEOUT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    zipfile.ZipFile(model).extractall(tmp_path / "tab")
+    tab, cli = (load_file(tmp_path / d / "model.safetensors") for d in ("tab", "run"))
+    assert tab.keys() == cli.keys() and all(torch.equal(tab[k], cli[k]) for k in tab)
 
 
 @pytest.mark.parametrize("case,key,params", [
@@ -174,3 +187,15 @@ def test_a_preview_and_its_job_decode_the_files_once_taking_turns(tmp_path, monk
         assert not got
     reader.join(10)
     assert got == [2]
+
+
+def test_repeat_passes_over_the_images_that_many_times_an_epoch():
+    """--repeat 3 on 20 images: 60 to an epoch, each image 3 times; a step count of 60 // batch."""
+    from gan.config import Config
+    from gan.training import new_run
+    x = fmnist.load("test")[0][:20]
+    run = new_run(Config(arch="mlp", recipe="report", device="cpu", repeat=3, batch_size=16).resolved(), x)
+    assert run.reals.shape[0] == 60 and run.steps == 60 // 16
+    seen = ((run.reals[:, 0] * 255).round().to(torch.uint8)).flatten(1)  # report recipe: reals in [0, 1]
+    for img in x[:, 0].flatten(1):
+        assert int((seen == img).all(1).sum()) == 3
