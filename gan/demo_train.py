@@ -156,10 +156,10 @@ class TrainTab:
         (else None), the meters as gauges, the reproduce command, the latest checkpoint file, the
         nearest training images of 8 final images once done (else None), and this job's
         checkpoints so far as [{"label", "path"}] to go back to)."""
-        cfg = cockpit.check_job(arch, recipe, epochs, seed, settings)
-        begin = self.checkpoint_in(start, cfg.arch)
-        paths = self.uploaded_files(data)
+        paths = self.uploaded_files(data)  # checked first: only files uploaded here are ever deleted
         try:
+            cfg = cockpit.check_job(arch, recipe, epochs, seed, settings)
+            begin = self.checkpoint_in(start, cfg.arch)
             own = READS(paths) if paths else None
             if own:  # the data's own classes (its folders), all of them; the tab's images per class
                 cfg = dataclasses.replace(cfg, classes="all")
@@ -178,7 +178,7 @@ class TrainTab:
                                   "path": self.store_file(u.checkpoint, ".safetensors")})
                 yield (*self.shown(u, command), saved[-1]["path"] if saved else None,
                        self.nearest_training(u.grid, images) if u.stats["done"] else None, list(saved))
-        finally:  # done, stopped, a closed page, or data it cannot train on: the visitor's files go
+        finally:  # done, stopped, a closed page, or settings or data it cannot train on: the visitor's files go
             delete_uploads(paths, self.uploads)
 
     def uploaded_files(self, data) -> list:

@@ -138,6 +138,10 @@ def test_the_uploaded_files_are_deleted_when_the_job_ends(shoes, tmp_path):
     with pytest.raises(InputError) as e:
         next(demo.train("mlp", "report", 1, 0, None, None, files))
     assert e.value.key == "data_gone"
+    files = upload()  # a job refused for its settings: its files go too
+    with pytest.raises(InputError, match="lr_g"):
+        next(demo.train("mlp", "report", 1, 0, {"lr_g": 0}, None, files))
+    assert not any(Path(f["path"]).exists() for f in files)
 
 
 def test_load_files_reads_images_or_one_zip():
