@@ -11,8 +11,8 @@ import torch
 from gan import cache, cockpit, explore, serve_lab, text
 from gan.config import RECIPES
 from gan.demo import Demo
-from gan.limits import (CACHE_AGE_S, CACHE_MAX_BYTES, CACHE_SWEEP_S, DATA_MAX_ZIP_MB, MAX_STEPS, MIN_STEPS, TRAIN_CAP_S,
-                        TRAIN_JOBS_AT_ONCE, TRAIN_MAX_EPOCHS)
+from gan.limits import (CACHE_AGE_S, CACHE_MAX_BYTES, CACHE_SWEEP_S, DATA_MAX_ZIP_MB, DATA_READS_AT_ONCE, MAX_STEPS,
+                        MIN_STEPS, TRAIN_CAP_S, TRAIN_JOBS_AT_ONCE, TRAIN_MAX_EPOCHS)
 from gan.ui_lab import lab_tab
 from gan.ui import (DEFAULT_SEED, I18N, REPORT_SEEDS, SET_LINK, Page, button, from_address, gallery, go_button, handler,
                     index_slider, last_as_choices, json_box, model_radio, or_keep, plot, psi_slider, radio, report_examples, seed_box,
@@ -215,7 +215,7 @@ def train_tab(state: Demo, page: Page):
     stop.click(handler(state.control), [stats, gr.State("stop")], None, preprocess=False, cancels=jobs,
                api_visibility="private").then(lambda: (False, None), None, [busy, data], api_visibility="private")
     data.change(handler(state.data_preview), data, [preview, summary], preprocess=False, api_name="train_data",
-                concurrency_limit=2, concurrency_id="train_data")  # decoding takes turns with training (demo_train.READS)
+                concurrency_limit=DATA_READS_AT_ONCE, concurrency_id="train_data")  # one decode at a time: gan.uploads
     add.click(handler(state.add_drawing), [sketch, data], [data, sketch], api_visibility="private")  # numpy, paths
     try_go.click(handler(state.trained), [outputs[6], try_seed], [yours, bundled, try_labels], api_name="trained")
     # a shared link (the address SET_LINK writes) opens this tab with its settings
@@ -248,7 +248,9 @@ demo = build(handlers)
 
 
 def main():
-    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S, CACHE_MAX_BYTES).start()
+    sweeper = cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S, CACHE_MAX_BYTES)
+    handlers.own_uploads.keep(sweeper.keep)  # the page's own files: a visitor's identical upload is not deleted
+    sweeper.start()
     demo.queue(default_concurrency_limit=int(os.environ.get("GAN_CONCURRENCY", "4"))).launch(
         max_file_size=f"{DATA_MAX_ZIP_MB}mb",  # the largest upload: a Train tab .zip of your own images
         max_threads=TRAIN_JOBS_AT_ONCE + 40,  # each job under way waits for its turn in a thread; Gradio's 40 for the rest

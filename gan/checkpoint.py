@@ -164,6 +164,7 @@ def resume(run) -> None:
         raise ResumeError(f"--resume: {path} is a {meta['arch']} checkpoint; run with --arch {meta['arch']} "
                           f"or another --out")
     was, now = meta.get("settings", {}), settings(run.cfg)
+    was = {f.name: f.default for f in dataclasses.fields(run.cfg) if f.name not in was} | was  # flags added since
     changed = [f"--{k.replace('_', '-')} {was.get(k)} (not {v})" for k, v in now.items() if was.get(k) != v]
     if changed:
         raise ResumeError(f"--resume: {path} was trained with {', '.join(changed)}; resume with the same "

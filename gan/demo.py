@@ -29,6 +29,7 @@ from gan.models import NAMES as ARCH_NAMES
 from gan.sampling import check_seed, generate, grid, latents, sample, upscale
 from gan.serve_lab import lab_files
 from gan.text import Words, label
+from gan.uploads import Uploads
 
 UPSCALE = 8  # gallery tiles: 28x28 -> 224x224, nearest neighbour: crisp pixels
 STRIP_UPSCALE = 6  # the 8-image strip of /sample and /compare: 1452x192 pixels, one file per model
@@ -46,7 +47,8 @@ def check_psi(psi) -> float:
 
 
 class Demo(GarmentTab, LabTab, TrainTab):
-    """The loaded models and the classifier; read-only after construction (safe across threads)."""
+    """The loaded models and the classifier; read-only after construction (safe across threads), but for
+    own_uploads, which keeps its own state under its lock."""
 
     def __init__(self, models: dict, classifier, cache_dir=None, index=None, train_cap_s: float = TRAIN_CAP_S,
                  uploads=None):
@@ -63,6 +65,7 @@ class Demo(GarmentTab, LabTab, TrainTab):
         self.cache_dir = cache_dir  # where output files go (see gan.io.cached_png); None: return arrays
         self.files = Path(cache_dir or Path(tempfile.gettempdir()) / "gan-explorer")  # where files go, arrays or not
         self.uploads = uploads and Path(uploads).resolve()  # the only folder a visitor's file may be named in
+        self.own_uploads = Uploads(uploads)  # the Train tab's: read once, deleted after their jobs (thread-safe)
         self.index = index          # gan.nearest's training-image index, or None
         self.train_cap_s = train_cap_s  # each Train job's wall-clock cap
         # the Latent lab's browser copies: a folder's model.onnx if it was exported from its weights

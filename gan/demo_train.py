@@ -7,11 +7,10 @@ One training step, from the Train button to the pixels: app.train_tab's button -
 gan.live.job (a loop over gan.training.epoch_steps -> train_step: (1) Update D, (2) Update G) ->
 gan.live.Update (grid, meters) -> shown() here -> the tab's image, plots and meters.
 """
-import collections
 import dataclasses
 import html
 import math
-import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -89,38 +88,6 @@ def meter_html(stats: dict) -> Said:
     return Said(said)
 
 
-class Reads:
-    """The last `n` reads of uploaded images (gan.owndata), so that a preview and the job after it
-    decode the files once (thousands of photos are minutes of decoding); each read takes its turn
-    on the cores with the training jobs (live.PLACES). forget() drops the reads of deleted files."""
-
-    def __init__(self, n: int):
-        self.n, self.kept, self.lock = n, collections.OrderedDict(), threading.Lock()
-
-    def __call__(self, paths: list) -> owndata.OwnData:
-        key = tuple((str(p), p.stat().st_size if p.is_file() else None) for p in paths)
-        with self.lock:
-            if key in self.kept:
-                self.kept.move_to_end(key)
-                return self.kept[key]
-        with live.PLACES.held():
-            own = owndata.load_files(paths)
-        with self.lock:
-            self.kept[key] = own
-            while len(self.kept) > self.n:
-                self.kept.popitem(last=False)
-        return own
-
-    def forget(self, paths: list) -> None:
-        gone = {str(p) for p in paths}
-        with self.lock:
-            for key in [k for k in self.kept if gone & {name for name, _ in k}]:
-                del self.kept[key]
-
-
-READS = Reads(8)  # a few pages' previews between upload and Train
-
-
 def data_name(paths: list) -> str:
     """Own images as the reproduce command names them: the .zip's name, or a folder of the images."""
     return paths[0].name if len(paths) == 1 and paths[0].suffix.lower() == ".zip" else "my_images/"
@@ -137,30 +104,21 @@ def data_summary(own: owndata.OwnData) -> Said:
     return Said(said)
 
 
-def delete_uploads(paths: list, uploads) -> None:
-    """Uploaded files deleted, with the folder Gradio made for each when it is left empty."""
-    READS.forget(paths)
-    for path in paths:
-        path.unlink(missing_ok=True)
-        if path.parent != uploads and path.parent.is_dir() and not any(path.parent.iterdir()):
-            path.parent.rmdir()
-
-
 class TrainTab:
     def train(self, arch, recipe, epochs, seed, settings=None, start=None, data=None):
         """A live training job (gan.live) of the recipe with settings over it (gan.cockpit), from the
         beginning or from a checkpoint (start: a file; the same settings go on bit-identically,
         others fork), on Fashion-MNIST or on the visitor's own images (data: uploaded files, see
-        uploaded_files; deleted when the job ends, however it ends). Streams (D's view, losses, D's
+        gan.uploads; deleted when the last job using them ends). Streams (D's view, losses, D's
         accuracies, FD per epoch, class histogram, stats with every meter, the model .zip once done
         (else None), the meters as gauges, the reproduce command, the latest checkpoint file, the
         nearest training images of 8 final images once done (else None), and this job's
         checkpoints so far as [{"label", "path"}] to go back to)."""
-        paths = self.uploaded_files(data)  # checked first: only files uploaded here are ever deleted
-        try:
+        paths = self.own_uploads.files(data)  # checked first: only files uploaded here are ever deleted
+        with self.own_uploads.used(paths):  # ...when this job ends, however (its settings refused included)
             cfg = cockpit.check_job(arch, recipe, epochs, seed, settings)
             begin = self.checkpoint_in(start, cfg.arch)
-            own = READS(paths) if paths else None
+            own = self.own_uploads.read(paths) if paths else None
             if own:  # the data's own classes (its folders), all of them; the tab's images per class
                 cfg = dataclasses.replace(cfg, classes="all")
                 images = torch.from_numpy(own.images)[training.chosen(cfg, torch.from_numpy(own.labels))]
@@ -178,33 +136,24 @@ class TrainTab:
                                   "path": self.store_file(u.checkpoint, ".safetensors")})
                 yield (*self.shown(u, command), saved[-1]["path"] if saved else None,
                        self.nearest_training(u.grid, images) if u.stats["done"] else None, list(saved))
-        finally:  # done, stopped, a closed page, or settings or data it cannot train on: the visitor's files go
-            delete_uploads(paths, self.uploads)
-
-    def uploaded_files(self, data) -> list:
-        """The Train tab's own images as the page or a client sends them ([{"path": ...}] or paths,
-        each uploaded here; None or []: none, Fashion-MNIST) -> their paths."""
-        files = data if isinstance(data, list) else [] if data is None else [data]
-        paths = [self.uploaded(f.get("path") if isinstance(f, dict) else f) for f in files]
-        if None in paths:
-            raise InputError("not_uploaded")
-        return paths
 
     def data_preview(self, data) -> tuple:
         """The Train tab's own images -> (the first DATA_PREVIEW_N as the GAN will see them, 28x28
         each, or None; what the job will train on, in words)."""
-        paths = self.uploaded_files(data)
+        paths = self.own_uploads.files(data)
         if not paths:
             return None, Words("data.none_yet")
-        own = READS(paths)
+        own = self.own_uploads.read(paths)
         return self.store(upscale(grid(own.images[:DATA_PREVIEW_N, 0], cols=16), 2)), data_summary(own)
 
     def add_drawing(self, sketch, data) -> tuple:
-        """A drawing added to the Train tab's own images (as a PNG file), the canvas cleared; a
-        blank canvas adds nothing."""
-        drawn = self.drawing(sketch)
+        """A drawing added to the Train tab's own images (a PNG file, kept as an upload is), the
+        canvas cleared; a blank canvas adds nothing."""
+        drawn = self.drawing(sketch)  # the composite as one of the app's results, or None
         files = [f.get("path") if isinstance(f, dict) else f for f in (data or [])]
-        return (files + [drawn] if drawn else files) or None, None
+        if drawn:
+            files.append(str(self.own_uploads.add(Path(drawn).read_bytes(), "drawing.png")))
+        return files or None, None
 
     def nearest_training(self, grid_u8: np.ndarray, images) -> list:
         """The first N_IMAGES of a job's grid, each beside the training image nearest to it in

@@ -35,3 +35,6 @@ DATA_MAX_FILE_MB = 64          # one file's bytes (a zip member's unpacked size)
 DATA_MAX_UNPACKED_MB = 1024    # all files' bytes together (a zip's unpacked size), at most
 DATA_MAX_ZIP_MB = 256          # the .zip file itself, at most
 DATA_PREVIEW_N = 64            # the Train tab shows this many of your images as the GAN sees them
+DATA_READS_AT_ONCE = 1         # the Train tab's uploads decoded at one time (gan.uploads): beside the training places
+DATA_READS_KEPT = 8            # ...and the last reads kept, so a preview and its job decode once
+EPOCH_MAX_IMAGES = 240_000     # images an epoch at most (--repeat copies them in memory): 4x Fashion-MNIST's

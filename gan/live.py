@@ -188,6 +188,7 @@ def job(cfg: Config, images_u8: torch.Tensor, real_feats: np.ndarray, classifier
     page) ends it after the current step; control (registered in JOBS under stats["job"]) pauses it.
     data: where own images came from (gan.owndata's record), named in the model's config.json."""
     run = training.new_run(cfg, images_u8)
+    run.data = data  # own images: named in its checkpoints, so it goes on only with them
     if start is not None:
         go_on_from(run, *start)
     control = control or Control()
@@ -287,6 +288,8 @@ def go_on_from(run, tensors: dict, meta: dict) -> None:
         raise InputError("bad_checkpoint") from None
     if run.epoch >= run.cfg.epochs:
         raise InputError("no_epochs_left", done=run.epoch)
+    if meta.get("data_sha256") != (run.data or {}).get("sha256"):  # own images, other ones, or Fashion-MNIST
+        raise InputError("checkpoint_data")
 
 
 def one_at_a_time(updates, control: Control = None):

@@ -30,6 +30,8 @@ LIMITS = dict(seed_max=limits.SEED_MAX, n=limits.N_IMAGES, last=limits.N_IMAGES 
               data_classes=limits.DATA_MAX_CLASSES, data_files=f"{limits.DATA_MAX_FILES:,}",
               file_mb=limits.DATA_MAX_FILE_MB, unpacked_mb=f"{limits.DATA_MAX_UNPACKED_MB:,}",
               zip_mb=limits.DATA_MAX_ZIP_MB, cache_hours=f"{limits.CACHE_AGE_S / 3600:g}",
+              epoch_max=f"{limits.EPOCH_MAX_IMAGES:,}", mlp_per_class=limits.TRAIN_PER_CLASS["mlp"],
+              cnn_per_class=limits.TRAIN_PER_CLASS["cnn"],
               preview_n=limits.DATA_PREVIEW_N)
 
 # The report's observations (课程报告 w5, section 3), quoted in its own words.
@@ -296,17 +298,22 @@ STRINGS = {
         '**Your own images.** Upload a .zip of a folder of images (one folder per class optional) or several '
         'images, or draw garments and add each drawing. Each image is made Fashion-MNIST-like, as in Your own '
         'garment: see them below as the GAN will, then press Train, and the job trains on them with the model, '
-        'recipe and settings above (the classes are your folders, all of them), an epoch passing over them as often as '
-        'it takes to make as many steps as on Fashion-MNIST. At least {data_min} and at most {data_max} images; a .zip of at most {zip_mb} '
-        'MB, unpacking to at most {unpacked_mb} MB. **Your files stay on this server only for the job: they are '
-        'deleted when it ends** (files never trained on are deleted with the app\'s other uploads within '
-        '{cache_hours} hours). Remove the files to train on Fashion-MNIST again.',
+        'recipe and settings above. The classes are your folders, all of them, and a job takes at most '
+        '{mlp_per_class} images of each (the CNN: {cnn_per_class}); an epoch passes over them as often as it takes '
+        'to make as many steps as on Fashion-MNIST. At least {data_min} and at most {data_max} images; a file of at '
+        'most {zip_mb} MB, and a .zip unpacking to at most {unpacked_mb} MB. **Your uploaded files stay on this '
+        'server only for the job: they are deleted when it ends** (files never trained on go with the app\'s '
+        'other uploads, within about {cache_hours} hours). The 28x28 copies shown on this page and your drawings '
+        'stay with the app\'s results for as long. Remove the files to train on Fashion-MNIST again.',
         '**你自己的图像。** 上传一个图像文件夹的 .zip 文件（可以每个类别一个文件夹），或上传多张图像，'
         '也可以画几件衣物，每画一件就添加一次。每张图像都会像“你自己的衣物”中那样变成 Fashion-MNIST 的样子：'
-        '先在下面看看 GAN 将看到的样子，再点“开始训练”，训练就会用上面的模型、训练方案和设置在这些图像上进行（类别就是你的各个文件夹，全部参与训练）；每一轮会把这些图像重复多遍，使训练步数与在 Fashion-MNIST 上相同。'
-        '至少 {data_min} 张，最多 {data_max} 张；.zip 文件最多 {zip_mb} MB，解压后最多 {unpacked_mb} MB。'
-        '**你的文件只在训练期间留在服务器上：训练结束时即被删除**（从未用于训练的文件，会与本应用的其他上传文件一起，'
-        '在 {cache_hours} 小时内删除）。移除这些文件，即可重新用 Fashion-MNIST 训练。'),
+        '先在下面看看 GAN 将看到的样子，再点“开始训练”，训练就会用上面的模型、训练方案和设置在这些图像上进行。'
+        '类别就是你的各个文件夹，全部参与训练，每个类别最多取 {mlp_per_class} 张（CNN：{cnn_per_class} 张）；'
+        '每一轮会把这些图像重复多遍，使训练步数与在 Fashion-MNIST 上相同。'
+        '至少 {data_min} 张，最多 {data_max} 张；每个文件最多 {zip_mb} MB，.zip 文件解压后最多 {unpacked_mb} MB。'
+        '**你上传的文件只在训练期间留在服务器上：训练结束时即被删除**（从未用于训练的文件，会与本应用的其他上传文件一起，'
+        '在大约 {cache_hours} 小时内删除）。本页显示的 28x28 副本和你画的图，会和本应用的其他结果一起保留同样长的时间。'
+        '移除这些文件，即可重新用 Fashion-MNIST 训练。'),
     "train.own": ('Train on your own images', '用你自己的图像训练'),
     "train.data": ('your images, or a .zip of them', '你的图像，或它们的 .zip 文件'),
     "train.draw": ('draw a garment', '画一件衣物'),
@@ -318,8 +325,8 @@ STRINGS = {
         'nearest training images: 8 of the final images, each beside the training image closest to it',
         '最近的训练图像：最终的 8 张图像，每张旁边是与它最接近的训练图像'),
     "data.summary": (
-        '{n} images to train on, {classes}. Files skipped: {skipped}.',
-        '可用于训练的图像 {n} 张，{classes}。跳过的文件：{skipped}。'),
+        '{n} readable images, {classes}. Files skipped: {skipped}.',
+        '可以读取的图像 {n} 张，{classes}。跳过的文件：{skipped}。'),
     "data.one_class": ('one class', '一个类别'),
     "data.classes": ('{k} classes ({names})', '{k} 个类别（{names}）'),
     "data.none": ('none', '无'),
@@ -458,6 +465,12 @@ STRINGS = {
     "error.data_big": (
         'the images are too large together: at most {unpacked_mb} MB in all',
         '这些图像加起来太大：总共最多 {unpacked_mb} MB'),
+    "error.epoch_big": (
+        'an epoch of {count:,} images is too many (--repeat): at most {epoch_max} are held',
+        '一轮 {count:,} 张图像太多（--repeat）：最多只能容纳 {epoch_max} 张'),
+    "error.checkpoint_data": (
+        'this checkpoint was trained on other images: go on from it with the images it was trained on',
+        '这个检查点是用其他图像训练的：请用训练它时的那些图像从它继续'),
     "error.hub_name": (
         'a Hub dataset is named hf://datasets/USER/NAME or USER/NAME, optionally with @REVISION',
         'Hub 数据集的名称形如 hf://datasets/USER/NAME 或 USER/NAME，可以加上 @REVISION'),

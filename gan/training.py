@@ -26,7 +26,7 @@ from gan.checkpoint import CHECKPOINT, StopRequest, resume, save_checkpoint, to_
 from gan.config import Config, class_list
 from gan.ema import ema_update, sampling_copy
 from gan.io import write_json, write_png
-from gan.limits import EVAL_N
+from gan.limits import EPOCH_MAX_IMAGES, EVAL_N
 from gan.loss import d_loss_fn, g_forward, g_loss_fn
 from gan.models import build
 from gan.sampling import generate, grid, latents, to_uint8
@@ -122,6 +122,8 @@ def new_run(cfg: Config, images: torch.Tensor, out: Path = None) -> Run:
     device = torch.device(cfg.device)
     # real pixels as the recipe sees them: [-1, 1] like G's tanh, or [0, 1] (ToTensor alone)
     reals = fmnist.to_float(images) if cfg.real_range == "-1..1" else images.float() / 255
+    if len(images) * cfg.repeat > EPOCH_MAX_IMAGES:  # the copies below are held in memory
+        raise InputError("epoch_big", count=len(images) * cfg.repeat)
     reals = reals.repeat(cfg.repeat, 1, 1, 1)  # an epoch passes over them cfg.repeat times (in one shuffled order)
     # channels_last: faster convolutions on CPU (benchmarks/results.md); a no-op for the MLP's 2-D math
     fmt = torch.channels_last if cfg.arch == "cnn" else torch.contiguous_format
