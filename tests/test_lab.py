@@ -300,9 +300,10 @@ def test_lab_without_webassembly_says_so_and_the_server_draws(browser, server, G
         page.locator("#lab .status").get_by_text("这个浏览器无法运行模型").wait_for()  # once the page speaks Chinese
         for arch in ("mlp", "cnn"):
             assert shown(page, arch)["pixels"] == rendered(G[arch], latents(114514, 8)[0]).reshape(-1).tolist()
+        page.wait_for_function("!ganLab.busy")  # a render still under way (the page's first) would count below
         n, renders = len(requests), page.evaluate("ganLab.renders")
         drag(page, page.locator("#lab .pc input").first)
-        page.wait_for_function("(n) => ganLab.renders > n", arg=renders)  # the release's one render
+        page.wait_for_function("(n) => ganLab.renders > n && !ganLab.busy", arg=renders)  # the release's one render
         assert len([u for u in requests[n:] if "component_server" in u]) == 1
         for arch in ("mlp", "cnn"):  # the moved latent's image (pc1 at its right end), not the start's
             moved = rendered(G[arch], garment.move(START, garment.first_layer_pcs(G[arch])[0], [LAB_RANGE])[0])
