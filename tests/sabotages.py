@@ -333,7 +333,7 @@ SABOTAGES = [
     ("gan/static/latent_lab.js", "(v) => { st.psi = v; st.rows.forEach((_, i) => showRow(i)); });", "(v) => { st.psi = v; });",
      "tests/test_lab.py -k control_draws"),
     # the disk: Gradio's cache and the lab's compressed copies stay bounded
-    ("app.py", "    cache.Sweeper(CACHE, handlers.cache_dir, STARTED, CACHE_AGE_S, CACHE_SWEEP_S, CACHE_MAX_BYTES).start()",
+    ("app.py", "    sweeper.start()",
      "    pass",
      "tests/test_cache.py -k deleted"),
     ("gan/cache.py", "if p.stat().st_ctime >= since - 1}", "if False}", "tests/test_cache.py -k deleted"),

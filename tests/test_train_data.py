@@ -118,11 +118,12 @@ def gradio_upload(root: Path, name: str, data: bytes) -> Path:
     return folder / name
 
 
-@pytest.fixture
-def tab(tmp_path):
-    """The app's handlers (MLP only) with an upload root of their own; -> (Demo, that root)."""
+@pytest.fixture(scope="module")
+def tab(tmp_path_factory):
+    """The app's handlers (MLP only) with an upload root of their own, loaded once for the module
+    (each test uploads its own files); -> (Demo, that root)."""
     from gan.demo import Demo
-    root = tmp_path / "uploads"
+    root = tmp_path_factory.mktemp("tab") / "uploads"
     return Demo.load(archs=("mlp",), cache_dir=root / "gan-explorer", train_cap_s=30, uploads=root), root
 
 
@@ -170,7 +171,10 @@ def test_files_two_jobs_use_stay_until_both_end_and_the_pages_own_stay(tab, shoe
     assert not any(Path(f["path"]).exists() for f in files)
     files = [{"path": str(gradio_upload(root, Path(name).name, data))} for name, data in shoes.items()]
     demo.own_uploads.keep([files[0]["path"]])
-    list(demo.train("mlp", "report", 1, 0, None, None, files))
+    try:
+        list(demo.train("mlp", "report", 1, 0, None, None, files))
+    finally:
+        demo.own_uploads.keep([])
     assert Path(files[0]["path"]).is_file() and not Path(files[1]["path"]).exists()
 
 
