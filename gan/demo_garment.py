@@ -10,11 +10,17 @@ from gan.checks import InputError, choice
 from gan.sampling import generate, to_uint8
 
 
+def composite(value):
+    """A Sketchpad's value (type numpy) -> its composite RGBA image, or None while it is blank."""
+    layers = (value or {}).get("layers") or []
+    return value["composite"] if any(l is not None and l[..., 3].any() for l in layers) else None
+
+
 class GarmentTab:
     def drawing(self, value):
         """The Sketchpad's value -> the file to invert: its composite, or None while it is blank."""
-        layers = (value or {}).get("layers") or []
-        return self.store(value["composite"]) if any(l is not None and l[..., 3].any() for l in layers) else None
+        drawn = composite(value)
+        return None if drawn is None else self.store(drawn)
 
     def invert(self, arch, image):
         """An image (a file path, or a file as the app's event sends it, {"path": ...}; a drawing or

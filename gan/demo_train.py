@@ -10,7 +10,6 @@ gan.live.Update (grid, meters) -> shown() here -> the tab's image, plots and met
 import dataclasses
 import html
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,9 @@ from PIL import Image, ImageDraw, ImageFont
 from gan import checkpoint, cockpit, config, examples, live, meters, nearest, owndata, presets, training
 from gan import data as fmnist
 from gan.checks import InputError, choice, token, whole
+from gan.demo_garment import composite
 from gan.data import CLASSES
+from gan.io import png_bytes
 from gan.limits import DATA_PREVIEW_N, N_IMAGES, TRAIN_MAX_EPOCHS, TRAIN_PER_CLASS
 from gan.metrics import classify
 from gan.sampling import check_seed, grid, sample, tiles, upscale
@@ -88,7 +89,7 @@ def meter_html(stats: dict) -> Said:
     return Said(said)
 
 
-def data_name(paths: list) -> str:
+def data_arg(paths: list) -> str:
     """Own images as the reproduce command names them: the .zip's name, or a folder of the images."""
     return paths[0].name if len(paths) == 1 and paths[0].suffix.lower() == ".zip" else "my_images/"
 
@@ -127,7 +128,7 @@ class TrainTab:
                 cfg = dataclasses.replace(cfg, repeat=max(1, len(CLASSES) * TRAIN_PER_CLASS[cfg.arch] // len(images)))
             else:
                 images, feats = live.subset(self.index, cfg)
-            command, control, saved = cockpit.command(cfg, own and data_name(paths)), live.Control(), []
+            command, control, saved = cockpit.command(cfg, own and data_arg(paths)), live.Control(), []
             updates = live.job(cfg, images, feats, self.classifier, self.train_cap_s, control=control, start=begin,
                                data=own.record() if own else None)
             for u in live.one_at_a_time(updates, control):
@@ -149,10 +150,10 @@ class TrainTab:
     def add_drawing(self, sketch, data) -> tuple:
         """A drawing added to the Train tab's own images (a PNG file, kept as an upload is), the
         canvas cleared; a blank canvas adds nothing."""
-        drawn = self.drawing(sketch)  # the composite as one of the app's results, or None
+        drawn = composite(sketch)
         files = [f.get("path") if isinstance(f, dict) else f for f in (data or [])]
-        if drawn:
-            files.append(str(self.own_uploads.add(Path(drawn).read_bytes(), "drawing.png")))
+        if drawn is not None:
+            files.append(str(self.own_uploads.add(png_bytes(drawn), "drawing.png")))
         return files or None, None
 
     def nearest_training(self, grid_u8: np.ndarray, images) -> list:

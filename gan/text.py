@@ -303,8 +303,8 @@ STRINGS = {
         'to make as many steps as on Fashion-MNIST. At least {data_min} and at most {data_max} images; a file of at '
         'most {zip_mb} MB, and a .zip unpacking to at most {unpacked_mb} MB. **Your uploaded files stay on this '
         'server only for the job: they are deleted when it ends** (files never trained on go with the app\'s '
-        'other uploads, within about {cache_hours} hours). The 28x28 copies shown on this page and your drawings '
-        'stay with the app\'s results for as long. Remove the files to train on Fashion-MNIST again.',
+        'other uploads, within about {cache_hours} hours); so are your drawings. The 28x28 copies shown on this '
+        'page stay with the app\'s results for as long. Remove the files to train on Fashion-MNIST again.',
         '**你自己的图像。** 上传一个图像文件夹的 .zip 文件（可以每个类别一个文件夹），或上传多张图像，'
         '也可以画几件衣物，每画一件就添加一次。每张图像都会像“你自己的衣物”中那样变成 Fashion-MNIST 的样子：'
         '先在下面看看 GAN 将看到的样子，再点“开始训练”，训练就会用上面的模型、训练方案和设置在这些图像上进行。'
@@ -312,7 +312,7 @@ STRINGS = {
         '每一轮会把这些图像重复多遍，使训练步数与在 Fashion-MNIST 上相同。'
         '至少 {data_min} 张，最多 {data_max} 张；每个文件最多 {zip_mb} MB，.zip 文件解压后最多 {unpacked_mb} MB。'
         '**你上传的文件只在训练期间留在服务器上：训练结束时即被删除**（从未用于训练的文件，会与本应用的其他上传文件一起，'
-        '在大约 {cache_hours} 小时内删除）。本页显示的 28x28 副本和你画的图，会和本应用的其他结果一起保留同样长的时间。'
+        '在大约 {cache_hours} 小时内删除）。你画的图也是如此。本页显示的 28x28 副本，会和本应用的其他结果一起保留同样长的时间。'
         '移除这些文件，即可重新用 Fashion-MNIST 训练。'),
     "train.own": ('Train on your own images', '用你自己的图像训练'),
     "train.data": ('your images, or a .zip of them', '你的图像，或它们的 .zip 文件'),

@@ -480,7 +480,7 @@ SABOTAGES = [
     ("gan/nearest.py", "    dist, idx = d.min(dim=1)", "    dist, idx = d.max(dim=1)", "tests/test_train_data.py -k names_it"),
     ("gan/nearest.py", 'd[torch.arange(len(pick)), torch.from_numpy(pick)] = float("inf")  # not itself', "",
      "tests/test_train_data.py -k spacing"),
-    ("gan/demo_train.py", '            files.append(str(self.own_uploads.add(Path(drawn).read_bytes(), "drawing.png")))',
+    ("gan/demo_train.py", '            files.append(str(self.own_uploads.add(png_bytes(drawn), "drawing.png")))',
      "            pass", "tests/test_browser.py -k own_images"),
     ("app.py", 'job.then(lambda: (False, None), None, [busy, data], api_visibility="private")',
      'job.then(lambda: False, None, busy, api_visibility="private")', "tests/test_browser.py -k own_images"),
